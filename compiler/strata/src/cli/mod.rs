@@ -1,0 +1,316 @@
+//! The command line (DESIGN.md §5). Parsing, dispatch, printing and exit codes live here;
+//! everything else is the library's.
+//!
+//! Exit codes: 0 success; 1 differences found (`build --check`, `diff`); 2 errors (bad
+//! input, failed validation, usage).
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::diag::{self, Diagnostic};
+use crate::graph::format;
+use crate::pipeline::Project;
+
+/// Strata: compile site definitions into rendered Kubernetes manifests.
+#[derive(Parser, Debug)]
+#[command(name = "strata", version, about, long_about = None)]
+pub struct Cli {
+    /// The site repository (default: the current folder).
+    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
+    pub root: PathBuf,
+    /// When to colour diagnostics.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Colour choice.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Color {
+    /// Only on a terminal (and not with NO_COLOR).
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Output format of build and validate reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// For people.
+    Text,
+    /// For machines.
+    Json,
+}
+
+/// Output format of `strata graph`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Waves and edges as text.
+    Text,
+    /// Graphviz.
+    Dot,
+    /// Mermaid (GitLab/GitHub markdown).
+    Mermaid,
+    /// JSON: nodes, edges, waves.
+    Json,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Render sites into the output folder.
+    Build {
+        /// Sites to build (default: every site).
+        sites: Vec<String>,
+        /// Output folder.
+        #[arg(long, value_name = "DIR", default_value = "rendered")]
+        out: PathBuf,
+        /// Do not write; exit 1 if the output folder differs from what a build would write.
+        #[arg(long)]
+        check: bool,
+        /// Worker threads (default: one per core).
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+    /// Run every check without writing anything.
+    Validate {
+        /// Sites to validate (default: every site).
+        sites: Vec<String>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+    /// Show a site's service graph and rollout waves.
+    Graph {
+        /// The site.
+        site: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+        format: GraphFormat,
+    },
+}
+
+struct Printer {
+    color: bool,
+}
+
+impl Printer {
+    fn diagnostics(&self, diags: &[Diagnostic], format: ReportFormat) {
+        let mut err = std::io::stderr().lock();
+        match format {
+            ReportFormat::Json => {
+                let _ = writeln!(err, "{}", diag::render_json(diags));
+            }
+            ReportFormat::Text => {
+                let _ = write!(err, "{}", diag::render_text(diags, self.color));
+                let errors = diags.iter().filter(|d| d.is_error()).count();
+                let warnings = diags.len() - errors;
+                if errors > 0 {
+                    let _ = writeln!(
+                        err,
+                        "{errors} error{}{}",
+                        plural(errors),
+                        if warnings > 0 {
+                            format!(", {warnings} warning{}", plural(warnings))
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Runs the command line; the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    ExitCode::from(run(&cli))
+}
+
+/// Runs a parsed command line; the exit code.
+pub fn run(cli: &Cli) -> u8 {
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let printer = Printer { color };
+    match &cli.command {
+        Command::Build {
+            sites,
+            out,
+            check,
+            jobs,
+            format,
+        } => {
+            if let Some(n) = jobs {
+                let _ = rayon::ThreadPoolBuilder::new()
+                    .num_threads((*n).max(1))
+                    .build_global();
+            }
+            build(cli, &printer, sites, out, *check, *format)
+        }
+        Command::Validate { sites, format } => validate(cli, &printer, sites, *format),
+        Command::Graph { site, format } => graph(cli, &printer, site, *format),
+    }
+}
+
+fn open(cli: &Cli, printer: &Printer, format: ReportFormat) -> Option<Project> {
+    match Project::open(&cli.root) {
+        Ok(p) => Some(p),
+        Err(d) => {
+            printer.diagnostics(&[d], format);
+            None
+        }
+    }
+}
+
+/// The output folder: relative paths are relative to the repository root.
+fn out_dir(root: &Path, out: &Path) -> PathBuf {
+    if out.is_absolute() {
+        out.to_path_buf()
+    } else {
+        root.join(out)
+    }
+}
+
+fn build(
+    cli: &Cli,
+    printer: &Printer,
+    sites: &[String],
+    out: &Path,
+    check: bool,
+    format: ReportFormat,
+) -> u8 {
+    let Some(project) = open(cli, printer, format) else {
+        return 2;
+    };
+    let names = match project.select_sites(sites) {
+        Ok(n) => n,
+        Err(d) => {
+            printer.diagnostics(&d, format);
+            return 2;
+        }
+    };
+    let (outputs, diags) = project.compile(&names);
+    if diag::has_errors(&diags) {
+        printer.diagnostics(&diags, format);
+        return 2;
+    }
+    if !diags.is_empty() {
+        printer.diagnostics(&diags, format);
+    }
+    let out = out_dir(project.repo.root(), out);
+    let prune = sites.is_empty();
+    if check {
+        let diffs = crate::emit::check(&out, &outputs, prune);
+        if diffs.is_empty() {
+            eprintln!(
+                "{} is up to date ({} site{})",
+                out.display(),
+                outputs.len(),
+                plural(outputs.len())
+            );
+            return 0;
+        }
+        for d in &diffs {
+            println!("{d}");
+        }
+        eprintln!(
+            "{} differs from a fresh build in {} file{}; run `strata build` to update it",
+            out.display(),
+            diffs.len(),
+            plural(diffs.len())
+        );
+        return 1;
+    }
+    if let Err(d) = crate::emit::write(&out, &outputs, prune) {
+        printer.diagnostics(&[d], format);
+        return 2;
+    }
+    let files: usize = outputs.iter().map(|o| o.files.len()).sum();
+    eprintln!(
+        "built {} site{} ({files} files) into {}",
+        outputs.len(),
+        plural(outputs.len()),
+        out.display()
+    );
+    0
+}
+
+fn validate(cli: &Cli, printer: &Printer, sites: &[String], format: ReportFormat) -> u8 {
+    let Some(project) = open(cli, printer, format) else {
+        return 2;
+    };
+    let names = match project.select_sites(sites) {
+        Ok(n) => n,
+        Err(d) => {
+            printer.diagnostics(&d, format);
+            return 2;
+        }
+    };
+    let (outputs, diags) = project.compile(&names);
+    printer.diagnostics(&diags, format);
+    if diag::has_errors(&diags) {
+        return 2;
+    }
+    if format == ReportFormat::Text {
+        eprintln!("{} site{} valid", outputs.len(), plural(outputs.len()));
+    }
+    0
+}
+
+fn graph(cli: &Cli, printer: &Printer, site: &str, format: GraphFormat) -> u8 {
+    let Some(project) = open(cli, printer, ReportFormat::Text) else {
+        return 2;
+    };
+    let names = match project.select_sites(&[site.to_string()]) {
+        Ok(n) => n,
+        Err(d) => {
+            printer.diagnostics(&d, ReportFormat::Text);
+            return 2;
+        }
+    };
+    let mut diags = project.diagnostics.clone();
+    let r = project.resolve(&names[0]);
+    diags.extend(r.diagnostics);
+    diag::sort_and_dedup(&mut diags);
+    if diag::has_errors(&diags) {
+        printer.diagnostics(&diags, ReportFormat::Text);
+        return 2;
+    }
+    let Some(g) = r.graph else { return 2 };
+    let text = match format {
+        GraphFormat::Text => format::text(site, &g),
+        GraphFormat::Dot => format::dot(site, &g),
+        GraphFormat::Mermaid => format::mermaid(site, &g),
+        GraphFormat::Json => format::json(site, &g),
+    };
+    print!("{text}");
+    0
+}

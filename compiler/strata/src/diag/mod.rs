@@ -1,0 +1,153 @@
+//! Diagnostics: every error Strata reports, with a code, the input position a person wrote,
+//! the offending line with a caret, and a hint (DESIGN.md §6).
+//!
+//! Stages never print; they return `Vec<Diagnostic>`. The CLI sorts them (so that output does
+//! not depend on thread scheduling) and renders them as text or JSON.
+
+mod codes;
+mod render;
+
+use std::sync::Arc;
+
+pub use codes::Code;
+pub use render::{render_json, render_text};
+use strata_yaml::Span;
+
+/// The text of one input file, shared by every diagnostic that points into it.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Path relative to the repository root, with `/` separators.
+    pub path: Arc<str>,
+    /// The whole file.
+    pub text: Arc<str>,
+}
+
+impl Source {
+    /// A source from a path and its text.
+    pub fn new(path: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
+        Source {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// A position in an input file, with what to say about it.
+#[derive(Clone, Debug)]
+pub struct Label {
+    /// The file.
+    pub source: Source,
+    /// Where in the file.
+    pub span: Span,
+    /// A short note printed under the caret.
+    pub message: String,
+}
+
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The run fails (exit code 2).
+    Error,
+    /// Worth reading; the run still succeeds.
+    Warning,
+}
+
+/// One finding, error or warning.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    /// The stable code (`E0203`), documented in the book.
+    pub code: Code,
+    /// Error or warning.
+    pub severity: Severity,
+    /// One sentence: what is wrong.
+    pub message: String,
+    /// Where: the first label is the primary position, the others add context.
+    pub labels: Vec<Label>,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// Further context (e.g. the rendered line a template error came from).
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    /// A new error with the given code and message.
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// A new warning with the given code and message.
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    /// Adds a label at `span` of `source`.
+    pub fn at(mut self, source: &Source, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            source: source.clone(),
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Adds a label when a position is known.
+    pub fn at_opt(self, at: Option<(&Source, Span)>, message: impl Into<String>) -> Self {
+        match at {
+            Some((source, span)) => self.at(source, span, message),
+            None => self,
+        }
+    }
+
+    /// Sets the hint.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a note.
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Whether this diagnostic fails the run.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The key diagnostics are sorted by: file, position, code, message.
+    fn sort_key(&self) -> (String, usize, Code, String) {
+        match self.labels.first() {
+            Some(l) => (
+                l.source.path.to_string(),
+                l.span.start.offset,
+                self.code,
+                self.message.clone(),
+            ),
+            None => (String::new(), 0, self.code, self.message.clone()),
+        }
+    }
+}
+
+/// Sorts diagnostics into a stable order and drops exact duplicates (the same problem found
+/// through two sites sharing a layer is reported once).
+pub fn sort_and_dedup(diags: &mut Vec<Diagnostic>) {
+    diags.sort_by_cached_key(Diagnostic::sort_key);
+    diags.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.help == b.help && a.notes == b.notes);
+}
+
+/// Whether any diagnostic is an error.
+pub fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(Diagnostic::is_error)
+}

@@ -1,0 +1,28 @@
+//! Strata: a declarative desired-state compiler for fleets of Kubernetes sites.
+//!
+//! The library is a pipeline of stages (DESIGN.md §1), one module each, each with a typed
+//! input and output; `ARCHITECTURE.md` maps them. The `strata` binary ([`cli`]) is a thin
+//! layer over [`pipeline::Project`].
+//!
+//! | stage | module | input → output |
+//! |---|---|---|
+//! | load | [`load`] | repository → parsed documents with spans |
+//! | validate inputs | [`check`] | documents → catalog, resolved sites (merged values) |
+//! | resolve graph | [`graph`] | site → service graph and waves |
+//! | render templates | [`render`] | site + graph → Kubernetes objects with provenance |
+//! | apply overlays | (strata-kustomize) | objects → objects |
+//! | validate outputs | (strata-validate) | objects → diagnostics |
+//! | emit | [`emit`] | objects → files, written atomically |
+
+pub mod check;
+pub mod cli;
+pub mod diag;
+pub mod emit;
+pub mod graph;
+pub mod load;
+pub mod merge;
+pub mod model;
+pub mod pipeline;
+pub mod render;
+pub mod repo;
+pub mod suggest;

@@ -1,0 +1,224 @@
+//! Stage 1, load: read every input file of the repository and parse it with positions.
+//!
+//! Input: a [`Repo`]. Output: [`Inputs`] — the parsed Site, Layer and Service documents, the
+//! template sources and the overlay names — plus diagnostics for files that could not be read
+//! or parsed (those files are left out, so later stages see only well-formed documents).
+//! Nothing after this stage touches the file system for inputs, except the overlay stage,
+//! which hands overlay folders to the kustomize engine.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use strata_yaml::{Document, ErrorKind, ParseOptions};
+
+use crate::diag::{Code, Diagnostic, Source};
+use crate::repo::Repo;
+
+/// A parsed YAML document with the text it came from.
+#[derive(Clone, Debug)]
+pub struct Doc {
+    /// The file.
+    pub source: Source,
+    /// The parsed document, with spans.
+    pub doc: Document,
+}
+
+impl Doc {
+    /// The span of the node at `pointer` (or its nearest written ancestor): the key when
+    /// `prefer_key` and the node is a map entry, else the value.
+    pub fn span(&self, pointer: &str, prefer_key: bool) -> strata_yaml::Span {
+        match self.doc.spans.nearest(pointer) {
+            Some((_, s)) if prefer_key => s.key.unwrap_or(s.value),
+            Some((_, s)) => s.value,
+            None => self.doc.span,
+        }
+    }
+}
+
+/// The files of one catalog service.
+#[derive(Clone, Debug)]
+pub struct ServiceFiles {
+    /// `services/<name>/service.yaml`.
+    pub doc: Doc,
+    /// `services/<name>`.
+    pub dir: String,
+    /// Every `*.j2` file under `templates/`, sorted by name (partials, whose names start with
+    /// `_`, included).
+    pub templates: Vec<Source>,
+    /// The values schema (`spec.valuesSchema`, by default `values.schema.json` when present).
+    pub values_schema: Option<Source>,
+}
+
+/// Everything stage 1 read.
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    /// Sites by folder name.
+    pub sites: BTreeMap<String, Doc>,
+    /// Layers by file stem.
+    pub layers: BTreeMap<String, Doc>,
+    /// Catalog services by folder name.
+    pub services: BTreeMap<String, ServiceFiles>,
+    /// Names of the folders under `overlays/`.
+    pub overlays: BTreeSet<String>,
+}
+
+/// Reads and parses the repository's inputs.
+pub fn load(repo: &Repo) -> (Inputs, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut inputs = Inputs::default();
+    for name in repo.dirs("sites") {
+        if name.starts_with('_') {
+            continue;
+        }
+        let rel = format!("sites/{name}/site.yaml");
+        if !repo.exists(&rel) {
+            continue;
+        }
+        if let Some(doc) = parse_file(repo, &rel, &mut diags) {
+            inputs.sites.insert(name, doc);
+        }
+    }
+    for file in repo.files("sites/_layers") {
+        let Some(stem) = file
+            .strip_suffix(".yaml")
+            .or_else(|| file.strip_suffix(".yml"))
+        else {
+            continue;
+        };
+        let rel = format!("sites/_layers/{file}");
+        if let Some(doc) = parse_file(repo, &rel, &mut diags) {
+            inputs.layers.insert(stem.to_string(), doc);
+        }
+    }
+    for name in repo.dirs("services") {
+        let dir = format!("services/{name}");
+        let rel = format!("{dir}/service.yaml");
+        if !repo.exists(&rel) {
+            continue;
+        }
+        let Some(doc) = parse_file(repo, &rel, &mut diags) else {
+            continue;
+        };
+        let mut templates = Vec::new();
+        for file in repo.files(&format!("{dir}/templates")) {
+            if !file.ends_with(".j2") {
+                continue;
+            }
+            match repo.read(&format!("{dir}/templates/{file}")) {
+                Ok(src) => templates.push(src),
+                Err(d) => diags.push(d),
+            }
+        }
+        let named = doc
+            .doc
+            .value
+            .pointer("/spec/valuesSchema")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        let schema_rel = match &named {
+            Some(file) => Some(format!("{dir}/{file}")),
+            None => Some(format!("{dir}/values.schema.json")).filter(|p| repo.exists(p)),
+        };
+        let values_schema = match schema_rel {
+            Some(rel) if rel.contains("..") => {
+                diags.push(
+                    Diagnostic::error(
+                        Code::OutsideRoot,
+                        format!("`{rel}` leaves the service folder"),
+                    )
+                    .at(&doc.source, doc.span("/spec/valuesSchema", false), "here")
+                    .help("keep the values schema inside the service folder"),
+                );
+                None
+            }
+            Some(rel) => match repo.read(&rel) {
+                Ok(src) => Some(src),
+                Err(d) => {
+                    diags.push(d.at(
+                        &doc.source,
+                        doc.span("/spec/valuesSchema", false),
+                        "named here",
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
+        inputs.services.insert(
+            name,
+            ServiceFiles {
+                doc,
+                dir,
+                templates,
+                values_schema,
+            },
+        );
+    }
+    inputs.overlays = repo.dirs("overlays").into_iter().collect();
+    (inputs, diags)
+}
+
+/// Reads and parses one single-document YAML file; failures become diagnostics.
+pub fn parse_file(repo: &Repo, rel: &str, diags: &mut Vec<Diagnostic>) -> Option<Doc> {
+    let source = match repo.read(rel) {
+        Ok(s) => s,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    match strata_yaml::parse_one(&source.text, &ParseOptions::default()) {
+        Ok(doc) => Some(Doc { source, doc }),
+        Err(e) => {
+            diags.push(yaml_diagnostic(&source, &e));
+            None
+        }
+    }
+}
+
+/// The diagnostic for a YAML error in `source`.
+pub fn yaml_diagnostic(source: &Source, e: &strata_yaml::Error) -> Diagnostic {
+    let (code, label, help) = match e.kind {
+        ErrorKind::Syntax => (
+            Code::YamlSyntax,
+            "here",
+            "check indentation, and quote values that contain `: ` or start with a special character",
+        ),
+        ErrorKind::DuplicateKey => (
+            Code::DuplicateKey,
+            "written again here",
+            "remove one of the two entries; YAML keeps only one of them and readers disagree which",
+        ),
+        _ => (
+            Code::YamlUnusable,
+            "here",
+            "quote the value to make it a string, or simplify the document",
+        ),
+    };
+    let mut d = Diagnostic::error(code, e.message.clone())
+        .at(source, e.span, label)
+        .help(help);
+    if let Some(first) = e.related {
+        d = d.at(source, first, "first written here");
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_errors_point_at_the_file() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        std::fs::create_dir_all(dir.path().join("sites/a"))?;
+        std::fs::write(dir.path().join("sites/a/site.yaml"), "a: 1\na: 2\n")?;
+        let repo = Repo::open(dir.path()).map_err(|d| d.message)?;
+        let (inputs, diags) = load(&repo);
+        assert!(inputs.sites.is_empty());
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, Code::DuplicateKey);
+        assert_eq!(diags[0].labels[0].span.start.line, 2);
+        assert_eq!(&*diags[0].labels[0].source.path, "sites/a/site.yaml");
+        Ok(())
+    }
+}

@@ -1,0 +1,215 @@
+//! The typed input model (DESIGN.md §3): what the check stage produces from valid documents.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::diag::Source;
+use crate::load::Doc;
+use crate::merge::Tracked;
+
+/// The `spec` of a Service document.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceSpec {
+    /// One line on what the service is.
+    #[serde(default)]
+    pub description: String,
+    /// Hard dependencies: must be enabled; rolled out first.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// Ordering-only dependencies.
+    #[serde(default)]
+    pub soft_depends_on: Vec<String>,
+    /// Endpoint templates by kind (`internal`, `public` …).
+    #[serde(default)]
+    pub endpoints: BTreeMap<String, String>,
+    /// Default values.
+    #[serde(default)]
+    pub values: Value,
+    /// File name of the values schema.
+    #[serde(default)]
+    pub values_schema: Option<String>,
+}
+
+/// A compiled values schema.
+pub struct ValuesSchema {
+    /// The file.
+    pub source: Source,
+    /// The schema document.
+    pub schema: Value,
+    /// The compiled validator.
+    pub validator: jsonschema::Validator,
+}
+
+impl std::fmt::Debug for ValuesSchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ValuesSchema({})", self.source.path)
+    }
+}
+
+/// A catalog service.
+#[derive(Clone, Debug)]
+pub struct Service {
+    /// Catalog name (the folder name).
+    pub name: String,
+    /// `services/<name>`.
+    pub dir: String,
+    /// The service document.
+    pub doc: Doc,
+    /// Its typed spec.
+    pub spec: ServiceSpec,
+    /// Its compiled values schema, if it has one.
+    pub values_schema: Option<Arc<ValuesSchema>>,
+    /// Template sources (`templates/*.j2`), sorted; partials start with `_`.
+    pub templates: Vec<Source>,
+}
+
+/// Every valid catalog service, by name.
+#[derive(Clone, Debug, Default)]
+pub struct Catalog {
+    /// Services by name.
+    pub services: BTreeMap<String, Service>,
+}
+
+/// Image registry settings of a site.
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registry {
+    /// Mirror every image is rewritten to.
+    pub mirror: Option<String>,
+    /// Release tag for images without one.
+    pub tag: Option<String>,
+}
+
+/// Which GitOps objects a site gets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// Flux Kustomizations.
+    Flux,
+    /// Argo CD Applications.
+    Argocd,
+    /// Service folders only.
+    #[default]
+    None,
+}
+
+/// GitOps settings of a site.
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Gitops {
+    /// The engine.
+    #[serde(default)]
+    pub engine: Engine,
+    /// Path of the site's rendered folder in the Git repository.
+    pub path: Option<String>,
+    /// Flux reconciliation interval.
+    pub interval: Option<String>,
+    /// Per-service timeout.
+    pub timeout: Option<String>,
+    /// Whether to prune.
+    pub prune: Option<bool>,
+    /// Flux source reference.
+    pub source_ref: Option<SourceRef>,
+    /// Namespace of the GitOps objects.
+    pub namespace: Option<String>,
+    /// Argo CD repository URL.
+    #[serde(rename = "repoURL")]
+    pub repo_url: Option<String>,
+    /// Argo CD target revision.
+    pub target_revision: Option<String>,
+    /// Argo CD project.
+    pub project: Option<String>,
+    /// Argo CD destination server.
+    pub server: Option<String>,
+}
+
+/// A Flux source reference.
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+pub struct SourceRef {
+    /// Source kind (default GitRepository).
+    pub kind: Option<String>,
+    /// Source name.
+    pub name: String,
+    /// Source namespace.
+    pub namespace: Option<String>,
+}
+
+/// Output validation settings of a site.
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Validation {
+    /// Kinds accepted without a schema.
+    #[serde(default)]
+    pub allowed_kinds: Vec<String>,
+}
+
+/// One enabled service in a site's spec (its values are kept, tracked, in [`Site::values`]).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct SiteServiceEntry {
+    /// Values for the service.
+    #[serde(default)]
+    pub values: Value,
+}
+
+/// The effective `spec` of a site: its layers merged, then the site itself.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SiteSpec {
+    /// Layers, in merge order.
+    #[serde(default)]
+    pub layers: Vec<String>,
+    /// Kubernetes minor version.
+    pub kubernetes_version: String,
+    /// Namespace of namespaced objects.
+    pub namespace: String,
+    /// Public domain.
+    pub domain: Option<String>,
+    /// OpenStack region.
+    pub region: Option<String>,
+    /// Registry settings.
+    #[serde(default)]
+    pub registry: Registry,
+    /// GitOps settings.
+    #[serde(default)]
+    pub gitops: Gitops,
+    /// Overlays, in order.
+    #[serde(default)]
+    pub overlays: Vec<String>,
+    /// Enabled services.
+    #[serde(default)]
+    pub services: BTreeMap<String, SiteServiceEntry>,
+    /// Site-wide values.
+    #[serde(default)]
+    pub values: Value,
+    /// Output validation settings.
+    #[serde(default)]
+    pub validation: Validation,
+}
+
+/// A site after its layers are merged and its services' values are resolved.
+#[derive(Clone, Debug)]
+pub struct Site {
+    /// Site name (the folder name).
+    pub name: String,
+    /// `sites/<name>/site.yaml`.
+    pub doc: Doc,
+    /// `metadata.labels`.
+    pub labels: BTreeMap<String, String>,
+    /// The effective spec, typed.
+    pub spec: SiteSpec,
+    /// The effective spec with the origin of every value.
+    pub merged: Tracked,
+    /// Merged values of every enabled service (defaults ◀ layers ◀ site), with origins.
+    pub values: BTreeMap<String, Tracked>,
+}
+
+impl Site {
+    /// Names of the enabled services, sorted.
+    pub fn enabled(&self) -> impl Iterator<Item = &str> {
+        self.spec.services.keys().map(String::as_str)
+    }
+}

@@ -1,0 +1,173 @@
+//! The pipeline of DESIGN.md §1, stage by stage:
+//!
+//! ```text
+//! load ─▶ validate inputs ─▶ resolve graph ─▶ render templates ─▶ apply overlays ─▶ validate outputs ─▶ emit
+//! ```
+//!
+//! [`Project::open`] runs the repository-wide stages (load, document checks) once; each site
+//! then goes through the per-site stages independently (in parallel), so one broken site
+//! does not hide the errors of another.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::check::{self, Checked};
+use crate::diag::{self, Diagnostic};
+use crate::emit::{self, Placed, SiteOutput};
+use crate::graph::ServiceGraph;
+use crate::load::{self, Inputs};
+use crate::model::Site;
+use crate::render::{self, Object};
+use crate::repo::Repo;
+use crate::suggest::did_you_mean;
+
+/// A repository after the repository-wide stages.
+pub struct Project {
+    /// The repository.
+    pub repo: Repo,
+    /// Everything read.
+    pub inputs: Inputs,
+    /// Document checks and the catalog.
+    pub checked: Checked,
+    /// Diagnostics of the repository-wide stages.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A site taken through the pipeline as far as it got.
+#[derive(Default)]
+pub struct SiteResult {
+    /// The resolved site.
+    pub site: Option<Site>,
+    /// Its graph.
+    pub graph: Option<ServiceGraph>,
+    /// Its final objects with their service folder.
+    pub objects: Vec<(serde_json::Value, String)>,
+    /// Its files.
+    pub output: Option<SiteOutput>,
+    /// What went wrong (or is worth a warning).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Project {
+    /// Loads and checks the repository at `root`.
+    pub fn open(root: &Path) -> Result<Project, Diagnostic> {
+        let repo = Repo::open(root)?;
+        let (inputs, mut diagnostics) = load::load(&repo);
+        let (checked, more) = check::check_documents(&inputs);
+        diagnostics.extend(more);
+        Ok(Project {
+            repo,
+            inputs,
+            checked,
+            diagnostics,
+        })
+    }
+
+    /// The sites to work on: the requested ones (which must exist), or every site.
+    pub fn select_sites(&self, requested: &[String]) -> Result<Vec<String>, Vec<Diagnostic>> {
+        if requested.is_empty() {
+            return Ok(self.inputs.sites.keys().cloned().collect());
+        }
+        let mut diags = Vec::new();
+        for name in requested {
+            if !self.inputs.sites.contains_key(name) {
+                let mut d =
+                    Diagnostic::error(diag::Code::NotFound, format!("there is no site `{name}`"));
+                d = match did_you_mean(name, self.inputs.sites.keys().map(String::as_str)) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    None => d.help(format!(
+                        "sites are the folders of sites/ with a site.yaml: {}",
+                        self.inputs
+                            .sites
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                };
+                diags.push(d);
+            }
+        }
+        if diags.is_empty() {
+            let set: BTreeSet<String> = requested.iter().cloned().collect();
+            Ok(set.into_iter().collect())
+        } else {
+            Err(diags)
+        }
+    }
+
+    /// Stages 2 and 3 for one site: resolve it and build its graph.
+    pub fn resolve(&self, name: &str) -> SiteResult {
+        let mut r = SiteResult::default();
+        let site = match check::resolve_site(name, &self.inputs, &self.checked) {
+            Ok(s) => s,
+            Err(d) => {
+                r.diagnostics = d;
+                return r;
+            }
+        };
+        match ServiceGraph::build(&site, &self.checked.catalog) {
+            Ok(g) => r.graph = Some(g),
+            Err(d) => r.diagnostics.extend(d),
+        }
+        r.site = Some(site);
+        r
+    }
+
+    /// Every stage for one site, up to its files in memory.
+    pub fn compile_site(&self, name: &str) -> SiteResult {
+        let mut r = self.resolve(name);
+        let (Some(site), Some(graph)) = (&r.site, &r.graph) else {
+            return r;
+        };
+        let (objects, diags) = render::render_site(site, &self.checked.catalog, graph);
+        if diag::has_errors(&diags) {
+            r.diagnostics.extend(diags);
+            return r;
+        }
+        r.diagnostics.extend(diags);
+        let finals = self.finish_objects(site, objects);
+        let folders: BTreeSet<String> = graph.waves.keys().cloned().collect();
+        let placed: Vec<Placed<'_>> = finals
+            .iter()
+            .map(|(v, f)| Placed {
+                value: v,
+                folder: f,
+            })
+            .collect();
+        match emit::layout(&site.name, &placed, &folders) {
+            Ok(o) => r.output = Some(o),
+            Err(d) => r.diagnostics.extend(d),
+        }
+        r.objects = finals;
+        r
+    }
+
+    /// Stages 5 and 6 (overlays and output validation) come in here; for now the rendered
+    /// objects are final.
+    fn finish_objects(
+        &self,
+        _site: &Site,
+        objects: Vec<Object>,
+    ) -> Vec<(serde_json::Value, String)> {
+        objects.into_iter().map(|o| (o.value, o.service)).collect()
+    }
+
+    /// Compiles the named sites in parallel; diagnostics of the repository-wide stages come
+    /// first, then each site's, in a stable order.
+    pub fn compile(&self, names: &[String]) -> (Vec<SiteOutput>, Vec<Diagnostic>) {
+        let results: Vec<SiteResult> = names.par_iter().map(|n| self.compile_site(n)).collect();
+        let mut diags = self.diagnostics.clone();
+        let mut outputs = Vec::new();
+        for r in results {
+            diags.extend(r.diagnostics);
+            if let Some(o) = r.output {
+                outputs.push(o);
+            }
+        }
+        diag::sort_and_dedup(&mut diags);
+        (outputs, diags)
+    }
+}
