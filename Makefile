@@ -1,0 +1,44 @@
+# Strata — the two set-up commands are `make build` and `make test` (see README.md).
+CARGO ?= cargo
+STRATA := target/release/strata
+
+.PHONY: build release test lint fmt golden-update bench schemas book clean
+
+## Render every site in sites/ into rendered/.
+build: release
+	$(STRATA) build
+
+release:
+	$(CARGO) build --release --locked -p strata
+
+## Unit, golden, CLI and differential tests, plus formatting and lints.
+test: lint
+	$(CARGO) test --workspace --locked
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+## Re-record the golden tests' expectations (review the diff before committing!).
+golden-update:
+	STRATA_GOLDEN_UPDATE=1 $(CARGO) test --locked -p strata --test golden
+
+## Benchmarks against kubectl kustomize, and the validator's throughput.
+bench: release
+	bash scripts/bench-kustomize.sh
+	$(CARGO) run --release --locked -p strata-validate --example bench
+
+## Regenerate the bundled Kubernetes schemas (needs network access to PyPI).
+schemas:
+	python3 scripts/gen-k8s-schemas.py
+
+## The user guide (needs mdbook: cargo install mdbook).
+book:
+	mdbook build book
+
+clean:
+	$(CARGO) clean
+	rm -rf rendered
