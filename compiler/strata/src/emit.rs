@@ -40,12 +40,24 @@ fn file_stem_part(s: &str) -> String {
         .collect()
 }
 
+/// A file copied to the output unchanged (a SOPS-encrypted Secret).
+#[derive(Clone, Debug)]
+pub struct Raw {
+    /// The service folder.
+    pub folder: String,
+    /// The file name.
+    pub name: String,
+    /// The exact content.
+    pub content: String,
+}
+
 /// Lays out objects as `<folder>/<kind>-<name>.yaml` plus a `kustomization.yaml` per folder.
 /// `folders` lists every folder to create, so that a service rendering nothing still gets
 /// an (empty) folder.
 pub fn layout(
     site: &str,
     objects: &[Placed<'_>],
+    raw: &[Raw],
     folders: &BTreeSet<String>,
 ) -> Result<SiteOutput, Vec<Diagnostic>> {
     let mut files = BTreeMap::new();
@@ -91,6 +103,28 @@ pub fn layout(
             .or_default()
             .push(file[p.folder.len() + 1..].to_string());
         files.insert(file, strata_yaml::emit(v, KeyOrder::Kubernetes));
+    }
+    for r in raw {
+        let file = format!("{}/{}", r.folder, r.name);
+        if taken.contains_key(&file) {
+            diags.push(
+                Diagnostic::error(
+                    Code::OutputCollision,
+                    format!(
+                        "the SOPS file `{}` would overwrite a rendered object's file",
+                        r.name
+                    ),
+                )
+                .help("rename the SOPS file"),
+            );
+            continue;
+        }
+        taken.insert(file.clone(), r.name.clone());
+        per_folder
+            .entry(r.folder.as_str())
+            .or_default()
+            .push(r.name.clone());
+        files.insert(file, r.content.clone());
     }
     for (folder, mut names) in per_folder {
         names.sort();
@@ -244,6 +278,7 @@ mod tests {
         let out = layout(
             "s",
             &placed,
+            &[],
             &BTreeSet::from(["svc".to_string(), "empty".to_string()]),
         )
         .map_err(|d| d.len());

@@ -25,4 +25,5 @@ pub mod model;
 pub mod pipeline;
 pub mod render;
 pub mod repo;
+pub mod secrets;
 pub mod suggest;

@@ -59,6 +59,8 @@ pub struct Inputs {
     pub services: BTreeMap<String, ServiceFiles>,
     /// Names of the folders under `overlays/`.
     pub overlays: BTreeSet<String>,
+    /// Each site's `secrets/**/*.sops.yaml` files, by site.
+    pub sops: BTreeMap<String, Vec<Source>>,
 }
 
 /// Reads and parses the repository's inputs.
@@ -74,7 +76,37 @@ pub fn load(repo: &Repo) -> (Inputs, Vec<Diagnostic>) {
             continue;
         }
         if let Some(doc) = parse_file(repo, &rel, &mut diags) {
-            inputs.sites.insert(name, doc);
+            inputs.sites.insert(name.clone(), doc);
+        }
+        let mut sops = Vec::new();
+        let secrets_dir = format!("sites/{name}/secrets");
+        for entry in walkdir::WalkDir::new(repo.abs(&secrets_dir))
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+        {
+            let file = entry.file_name().to_string_lossy();
+            let is_file = entry.file_type().is_file() || entry.path_is_symlink();
+            if !is_file || !(file.ends_with(".sops.yaml") || file.ends_with(".sops.yml")) {
+                continue;
+            }
+            // A lexical path, so that a symlink leaving the repository is refused by `read`
+            // rather than silently skipped.
+            let Ok(rel) = entry.path().strip_prefix(repo.root()) else {
+                continue;
+            };
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            match repo.read(&rel) {
+                Ok(src) => sops.push(src),
+                Err(d) => diags.push(d),
+            }
+        }
+        if !sops.is_empty() {
+            inputs.sops.insert(name, sops);
         }
     }
     for file in repo.files("sites/_layers") {

@@ -32,6 +32,56 @@ pub struct ServiceSpec {
     /// File name of the values schema.
     #[serde(default)]
     pub values_schema: Option<String>,
+    /// Secrets the service's pods read, by name.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, SecretDecl>,
+}
+
+/// A Secret a service reads, and the keys it must have.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct SecretDecl {
+    /// The keys.
+    pub keys: Vec<String>,
+    /// What it is for.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// Where a site's secrets come from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SecretBackend {
+    /// SOPS-encrypted Secret manifests, passed through.
+    #[default]
+    Sops,
+    /// ExternalSecret objects reading a secret store.
+    External,
+}
+
+/// A secret store reference.
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+pub struct StoreRef {
+    /// `SecretStore` or `ClusterSecretStore` (default).
+    pub kind: Option<String>,
+    /// Its name.
+    pub name: String,
+}
+
+/// Secret settings of a site.
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretsConfig {
+    /// The backend.
+    #[serde(default)]
+    pub backend: SecretBackend,
+    /// The store (external).
+    pub store: Option<StoreRef>,
+    /// Remote key prefix (external; default: the site name).
+    pub key_prefix: Option<String>,
+    /// Refresh interval (external; default 1h).
+    pub refresh_interval: Option<String>,
+    /// The age key Secret for Flux decryption (sops; default sops-age).
+    pub decryption_secret: Option<String>,
 }
 
 /// A compiled values schema.
@@ -188,6 +238,9 @@ pub struct SiteSpec {
     /// Output validation settings.
     #[serde(default)]
     pub validation: Validation,
+    /// Secret settings.
+    #[serde(default)]
+    pub secrets: SecretsConfig,
 }
 
 /// A site after its layers are merged and its services' values are resolved.
@@ -205,6 +258,8 @@ pub struct Site {
     pub merged: Tracked,
     /// Merged values of every enabled service (defaults ◀ layers ◀ site), with origins.
     pub values: BTreeMap<String, Tracked>,
+    /// The site's SOPS-encrypted Secret files, by Secret name.
+    pub sops: BTreeMap<String, crate::secrets::SopsFile>,
 }
 
 impl Site {

@@ -128,7 +128,13 @@ impl Project {
             return r;
         }
         r.diagnostics.extend(diags);
-        let finals = self.finish_objects(site, objects);
+        let finals = match self.finish_objects(site, objects) {
+            Ok(f) => f,
+            Err(d) => {
+                r.diagnostics.extend(d);
+                return r;
+            }
+        };
         let folders: BTreeSet<String> = graph.waves.keys().cloned().collect();
         let placed: Vec<Placed<'_>> = finals
             .iter()
@@ -137,7 +143,8 @@ impl Project {
                 folder: f,
             })
             .collect();
-        match emit::layout(&site.name, &placed, &folders) {
+        let raw = sops_files(site, &self.checked.catalog);
+        match emit::layout(&site.name, &placed, &raw, &folders) {
             Ok(o) => r.output = Some(o),
             Err(d) => r.diagnostics.extend(d),
         }
@@ -145,14 +152,27 @@ impl Project {
         r
     }
 
-    /// Stages 5 and 6 (overlays and output validation) come in here; for now the rendered
-    /// objects are final.
+    /// Stages 5 and 6: overlays (to come), the leak check and output validation (to come).
     fn finish_objects(
         &self,
         _site: &Site,
         objects: Vec<Object>,
-    ) -> Vec<(serde_json::Value, String)> {
-        objects.into_iter().map(|o| (o.value, o.service)).collect()
+    ) -> Result<Vec<(serde_json::Value, String)>, Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        for o in &objects {
+            for leak in crate::secrets::leak::scan(&o.value) {
+                let (src, span) = o.provenance.locate(&leak.pointer);
+                diags.push(
+                    Diagnostic::error(diag::Code::SecretLeak, format!("{} would carry secret material: {} (value not shown)", o.display(), leak.reason))
+                        .at(&src.redact_line(span.start.line), span, "rendered from here")
+                        .help("read secrets from a Secret: secret_ref() for env and volumes, secret_value() inside secret_file() for config files"),
+                );
+            }
+        }
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        Ok(objects.into_iter().map(|o| (o.value, o.service)).collect())
     }
 
     /// Compiles the named sites in parallel; diagnostics of the repository-wide stages come
@@ -170,4 +190,39 @@ impl Project {
         diag::sort_and_dedup(&mut diags);
         (outputs, diags)
     }
+}
+
+/// The site's SOPS files, each placed in the folder of the service that owns it: the folder
+/// named in its path, else the first enabled service (by name) that declares its Secret.
+/// (The check stage has made sure every file has an owner.)
+fn sops_files(site: &Site, catalog: &crate::model::Catalog) -> Vec<emit::Raw> {
+    site.sops
+        .values()
+        .filter_map(|f| {
+            let folder = f.owner.clone().or_else(|| {
+                site.spec
+                    .services
+                    .keys()
+                    .find(|s| {
+                        catalog
+                            .services
+                            .get(*s)
+                            .is_some_and(|svc| svc.spec.secrets.contains_key(&f.name))
+                    })
+                    .cloned()
+            })?;
+            let name = f
+                .source
+                .path
+                .rsplit('/')
+                .next()
+                .unwrap_or(&f.source.path)
+                .to_string();
+            Some(emit::Raw {
+                folder,
+                name,
+                content: f.source.text.to_string(),
+            })
+        })
+        .collect()
 }

@@ -514,6 +514,15 @@ pub fn resolve_site(
     if !diags.is_empty() {
         return Err(diags);
     }
+    // Secrets: the backend must provide every Secret (and key) an enabled service declares.
+    let sops = crate::secrets::site_sops(
+        name,
+        inputs.sops.get(name).map(Vec::as_slice).unwrap_or(&[]),
+    )?;
+    check_secrets(name, &spec, &sops, &checked.catalog, &locate, &mut diags);
+    if !diags.is_empty() {
+        return Err(diags);
+    }
     let labels = doc
         .doc
         .value
@@ -532,5 +541,120 @@ pub fn resolve_site(
         spec,
         merged,
         values,
+        sops,
     })
+}
+
+/// Checks a site's secret backend against the Secrets its enabled services declare.
+fn check_secrets(
+    name: &str,
+    spec: &SiteSpec,
+    sops: &BTreeMap<String, crate::secrets::SopsFile>,
+    catalog: &Catalog,
+    locate: &dyn Fn(&str, bool) -> (Source, strata_yaml::Span),
+    diags: &mut Vec<Diagnostic>,
+) {
+    use crate::model::SecretBackend;
+    let declared: BTreeMap<&str, (&str, &crate::model::SecretDecl)> = spec
+        .services
+        .keys()
+        .filter_map(|s| catalog.services.get(s))
+        .flat_map(|svc| {
+            svc.spec
+                .secrets
+                .iter()
+                .map(move |(n, d)| (n.as_str(), (svc.name.as_str(), d)))
+        })
+        .collect();
+    match spec.secrets.backend {
+        SecretBackend::External => {
+            if spec.secrets.store.is_none() && !declared.is_empty() {
+                let (src, span) = locate("/secrets", true);
+                diags.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!(
+                            "site `{name}` reads secrets from an external store but names none"
+                        ),
+                    )
+                    .at(&src, span, "backend: external")
+                    .help(
+                        "add `store: {kind: ClusterSecretStore, name: <store>}` under spec.secrets",
+                    ),
+                );
+            }
+            if let Some(f) = sops.values().next() {
+                diags.push(
+                    Diagnostic::error(
+                        Code::BadSops,
+                        format!(
+                            "site `{name}` uses the external secret backend, but has SOPS files"
+                        ),
+                    )
+                    .at(
+                        &f.source,
+                        strata_yaml::Span::default(),
+                        "this file would be ignored",
+                    )
+                    .help("set spec.secrets.backend: sops, or move these secrets to the store"),
+                );
+            }
+        }
+        SecretBackend::Sops => {
+            for (secret, (svc, decl)) in &declared {
+                let missing: Vec<&str> = match sops.get(*secret) {
+                    Some(f) => decl
+                        .keys
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|k| !f.keys.iter().any(|fk| fk == k))
+                        .collect(),
+                    None => decl.keys.iter().map(String::as_str).collect(),
+                };
+                if missing.is_empty() {
+                    continue;
+                }
+                let service = &catalog.services[*svc];
+                let ptr = format!("/spec/secrets/{}", strata_yaml::pointer_escape(secret));
+                let mut d = Diagnostic::error(
+                    Code::MissingSecret,
+                    match sops.get(*secret) {
+                        Some(f) => format!(
+                            "Secret `{secret}` in {} lacks key{} {} that `{svc}` reads",
+                            f.source.path,
+                            if missing.len() == 1 { "" } else { "s" },
+                            missing.join(", ")
+                        ),
+                        None => format!(
+                            "site `{name}` does not provide Secret `{secret}`, which `{svc}` reads"
+                        ),
+                    },
+                )
+                .at(
+                    &service.doc.source,
+                    service.doc.span(&ptr, true),
+                    "declared here",
+                );
+                d = d.help(format!(
+                    "add a SOPS-encrypted Secret `{secret}` with key{} {} as sites/{name}/secrets/{secret}.sops.yaml",
+                    if missing.len() == 1 { "" } else { "s" },
+                    missing.join(", ")
+                ));
+                diags.push(d);
+            }
+            for f in sops.values() {
+                let owner_ok = match &f.owner {
+                    Some(o) => spec.services.contains_key(o),
+                    None => declared.contains_key(f.name.as_str()),
+                };
+                if !owner_ok {
+                    diags.push(
+                        Diagnostic::error(Code::MissingSecret, format!("no enabled service of site `{name}` reads Secret `{}`", f.name))
+                            .at(&f.source, strata_yaml::Span::default(), "this file")
+                            .help("remove the file, or put it in secrets/<service>/ to ship it with that service"),
+                    );
+                }
+            }
+        }
+    }
 }

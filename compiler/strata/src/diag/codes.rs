@@ -91,8 +91,12 @@ codes! {
     SecretLeak = "E0601",
     /// A value marked secret is a literal instead of a reference.
     LiteralSecret = "E0602",
-    /// A SOPS file is not in the SOPS format.
+    /// A SOPS file is not in the SOPS format, or holds a plaintext value.
     BadSops = "E0603",
+    /// A template reaches a Secret (or key) its service does not declare in `spec.secrets`.
+    UndeclaredSecret = "E0604",
+    /// The site's secret backend does not provide a Secret (or key) a service declares.
+    MissingSecret = "E0605",
 
     // E07xx: output.
     /// Two objects would be written to the same file.

@@ -32,6 +32,35 @@ impl Source {
     }
 }
 
+impl Source {
+    /// A copy of this source in which line `line` (1-based) is masked after its first `:` or
+    /// `=` (byte for byte, so spans keep pointing at the same places), for diagnostics about
+    /// secret material: the line is shown, the value is not.
+    pub fn redact_line(&self, line: u32) -> Source {
+        let mut text = self.text.to_string().into_bytes();
+        let start: usize = self
+            .text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1) as usize)
+            .map(str::len)
+            .sum();
+        let end = self.text[start.min(self.text.len())..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
+        if let Some(sep) = self.text[start.min(end)..end].find([':', '=']) {
+            for b in &mut text[start + sep + 1..end] {
+                if *b != b' ' {
+                    *b = b'*';
+                }
+            }
+        }
+        Source {
+            path: self.path.clone(),
+            text: String::from_utf8_lossy(&text).into_owned().into(),
+        }
+    }
+}
+
 /// A position in an input file, with what to say about it.
 #[derive(Clone, Debug)]
 pub struct Label {

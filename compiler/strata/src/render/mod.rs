@@ -10,6 +10,7 @@
 
 pub mod helpers;
 pub mod linemap;
+mod secret_helpers;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -25,6 +26,7 @@ use crate::check::schema::human_path;
 use crate::diag::{Code, Diagnostic, Source};
 use crate::graph::ServiceGraph;
 use crate::model::{Catalog, Service, Site};
+use crate::secrets::SharedSecrets;
 use crate::suggest::did_you_mean;
 use linemap::LineMap;
 
@@ -43,11 +45,16 @@ pub struct Provenance {
     pub spans: Spans,
     /// Rendered line → template line.
     pub lines: Arc<LineMap>,
+    /// For objects Strata generates itself: the one input position every field maps to.
+    pub fixed: Option<Span>,
 }
 
 impl Provenance {
     /// The template position of the node at `pointer` (or of its nearest rendered ancestor).
     pub fn locate(&self, pointer: &str) -> (Source, Span) {
+        if let Some(span) = self.fixed {
+            return (self.template.clone(), span);
+        }
         let rendered_line = self
             .spans
             .nearest(pointer)
@@ -303,7 +310,15 @@ fn render_service(
     svc: &Service,
 ) -> (Vec<Object>, Vec<Diagnostic>) {
     let env_diags: Arc<Mutex<Vec<Diagnostic>>> = Arc::new(Mutex::new(Vec::new()));
-    let env = environment(site, catalog, ctx, svc, Arc::clone(&env_diags));
+    let secrets: SharedSecrets = Arc::default();
+    let env = environment(
+        site,
+        catalog,
+        ctx,
+        svc,
+        Arc::clone(&env_diags),
+        Arc::clone(&secrets),
+    );
     let values = site
         .values
         .get(&svc.name)
@@ -340,14 +355,64 @@ fn render_service(
                 if recorded.is_empty() {
                     diags.push(jinja_diagnostic(&e, svc, &context));
                 } else {
-                    diags.extend(recorded);
+                    // A helper recorded what went wrong; the error tells where.
+                    let at = jinja_location(&e, svc);
+                    diags.extend(recorded.into_iter().map(|mut d| {
+                        if let Some((src, span)) = &at {
+                            d.labels.insert(
+                                0,
+                                crate::diag::Label {
+                                    source: src.clone(),
+                                    span: *span,
+                                    message: "called here".into(),
+                                },
+                            );
+                        }
+                        d
+                    }));
                 }
                 continue;
             }
         };
         parse_rendered(site, svc, tpl, rendered, &mut objects, &mut diags);
     }
+    if let Some(external) = crate::secrets::External::of(site) {
+        // Every declared Secret that no template built with secret_file() is read from the
+        // store key by key.
+        let produced = secrets
+            .lock()
+            .map(|s| s.produced.clone())
+            .unwrap_or_default();
+        for (name, decl) in &svc.spec.secrets {
+            if produced.contains(name) {
+                continue;
+            }
+            let data: Vec<(String, String, String)> = decl
+                .keys
+                .iter()
+                .map(|k| (k.clone(), name.clone(), k.clone()))
+                .collect();
+            let value = external.object(name, &site.spec.namespace, &data, None);
+            let ptr = format!("/spec/secrets/{}", strata_yaml::pointer_escape(name));
+            objects.push(generated(value, svc, svc.doc.span(&ptr, true)));
+        }
+    }
     (objects, diags)
+}
+
+/// An object Strata generates from a declaration in `service.yaml`.
+fn generated(value: Value, svc: &Service, span: Span) -> Object {
+    Object {
+        value,
+        service: svc.name.clone(),
+        provenance: Provenance {
+            template: svc.doc.source.clone(),
+            rendered: Arc::from(""),
+            spans: Spans::default(),
+            lines: Arc::new(LineMap::default()),
+            fixed: Some(span),
+        },
+    }
 }
 
 fn parse_rendered(
@@ -386,6 +451,7 @@ fn parse_rendered(
             rendered: Arc::clone(&rendered),
             spans: doc.spans,
             lines: Arc::clone(&lines),
+            fixed: None,
         };
         let mut value = doc.value;
         let problem = match &value {
@@ -459,6 +525,7 @@ fn environment(
     ctx: &SiteContext,
     svc: &Service,
     recorded: Arc<Mutex<Vec<Diagnostic>>>,
+    secrets: SharedSecrets,
 ) -> Environment<'static> {
     let mut env = base_environment();
     // The loader serves only this service's templates, from memory: nothing outside the
@@ -489,6 +556,8 @@ fn environment(
             Ok(rewrite_image(reference, mirror.as_deref(), tag.as_deref()))
         },
     );
+
+    secret_helpers::add(&mut env, site, svc, Arc::clone(&recorded), secrets);
 
     // endpoint(service, kind): the target's endpoint template, rendered for this site.
     let declared: Vec<String> = svc
@@ -624,7 +693,8 @@ pub fn span_of(text: &str, range: std::ops::Range<usize>) -> Span {
     }
 }
 
-fn jinja_diagnostic(e: &JinjaError, svc: &Service, context: &Value) -> Diagnostic {
+/// The template position of a minijinja error.
+fn jinja_location(e: &JinjaError, svc: &Service) -> Option<(Source, Span)> {
     let tpl = e
         .name()
         .and_then(|n| {
@@ -633,7 +703,7 @@ fn jinja_diagnostic(e: &JinjaError, svc: &Service, context: &Value) -> Diagnosti
                 .find(|t| t.path.rsplit('/').next() == Some(n))
         })
         .or_else(|| svc.templates.first());
-    let at = tpl.map(|t| {
+    tpl.map(|t| {
         let span = match (e.range(), e.line()) {
             (Some(r), _) if r.end <= t.text.len() => span_of(&t.text, r),
             (_, Some(line)) => {
@@ -652,7 +722,11 @@ fn jinja_diagnostic(e: &JinjaError, svc: &Service, context: &Value) -> Diagnosti
             _ => Span::default(),
         };
         (t.clone(), span)
-    });
+    })
+}
+
+fn jinja_diagnostic(e: &JinjaError, svc: &Service, context: &Value) -> Diagnostic {
+    let at = jinja_location(e, svc);
     let expr = at
         .as_ref()
         .map(|(t, s)| t.text[s.bytes()].trim().to_string())

@@ -1,0 +1,180 @@
+//! The leak check: finds secret material in objects about to be written.
+//!
+//! Runs on every build, over the final objects. It finds (1) Secrets with plaintext `data` or
+//! `stringData` — Strata never writes one; secrets come from SOPS files or ExternalSecrets —
+//! and (2) literal credentials where a template wrote one by mistake: a password inside a URL
+//! (`mysql://user:pw@host`), an option such as `password = …` or `memcache_secret_key = …` in
+//! a config file, or an environment variable named `…PASSWORD`/`…SECRET`/`…TOKEN` with a
+//! literal `value`. Placeholders the External Secrets Operator fills (`{{ .x }}`) are fine.
+//! Findings never include the value.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde_json::Value;
+
+/// One finding: where, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Leak {
+    /// JSON pointer of the offending value in the object.
+    pub pointer: String,
+    /// What was found (never the value).
+    pub reason: String,
+}
+
+fn is_placeholder(s: &str) -> bool {
+    let t = s.trim().trim_matches(|c| c == '"' || c == '\'');
+    t.is_empty()
+        || (t.starts_with("{{") && t.ends_with("}}"))
+        || t.starts_with("$(")
+        || t.starts_with("${")
+}
+
+fn url_credentials() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@,]+:([^@\s]+?)@")
+            .unwrap_or_else(|e| unreachable!("{e}"))
+    })
+}
+
+fn secret_option() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?im)^\s*([A-Za-z0-9_.\-]*(?:password|passwd|_secret|secret_key|token))\s*[=:]\s*(.*?)\s*$")
+            .unwrap_or_else(|e| unreachable!("{e}"))
+    })
+}
+
+fn secret_env_name(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    n.ends_with("PASSWORD")
+        || n.ends_with("PASSWD")
+        || n.ends_with("SECRET")
+        || n.ends_with("TOKEN")
+        || n.ends_with("SECRET_KEY")
+}
+
+/// Finds the leaks in one object.
+pub fn scan(object: &Value) -> Vec<Leak> {
+    let mut out = Vec::new();
+    let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
+    let api = object
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if kind == "Secret" && api == "v1" {
+        for field in ["data", "stringData"] {
+            if object
+                .get(field)
+                .and_then(Value::as_object)
+                .is_some_and(|m| !m.is_empty())
+            {
+                out.push(Leak {
+                    pointer: format!("/{field}"),
+                    reason: format!("a Secret with plaintext `{field}`"),
+                });
+            }
+        }
+    }
+    walk(object, &mut String::new(), &mut out);
+    out
+}
+
+fn walk(v: &Value, ptr: &mut String, out: &mut Vec<Leak>) {
+    match v {
+        Value::Object(m) => {
+            if let (Some(Value::String(name)), Some(Value::String(value))) =
+                (m.get("name"), m.get("value"))
+            {
+                if secret_env_name(name) && !is_placeholder(value) {
+                    out.push(Leak {
+                        pointer: format!("{ptr}/value"),
+                        reason: format!("environment variable `{name}` with a literal value"),
+                    });
+                }
+            }
+            for (k, child) in m {
+                let len = ptr.len();
+                ptr.push('/');
+                ptr.push_str(&strata_yaml::pointer_escape(k));
+                walk(child, ptr, out);
+                ptr.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                let len = ptr.len();
+                ptr.push_str(&format!("/{i}"));
+                walk(child, ptr, out);
+                ptr.truncate(len);
+            }
+        }
+        Value::String(s) => {
+            for c in url_credentials().captures_iter(s) {
+                if c.get(1).is_some_and(|p| !is_placeholder(p.as_str())) {
+                    out.push(Leak {
+                        pointer: ptr.clone(),
+                        reason: "a URL with a literal password".into(),
+                    });
+                    break;
+                }
+            }
+            if s.contains('\n') || s.contains('=') {
+                for c in secret_option().captures_iter(s) {
+                    let (Some(key), Some(value)) = (c.get(1), c.get(2)) else {
+                        continue;
+                    };
+                    if !is_placeholder(value.as_str()) {
+                        out.push(Leak {
+                            pointer: ptr.clone(),
+                            reason: format!("option `{}` with a literal value", key.as_str()),
+                        });
+                        break;
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn finds_plaintext_and_accepts_placeholders() {
+        let leaks = |v: Value| scan(&v).into_iter().map(|l| l.pointer).collect::<Vec<_>>();
+        assert_eq!(
+            leaks(json!({"apiVersion": "v1", "kind": "Secret", "stringData": {"a": "b"}})),
+            vec!["/stringData"]
+        );
+        assert!(
+            leaks(json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}}))
+                .is_empty()
+        );
+        let cm = |text: &str| json!({"kind": "ConfigMap", "data": {"k.conf": text}});
+        assert_eq!(
+            leaks(cm(
+                "[database]\nconnection = mysql+pymysql://keystone:hunter2@db/keystone\n"
+            )),
+            vec!["/data/k.conf"]
+        );
+        assert!(leaks(cm("[database]\nconnection = mysql+pymysql://keystone:{{ .keystone_db_password }}@db/keystone\n")).is_empty());
+        assert_eq!(
+            leaks(cm("[keystone_authtoken]\npassword = hunter2\n")),
+            vec!["/data/k.conf"]
+        );
+        assert!(leaks(cm(
+            "[keystone_authtoken]\nauth_type = password\nrbd_secret_uuid = 1234\n"
+        ))
+        .is_empty());
+        assert!(leaks(cm("transport_url = rabbit://nova:{{ .nova_rabbit_password }}@r-0:5672,nova:{{ .nova_rabbit_password }}@r-1:5672/nova\n")).is_empty());
+        let env = json!({"kind": "Deployment", "spec": {"env": [{"name": "DB_PASSWORD", "value": "x"}, {"name": "OS_PASSWORD", "valueFrom": {}}]}});
+        assert_eq!(leaks(env), vec!["/spec/env/0/value"]);
+        let msg = format!("{:?}", scan(&cm("password = hunter2\n")));
+        assert!(!msg.contains("hunter2"));
+    }
+}
