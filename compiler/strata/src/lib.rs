@@ -18,6 +18,7 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod emit;
+pub mod gitops;
 pub mod graph;
 pub mod load;
 pub mod merge;

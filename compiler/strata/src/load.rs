@@ -61,6 +61,8 @@ pub struct Inputs {
     pub overlays: BTreeSet<String>,
     /// Each site's `secrets/**/*.sops.yaml` files, by site.
     pub sops: BTreeMap<String, Vec<Source>>,
+    /// A digest of every overlay folder's files (for `_meta`), by overlay name.
+    pub overlay_digests: BTreeMap<String, String>,
 }
 
 /// Reads and parses the repository's inputs.
@@ -186,7 +188,38 @@ pub fn load(repo: &Repo) -> (Inputs, Vec<Diagnostic>) {
         );
     }
     inputs.overlays = repo.dirs("overlays").into_iter().collect();
+    for name in &inputs.overlays {
+        inputs.overlay_digests.insert(
+            name.clone(),
+            folder_digest(&repo.abs(&format!("overlays/{name}"))),
+        );
+    }
     (inputs, diags)
+}
+
+/// A digest of the names and contents of every file under `dir` (sorted).
+fn folder_digest(dir: &std::path::Path) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for e in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
+        if e.file_type().is_file() {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let bytes = std::fs::read(e.path()).unwrap_or_default();
+            h.update((rel.len() as u64).to_le_bytes());
+            h.update(rel.as_bytes());
+            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(&bytes);
+        }
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Reads and parses one single-document YAML file; failures become diagnostics.

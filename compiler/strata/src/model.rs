@@ -35,6 +35,16 @@ pub struct ServiceSpec {
     /// Secrets the service's pods read, by name.
     #[serde(default)]
     pub secrets: BTreeMap<String, SecretDecl>,
+    /// Rollout settings.
+    #[serde(default)]
+    pub rollout: Rollout,
+}
+
+/// How the GitOps engine rolls a service out.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Rollout {
+    /// Readiness timeout.
+    pub timeout: Option<String>,
 }
 
 /// A Secret a service reads, and the keys it must have.

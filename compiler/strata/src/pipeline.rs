@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use crate::check::{self, Checked};
 use crate::diag::{self, Diagnostic};
 use crate::emit::{self, Placed, SiteOutput};
+use crate::gitops;
 use crate::graph::ServiceGraph;
 use crate::load::{self, Inputs};
 use crate::model::Site;
@@ -128,14 +129,16 @@ impl Project {
             return r;
         }
         r.diagnostics.extend(diags);
-        let finals = match self.finish_objects(site, objects) {
+        let mut finals = match self.finish_objects(site, objects) {
             Ok(f) => f,
             Err(d) => {
                 r.diagnostics.extend(d);
                 return r;
             }
         };
-        let folders: BTreeSet<String> = graph.waves.keys().cloned().collect();
+        gitops::prepare(site, &mut finals);
+        let mut folders: BTreeSet<String> = graph.waves.keys().cloned().collect();
+        folders.insert(gitops::CLUSTER_UNIT.to_string());
         let placed: Vec<Placed<'_>> = finals
             .iter()
             .map(|(v, f)| Placed {
@@ -145,7 +148,26 @@ impl Project {
             .collect();
         let raw = sops_files(site, &self.checked.catalog);
         match emit::layout(&site.name, &placed, &raw, &folders) {
-            Ok(o) => r.output = Some(o),
+            Ok(mut o) => {
+                let sops_folders: BTreeSet<String> = raw.iter().map(|r| r.folder.clone()).collect();
+                let units = gitops::units(site, graph, &self.checked.catalog, &sops_folders);
+                o.files.extend(gitops::files(site, &units));
+                let layers: Vec<&crate::diag::Source> = site
+                    .spec
+                    .layers
+                    .iter()
+                    .filter_map(|l| self.inputs.layers.get(l))
+                    .map(|d| &d.source)
+                    .collect();
+                o.files.extend(gitops::meta::files(
+                    site,
+                    &self.checked.catalog,
+                    &layers,
+                    &self.inputs.overlay_digests,
+                    &units,
+                ));
+                r.output = Some(o);
+            }
             Err(d) => r.diagnostics.extend(d),
         }
         r.objects = finals;

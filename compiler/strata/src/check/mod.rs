@@ -514,6 +514,17 @@ pub fn resolve_site(
     if !diags.is_empty() {
         return Err(diags);
     }
+    if spec.gitops.engine == crate::model::Engine::Argocd && spec.gitops.repo_url.is_none() {
+        let (src, span) = locate("/gitops", true);
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("site `{name}` uses Argo CD but names no repository"),
+            )
+            .at(&src, span, "engine: argocd")
+            .help("add `repoURL: <URL of the Git repository holding rendered/>` under spec.gitops"),
+        );
+    }
     // Secrets: the backend must provide every Secret (and key) an enabled service declares.
     let sops = crate::secrets::site_sops(
         name,

@@ -1,0 +1,131 @@
+//! `_meta/site.json` and `_meta/<service>.json`: what produced the output, for reviewers and
+//! tools. No timestamps, so an unchanged input gives an unchanged file.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::Unit;
+use crate::diag::Source;
+use crate::model::{Catalog, Site};
+
+/// The Strata version written into `_meta`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn digest<'a>(parts: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut h = Sha256::new();
+    for (name, text) in parts {
+        // Length-prefixed, so that moving bytes between parts changes the digest.
+        h.update((name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+        h.update((text.len() as u64).to_le_bytes());
+        h.update(text.as_bytes());
+    }
+    format!(
+        "sha256:{}",
+        h.finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
+}
+
+fn service_sources<'a>(catalog: &'a Catalog, name: &str) -> Vec<&'a Source> {
+    let Some(svc) = catalog.services.get(name) else {
+        return Vec::new();
+    };
+    let mut out = vec![&svc.doc.source];
+    out.extend(svc.values_schema.iter().map(|s| &s.source));
+    out.extend(svc.templates.iter());
+    out
+}
+
+/// The `_meta` files of a site. `layers` are the layer documents it merged, `overlays` the
+/// digests of the overlay folders it applies.
+pub fn files(
+    site: &Site,
+    catalog: &Catalog,
+    layers: &[&Source],
+    overlays: &BTreeMap<String, String>,
+    units: &[Unit],
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut inputs: Vec<(&str, &str)> = vec![(&site.doc.source.path, &site.doc.source.text)];
+    inputs.extend(layers.iter().map(|s| (&*s.path, &*s.text)));
+    for name in site.spec.services.keys() {
+        inputs.extend(
+            service_sources(catalog, name)
+                .into_iter()
+                .map(|s| (&*s.path, &*s.text)),
+        );
+    }
+    inputs.extend(
+        site.sops
+            .values()
+            .map(|f| (&*f.source.path, &*f.source.text)),
+    );
+    let overlay_parts: Vec<(String, String)> = site
+        .spec
+        .overlays
+        .iter()
+        .map(|o| {
+            (
+                format!("overlays/{o}"),
+                overlays.get(o).cloned().unwrap_or_default(),
+            )
+        })
+        .collect();
+    inputs.extend(overlay_parts.iter().map(|(a, b)| (a.as_str(), b.as_str())));
+    inputs.sort();
+    inputs.dedup();
+    let site_digest = digest(inputs.iter().copied());
+    let site_json = json!({
+        "strataVersion": VERSION,
+        "site": site.name,
+        "inputDigest": site_digest,
+        "kubernetesVersion": site.spec.kubernetes_version,
+        "namespace": site.spec.namespace,
+        "gitops": site.spec.gitops.engine,
+        "layers": site.spec.layers,
+        "overlays": site.spec.overlays,
+        "units": units.iter().map(|u| json!({"name": u.name, "wave": u.wave, "dependsOn": u.depends_on})).collect::<Vec<_>>(),
+    });
+    out.insert("_meta/site.json".into(), pretty(&site_json));
+    for u in units {
+        let values = site
+            .values
+            .get(&u.name)
+            .map(|t| t.value.clone())
+            .unwrap_or(Value::Null);
+        let values_text = serde_json::to_string(&values).unwrap_or_default();
+        let spec_text = serde_json::to_string(&json!({
+            "namespace": site.spec.namespace, "domain": site.spec.domain, "region": site.spec.region,
+            "registry": site.spec.registry, "values": site.spec.values, "overlays": site.spec.overlays,
+        }))
+        .unwrap_or_default();
+        let mut parts: Vec<(&str, &str)> = service_sources(catalog, &u.name)
+            .into_iter()
+            .map(|s| (&*s.path, &*s.text))
+            .collect();
+        parts.push(("values", &values_text));
+        parts.push(("site", &spec_text));
+        parts.extend(overlay_parts.iter().map(|(a, b)| (a.as_str(), b.as_str())));
+        let unit_json = json!({
+            "strataVersion": VERSION,
+            "site": site.name,
+            "service": u.name,
+            "inputDigest": digest(parts),
+            "wave": u.wave,
+            "dependsOn": u.depends_on,
+        });
+        out.insert(format!("_meta/{}.json", u.name), pretty(&unit_json));
+    }
+    out
+}
+
+fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
+}
