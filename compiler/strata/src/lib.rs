@@ -17,6 +17,7 @@
 pub mod check;
 pub mod cli;
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod gitops;
 pub mod graph;

@@ -362,3 +362,163 @@ fn gitops_objects_follow_the_graph() {
     }
     assert!(edges_checked > 0);
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.email=ci@example.org",
+            "-c",
+            "user.name=ci",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("git: {e}"));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from).into_iter().flatten() {
+        let rel = e.path().strip_prefix(from).unwrap_or(e.path());
+        if rel.starts_with("expected") || rel.starts_with("rendered") {
+            continue;
+        }
+        let dest = to.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap_or_else(|err| panic!("{err}"));
+        } else if e.file_type().is_file() {
+            std::fs::copy(e.path(), &dest).unwrap_or_else(|err| panic!("{err}"));
+        }
+    }
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        text.contains(from),
+        "{}: `{from}` not found",
+        path.display()
+    );
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The scenarios of `strata diff` in a scratch git repository: a layer change shared by two
+/// sites is one entry listing both, a changed secret shows its key and no secret material,
+/// removing a service shows its objects as deletions with a warning; exit codes 0/1/2.
+#[test]
+fn diff_scenarios() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let repo = tmp.path().join("repo");
+    copy_tree(&workspace().join("golden-tests/gitops-flux"), &repo);
+    // A second site on the same layer.
+    copy_tree(&repo.join("sites/demo"), &repo.join("sites/demo2"));
+    edit(
+        &repo.join("sites/demo2/site.yaml"),
+        "name: demo\n",
+        "name: demo2\n",
+    );
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-qm", "base"]);
+
+    let none = strata(&repo, &["diff", "--base", "HEAD"]);
+    assert_eq!(
+        none.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&none.stderr)
+    );
+
+    // One value in the shared layer.
+    edit(
+        &repo.join("sites/_layers/common.yaml"),
+        "    db: {}",
+        "    db:\n      values: {replicas: 4}",
+    );
+    let out = strata(&repo, &["diff", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let changes = v["changes"].as_array().cloned().unwrap_or_default();
+    assert_eq!(changes.len(), 1, "{v:#}");
+    assert_eq!(changes[0]["sites"], serde_json::json!(["demo", "demo2"]));
+    assert_eq!(changes[0]["kind"], "StatefulSet");
+    assert!(changes[0]["risks"]
+        .as_array()
+        .is_some_and(|r| r.contains(&Value::from("replicas"))));
+    git(&repo, &["commit", "-qam", "replicas"]);
+
+    // A secret: the key is named, no material is shown.
+    let secret = repo.join("sites/demo/secrets/web-db.sops.yaml");
+    let text = std::fs::read_to_string(&secret).unwrap_or_default();
+    let old_ct = "ENC[AES256_GCM,data:q3Bz0w==";
+    std::fs::write(
+        &secret,
+        text.replace(old_ct, "ENC[AES256_GCM,data:Zm9vYmFy"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = strata(&repo, &["diff", "--base", "HEAD"]);
+    assert_eq!(out.status.code(), Some(1));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("key `password` changed"), "{shown}");
+    assert!(
+        !shown.contains("q3Bz0w") && !shown.contains("Zm9vYmFy") && !shown.contains("ENC["),
+        "{shown}"
+    );
+    git(&repo, &["commit", "-qam", "secret"]);
+
+    // Removing a service: its objects are deletions, with a warning.
+    edit(&repo.join("sites/_layers/common.yaml"), "    web: {}\n", "");
+    edit(
+        &repo.join("sites/demo/site.yaml"),
+        "    web:\n      values:\n        replicas: 2\n",
+        "    web: null\n",
+    );
+    edit(
+        &repo.join("sites/demo2/site.yaml"),
+        "    web:\n      values:\n        replicas: 2\n",
+        "    web: null\n",
+    );
+    std::fs::remove_file(repo.join("sites/demo/secrets/web-db.sops.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(repo.join("sites/demo/secrets/web-etc-secret.sops.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(repo.join("sites/demo2/secrets/web-db.sops.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(repo.join("sites/demo2/secrets/web-etc-secret.sops.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = strata(&repo, &["diff", "--base", "HEAD", "--format", "markdown"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("> **Deletions**"), "{md}");
+    assert!(
+        md.contains("`Deployment demo/web` (web) in demo, demo2"),
+        "{md}"
+    );
+    assert!(
+        md.contains("Removed <code>ConfigMap demo/web-etc</code>"),
+        "{md}"
+    );
+
+    // Errors exit 2.
+    let bad = strata(&repo, &["diff", "--base", "no-such-rev"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown revision"));
+}

@@ -62,6 +62,17 @@ pub enum GraphFormat {
     Json,
 }
 
+/// Output format of `strata diff`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Unified diffs, coloured on a terminal.
+    Text,
+    /// A merge-request comment.
+    Markdown,
+    /// For machines (shape in the book).
+    Json,
+}
+
 /// The commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -89,6 +100,26 @@ pub enum Command {
         /// Report format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
+    },
+    /// Show what a change does to the rendered output of every site.
+    Diff {
+        /// The base revision (a commit, branch or tag).
+        #[arg(long, value_name = "REV")]
+        base: String,
+        /// The head revision (default: the working tree).
+        #[arg(long, value_name = "REV")]
+        head: Option<String>,
+        /// Sites to compare (default: every site of either revision).
+        sites: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// Markdown: keep the report under this many bytes (diffs that do not fit are left out, with a note).
+        #[arg(long, value_name = "N")]
+        max_bytes: Option<usize>,
+        /// Also write the full, untruncated report to FILE.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Show a site's service graph and rollout waves.
     Graph {
@@ -177,6 +208,23 @@ pub fn run(cli: &Cli) -> u8 {
         }
         Command::Validate { sites, format } => validate(cli, &printer, sites, *format),
         Command::Graph { site, format } => graph(cli, &printer, site, *format),
+        Command::Diff {
+            base,
+            head,
+            sites,
+            format,
+            max_bytes,
+            output,
+        } => diff(
+            cli,
+            &printer,
+            base,
+            head.as_deref(),
+            sites,
+            *format,
+            *max_bytes,
+            output.as_deref(),
+        ),
     }
 }
 
@@ -313,4 +361,116 @@ fn graph(cli: &Cli, printer: &Printer, site: &str, format: GraphFormat) -> u8 {
     };
     print!("{text}");
     0
+}
+
+#[allow(clippy::too_many_arguments)]
+fn diff(
+    cli: &Cli,
+    printer: &Printer,
+    base: &str,
+    head: Option<&str>,
+    sites: &[String],
+    format: DiffFormat,
+    max_bytes: Option<usize>,
+    output: Option<&Path>,
+) -> u8 {
+    use crate::diff;
+    let fail = |d: Vec<Diagnostic>| {
+        printer.diagnostics(&d, ReportFormat::Text);
+        2
+    };
+    let root = match cli.root.canonicalize() {
+        Ok(r) => r,
+        Err(e) => {
+            return fail(vec![Diagnostic::error(
+                diag::Code::NotFound,
+                format!("cannot open `{}`: {e}", cli.root.display()),
+            )])
+        }
+    };
+    let base_co = match diff::git::checkout(&root, base) {
+        Ok(c) => c,
+        Err(d) => return fail(vec![d]),
+    };
+    let head_co = match head.map(|h| diff::git::checkout(&root, h)).transpose() {
+        Ok(c) => c,
+        Err(d) => return fail(vec![d]),
+    };
+    let head_root = head_co
+        .as_ref()
+        .map_or(root.as_path(), |c| c.root.as_path());
+    let known: std::collections::BTreeSet<String> = diff::site_names(&base_co.root)
+        .into_iter()
+        .chain(diff::site_names(head_root))
+        .collect();
+    let selected: std::collections::BTreeSet<String> = if sites.is_empty() {
+        known.clone()
+    } else {
+        let unknown: Vec<Diagnostic> = sites
+            .iter()
+            .filter(|s| !known.contains(*s))
+            .map(|s| {
+                Diagnostic::error(
+                    diag::Code::NotFound,
+                    format!("there is no site `{s}` in either revision"),
+                )
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return fail(unknown);
+        }
+        sites.iter().cloned().collect()
+    };
+    let (b, h) = rayon::join(
+        || diff::snapshot(&base_co.root, &selected),
+        || diff::snapshot(head_root, &selected),
+    );
+    let b = match b {
+        Ok(s) => s,
+        Err(d) => {
+            return fail(
+                d.into_iter()
+                    .map(|x| x.note(format!("in the base revision `{base}`")))
+                    .collect(),
+            )
+        }
+    };
+    let h = match h {
+        Ok(s) => s,
+        Err(d) => {
+            return fail(
+                d.into_iter()
+                    .map(|x| {
+                        x.note(format!(
+                            "in the head revision `{}`",
+                            head.unwrap_or("working tree")
+                        ))
+                    })
+                    .collect(),
+            )
+        }
+    };
+    let report = diff::compare(&b, &h, base, head.unwrap_or("working tree"));
+    let render = |limit: Option<usize>, full: Option<&str>| match format {
+        DiffFormat::Text => diff::render::text(
+            &report,
+            limit.is_none()
+                && full.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none(),
+        ),
+        DiffFormat::Markdown => diff::render::markdown(&report, limit, full),
+        DiffFormat::Json => diff::render::json(&report),
+    };
+    if let Some(file) = output {
+        if let Err(e) = std::fs::write(file, render(None, Some(""))) {
+            return fail(vec![Diagnostic::error(
+                diag::Code::Io,
+                format!("cannot write `{}`: {e}", file.display()),
+            )]);
+        }
+    }
+    let shown = output.map(|p| p.display().to_string());
+    print!("{}", render(max_bytes, shown.as_deref()));
+    u8::from(!report.is_empty())
 }

@@ -1,0 +1,617 @@
+//! Comparing two snapshots object by object.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use strata_yaml::{KeyOrder, ParseOptions};
+
+use super::Snapshot;
+
+/// What happened to an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// New in the head.
+    Added,
+    /// Different in the head.
+    Changed,
+    /// Gone from the head.
+    Removed,
+}
+
+/// A reason for a reviewer to look twice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Risk {
+    /// The object is deleted.
+    Deletion,
+    /// A field the API server will not change in place (selectors, volumeClaimTemplates, a
+    /// Job's template): the apply fails or the object must be re-created.
+    ImmutableField,
+    /// A CustomResourceDefinition changes.
+    Crd,
+    /// RBAC changes.
+    Rbac,
+    /// A container image changes.
+    Image,
+    /// A replica count changes.
+    Replicas,
+    /// A Secret (or SOPS file) changes.
+    Secret,
+}
+
+/// Which keys of a Secret changed (never their values; a short fingerprint instead).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct SecretKeys {
+    /// Keys only in the head.
+    pub added: Vec<String>,
+    /// Keys only in the base.
+    pub removed: Vec<String>,
+    /// Keys whose value changed: (key, base fingerprint, head fingerprint).
+    pub changed: Vec<(String, String, String)>,
+}
+
+/// One object's change, with every site it happens in.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    /// Sites where exactly this change happens.
+    pub sites: Vec<String>,
+    /// The unit (service folder, or `flux`/`argocd`).
+    pub service: String,
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// `metadata.namespace`, if any.
+    pub namespace: Option<String>,
+    /// `metadata.name` (the head's, for a rename).
+    pub name: String,
+    /// The base name when a generated name's hash suffix changed.
+    pub renamed_from: Option<String>,
+    /// Added, changed or removed.
+    pub status: Status,
+    /// Risk flags.
+    pub risks: Vec<Risk>,
+    /// For Secrets and SOPS files: which keys changed.
+    pub secret_keys: Option<SecretKeys>,
+    /// Unified diff of the object's YAML (secret values masked).
+    pub diff: String,
+}
+
+impl Change {
+    /// `Kind namespace/name`.
+    pub fn display(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{} {ns}/{}", self.kind, self.name),
+            None => format!("{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// The whole comparison.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// The base revision.
+    pub base: String,
+    /// The head revision (or "working tree").
+    pub head: String,
+    /// Every change, grouped across sites, in (service, kind, namespace, name) order.
+    pub changes: Vec<Change>,
+    /// Per site: per service, counts of added, changed, removed objects.
+    pub summary: BTreeMap<String, BTreeMap<String, [usize; 3]>>,
+    /// Per site: the services that changed, and the services depending on them.
+    pub impact: BTreeMap<String, Impact>,
+}
+
+/// The services a change touches in one site.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Impact {
+    /// Services with a changed object.
+    pub changed: BTreeSet<String>,
+    /// Services that depend (directly or not) on a changed one, and did not change.
+    pub dependents: BTreeSet<String>,
+}
+
+impl Report {
+    /// Whether anything changed.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// One object of a snapshot.
+#[derive(Clone, Debug)]
+struct Obj {
+    /// The file it was written to, relative to the site folder.
+    path: String,
+    unit: String,
+    api: String,
+    kind: String,
+    namespace: Option<String>,
+    name: String,
+    /// The object with secret values replaced by fingerprints.
+    masked: Value,
+    /// Secret key → fingerprint, for Secrets and SOPS files.
+    secret: Option<BTreeMap<String, String>>,
+    sops: bool,
+}
+
+fn fingerprint(site: &str, name: &str, key: &str, value: &str) -> String {
+    let mut h = Sha256::new();
+    // Salted with where the value lives, so equal passwords of two Secrets do not show as equal.
+    h.update(format!("strata-diff\0{site}\0{name}\0{key}\0").as_bytes());
+    h.update(value.as_bytes());
+    h.finalize()
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn objects(site: &str, out: &crate::emit::SiteOutput) -> Vec<Obj> {
+    let mut list = Vec::new();
+    for (path, text) in &out.files {
+        let Some((unit, file)) = path.split_once('/') else {
+            continue;
+        };
+        if unit == "_meta"
+            || file == "kustomization.yaml"
+            || !file.ends_with(".yaml")
+            || file == "root.yaml"
+        {
+            continue;
+        }
+        let Ok(docs) = strata_yaml::parse(text, &ParseOptions::kubernetes()) else {
+            continue;
+        };
+        let sops = file.ends_with(".sops.yaml");
+        for d in docs.into_iter().filter(|d| !d.value.is_null()) {
+            let mut v = d.value;
+            let s = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).map(String::from);
+            let api = s(&v, "/apiVersion").unwrap_or_default();
+            let kind = s(&v, "/kind").unwrap_or_default();
+            let name = s(&v, "/metadata/name").unwrap_or_default();
+            let namespace = s(&v, "/metadata/namespace");
+            let mut secret = None;
+            if kind == "Secret" && api == "v1" {
+                let mut keys = BTreeMap::new();
+                for field in ["data", "stringData"] {
+                    if let Some(Value::Object(m)) = v.get_mut(field) {
+                        for (k, val) in m.iter_mut() {
+                            let raw = val
+                                .as_str()
+                                .map(String::from)
+                                .unwrap_or_else(|| val.to_string());
+                            let fp = fingerprint(site, &name, k, &raw);
+                            *val = Value::String(format!("<secret, fingerprint {fp}>"));
+                            keys.insert(k.clone(), fp);
+                        }
+                    }
+                }
+                if sops {
+                    // Re-encryption rewrites the metadata on every edit: noise for review.
+                    if let Some(m) = v.as_object_mut() {
+                        m.shift_remove("sops");
+                    }
+                }
+                secret = Some(keys);
+            }
+            list.push(Obj {
+                path: path.clone(),
+                unit: unit.to_string(),
+                api,
+                kind,
+                namespace,
+                name,
+                masked: v,
+                secret,
+                sops,
+            });
+        }
+    }
+    list
+}
+
+type Key = (String, String, String, Option<String>, String);
+
+/// A change without its sites: equal keys are the same change in several sites.
+type GroupKey = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Status,
+    String,
+);
+
+fn key(o: &Obj) -> Key {
+    let group = o
+        .api
+        .rsplit_once('/')
+        .map_or(String::new(), |(g, _)| g.to_string());
+    (
+        o.unit.clone(),
+        group,
+        o.kind.clone(),
+        o.namespace.clone(),
+        o.name.clone(),
+    )
+}
+
+/// The name without a kustomize-style hash suffix (`-` and 10 characters of its alphabet).
+fn base_name(name: &str) -> Option<&str> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"^(.*)-[2456789bcdfghkmt]{10}$").unwrap_or_else(|e| unreachable!("{e}"))
+    });
+    re.captures(name).and_then(|c| c.get(1)).map(|m| m.as_str())
+}
+
+fn yaml(v: Option<&Value>) -> String {
+    v.map(|v| strata_yaml::emit(v, KeyOrder::Kubernetes))
+        .unwrap_or_default()
+}
+
+fn unified(old: &str, new: &str, label: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{label}"), &format!("b/{label}"))
+        .to_string()
+}
+
+fn images(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, c) in m {
+                if k == "image" {
+                    if let Some(s) = c.as_str() {
+                        out.insert(s.to_string());
+                    }
+                }
+                images(c, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|c| images(c, out)),
+        _ => {}
+    }
+}
+
+fn risks(before: Option<&Obj>, after: Option<&Obj>) -> Vec<Risk> {
+    let mut r = BTreeSet::new();
+    let any = after.or(before);
+    let kind = any.map(|o| o.kind.as_str()).unwrap_or("");
+    if after.is_none() {
+        r.insert(Risk::Deletion);
+    }
+    if kind == "CustomResourceDefinition" {
+        r.insert(Risk::Crd);
+    }
+    if matches!(
+        kind,
+        "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
+    ) {
+        r.insert(Risk::Rbac);
+    }
+    if any.is_some_and(|o| o.secret.is_some()) {
+        r.insert(Risk::Secret);
+    }
+    if let (Some(b), Some(a)) = (before, after) {
+        let differs = |p: &str| b.masked.pointer(p) != a.masked.pointer(p);
+        let immutable: &[&str] = match kind {
+            "StatefulSet" => &[
+                "/spec/selector",
+                "/spec/volumeClaimTemplates",
+                "/spec/serviceName",
+                "/spec/podManagementPolicy",
+            ],
+            "Deployment" | "DaemonSet" | "ReplicaSet" => &["/spec/selector"],
+            "Job" => &["/spec/template", "/spec/selector", "/spec/completionMode"],
+            "Service" => &["/spec/clusterIP", "/spec/clusterIPs"],
+            "PersistentVolumeClaim" => &[
+                "/spec/storageClassName",
+                "/spec/accessModes",
+                "/spec/volumeName",
+            ],
+            _ => &[],
+        };
+        if immutable.iter().any(|p| differs(p)) {
+            r.insert(Risk::ImmutableField);
+        }
+        if differs("/spec/replicas") {
+            r.insert(Risk::Replicas);
+        }
+        let (mut ib, mut ia) = (BTreeSet::new(), BTreeSet::new());
+        images(&b.masked, &mut ib);
+        images(&a.masked, &mut ia);
+        if ib != ia {
+            r.insert(Risk::Image);
+        }
+    } else if let Some(a) = after {
+        if a.masked.pointer("/spec/replicas").is_some() {
+            r.insert(Risk::Replicas);
+        }
+    }
+    r.into_iter().collect()
+}
+
+fn secret_keys(before: Option<&Obj>, after: Option<&Obj>) -> Option<SecretKeys> {
+    let b = before.and_then(|o| o.secret.clone());
+    let a = after.and_then(|o| o.secret.clone());
+    if b.is_none() && a.is_none() {
+        return None;
+    }
+    let (b, a) = (b.unwrap_or_default(), a.unwrap_or_default());
+    let mut s = SecretKeys::default();
+    for (k, fa) in &a {
+        match b.get(k) {
+            None => s.added.push(k.clone()),
+            Some(fb) if fb != fa => s.changed.push((k.clone(), fb.clone(), fa.clone())),
+            Some(_) => {}
+        }
+    }
+    s.removed = b.keys().filter(|k| !a.contains_key(*k)).cloned().collect();
+    Some(s)
+}
+
+fn file_label(o: &Obj) -> String {
+    o.path.clone()
+}
+
+/// Compares two snapshots.
+pub fn compare(base: &Snapshot, head: &Snapshot, base_rev: &str, head_rev: &str) -> Report {
+    let sites: BTreeSet<&String> = base.sites.keys().chain(head.sites.keys()).collect();
+    // (change without sites) → sites
+    let mut grouped: BTreeMap<GroupKey, (Change, Vec<String>)> = BTreeMap::new();
+    let mut report = Report {
+        base: base_rev.to_string(),
+        head: head_rev.to_string(),
+        ..Report::default()
+    };
+    for site in sites {
+        let empty = crate::emit::SiteOutput::default();
+        let b_objs = objects(site, base.sites.get(site).unwrap_or(&empty));
+        let a_objs = objects(site, head.sites.get(site).unwrap_or(&empty));
+        let b_idx: BTreeMap<Key, &Obj> = b_objs.iter().map(|o| (key(o), o)).collect();
+        let a_idx: BTreeMap<Key, &Obj> = a_objs.iter().map(|o| (key(o), o)).collect();
+        let mut pairs: Vec<(Option<&Obj>, Option<&Obj>)> = Vec::new();
+        let mut only_b: Vec<&Obj> = Vec::new();
+        for (k, b) in &b_idx {
+            match a_idx.get(k) {
+                Some(a) => {
+                    if a.masked != b.masked || (a.sops && a.secret != b.secret) {
+                        pairs.push((Some(*b), Some(*a)));
+                    }
+                }
+                None => only_b.push(b),
+            }
+        }
+        let mut only_a: Vec<&Obj> = a_idx
+            .iter()
+            .filter(|(k, _)| !b_idx.contains_key(*k))
+            .map(|(_, o)| *o)
+            .collect();
+        // Rename pairing: a generated name whose hash suffix changed is one object.
+        let mut unmatched_b = Vec::new();
+        for b in only_b {
+            let bk = key(b);
+            let found = base_name(&b.name).and_then(|bn| {
+                only_a.iter().position(|a| {
+                    let ak = key(a);
+                    (ak.0 == bk.0 && ak.1 == bk.1 && ak.2 == bk.2 && ak.3 == bk.3)
+                        && base_name(&a.name) == Some(bn)
+                })
+            });
+            match found {
+                Some(i) => {
+                    let a = only_a.remove(i);
+                    pairs.push((Some(b), Some(a)));
+                }
+                None => unmatched_b.push(b),
+            }
+        }
+        pairs.extend(unmatched_b.into_iter().map(|b| (Some(b), None)));
+        pairs.extend(only_a.into_iter().map(|a| (None, Some(a))));
+
+        let graph = head.graphs.get(site).or_else(|| base.graphs.get(site));
+        let mut impact = Impact::default();
+        let counts = report.summary.entry(site.clone()).or_default();
+        for (b, a) in pairs {
+            let Some(any) = a.or(b) else { continue };
+            let status = match (b, a) {
+                (None, _) => Status::Added,
+                (_, None) => Status::Removed,
+                _ => Status::Changed,
+            };
+            let slot = match status {
+                Status::Added => 0,
+                Status::Changed => 1,
+                Status::Removed => 2,
+            };
+            counts.entry(any.unit.clone()).or_insert([0; 3])[slot] += 1;
+            impact.changed.insert(any.unit.clone());
+            let renamed_from = match (b, a) {
+                (Some(b), Some(a)) if b.name != a.name => Some(b.name.clone()),
+                _ => None,
+            };
+            let diff = unified(
+                &yaml(b.map(|o| &o.masked)),
+                &yaml(a.map(|o| &o.masked)),
+                &file_label(any),
+            );
+            let change = Change {
+                sites: Vec::new(),
+                service: any.unit.clone(),
+                api_version: any.api.clone(),
+                kind: any.kind.clone(),
+                namespace: any.namespace.clone(),
+                name: any.name.clone(),
+                renamed_from: renamed_from.clone(),
+                status,
+                risks: risks(b, a),
+                secret_keys: secret_keys(b, a),
+                diff: diff.clone(),
+            };
+            // Secret fingerprints are salted per site, so group secrets by their key names.
+            let group_text = match &change.secret_keys {
+                Some(s) => format!(
+                    "{:?}{:?}{:?}",
+                    s.added,
+                    s.removed,
+                    s.changed.iter().map(|c| &c.0).collect::<Vec<_>>()
+                ),
+                None => diff,
+            };
+            let gk = (
+                change.service.clone(),
+                change.api_version.clone(),
+                change.kind.clone(),
+                change.namespace.clone(),
+                change.name.clone(),
+                renamed_from,
+                status,
+                group_text,
+            );
+            grouped
+                .entry(gk)
+                .or_insert_with(|| (change, Vec::new()))
+                .1
+                .push(site.clone());
+        }
+        if let Some(g) = graph {
+            for s in &impact.changed {
+                impact.dependents.extend(g.dependents_closure(s));
+            }
+        }
+        let changed = impact.changed.clone();
+        impact.dependents.retain(|d| !changed.contains(d));
+        if !impact.changed.is_empty() {
+            report.impact.insert(site.clone(), impact);
+        }
+        if counts.is_empty() {
+            report.summary.remove(site);
+        }
+    }
+    report.changes = grouped
+        .into_values()
+        .map(|(mut c, sites)| {
+            c.sites = sites;
+            c
+        })
+        .collect();
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::SiteOutput;
+
+    fn snap(sites: &[(&str, &[(&str, &str)])]) -> Snapshot {
+        let mut s = Snapshot::default();
+        for (site, files) in sites {
+            s.sites.insert(
+                site.to_string(),
+                SiteOutput {
+                    site: site.to_string(),
+                    files: files
+                        .iter()
+                        .map(|(p, t)| (p.to_string(), t.to_string()))
+                        .collect(),
+                },
+            );
+        }
+        s
+    }
+
+    const CM1: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: etc\n  namespace: os\ndata:\n  a.conf: |\n    [DEFAULT]\n    debug = false\n    x = 1\n";
+    const CM2: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: etc\n  namespace: os\ndata:\n  a.conf: |\n    [DEFAULT]\n    debug = true\n    x = 1\n";
+
+    #[test]
+    fn same_change_in_two_sites_is_one_entry_with_line_diffs() {
+        let base = snap(&[
+            ("a", &[("svc/configmap-etc.yaml", CM1)]),
+            ("b", &[("svc/configmap-etc.yaml", CM1)]),
+        ]);
+        let head = snap(&[
+            ("a", &[("svc/configmap-etc.yaml", CM2)]),
+            ("b", &[("svc/configmap-etc.yaml", CM2)]),
+        ]);
+        let r = compare(&base, &head, "base", "head");
+        assert_eq!(r.changes.len(), 1);
+        assert_eq!(r.changes[0].sites, vec!["a", "b"]);
+        assert!(
+            r.changes[0]
+                .diff
+                .contains("-    debug = false\n+    debug = true\n"),
+            "{}",
+            r.changes[0].diff
+        );
+    }
+
+    #[test]
+    fn secrets_show_keys_not_values() {
+        let s1 = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  password: hunter2\n  user: admin\n";
+        let s2 = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  password: correct-horse\n  token: t0k3n\n";
+        let r = compare(
+            &snap(&[("a", &[("svc/secret-s.yaml", s1)])]),
+            &snap(&[("a", &[("svc/secret-s.yaml", s2)])]),
+            "b",
+            "h",
+        );
+        let text = format!("{r:?}");
+        for secret in ["hunter2", "correct-horse", "t0k3n", "admin"] {
+            assert!(!text.contains(secret), "{secret} leaked");
+        }
+        let keys = r.changes[0].secret_keys.clone().unwrap_or_default();
+        assert_eq!(keys.added, vec!["token"]);
+        assert_eq!(keys.removed, vec!["user"]);
+        assert_eq!(
+            keys.changed
+                .iter()
+                .map(|c| c.0.as_str())
+                .collect::<Vec<_>>(),
+            vec!["password"]
+        );
+        assert!(r.changes[0].risks.contains(&Risk::Secret));
+    }
+
+    #[test]
+    fn hash_suffix_renames_are_one_change_and_deletions_are_flagged() {
+        let g1 =
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gen-4h2mbtbbt6\ndata:\n  a: b\n";
+        let g2 =
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gen-9kf6k7c5d2\ndata:\n  a: c\n";
+        let dep =
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  replicas: 1\n";
+        let r = compare(
+            &snap(&[(
+                "a",
+                &[
+                    ("svc/configmap-gen-4h2mbtbbt6.yaml", g1),
+                    ("svc/deployment-d.yaml", dep),
+                ],
+            )]),
+            &snap(&[("a", &[("svc/configmap-gen-9kf6k7c5d2.yaml", g2)])]),
+            "b",
+            "h",
+        );
+        assert_eq!(r.changes.len(), 2);
+        let rename = r.changes.iter().find(|c| c.kind == "ConfigMap");
+        assert_eq!(
+            rename.and_then(|c| c.renamed_from.clone()).as_deref(),
+            Some("gen-4h2mbtbbt6")
+        );
+        let del = r.changes.iter().find(|c| c.kind == "Deployment");
+        assert_eq!(del.map(|c| c.status), Some(Status::Removed));
+        assert!(del.is_some_and(|c| c.risks.contains(&Risk::Deletion)));
+        assert_eq!(r.summary["a"]["svc"], [0, 1, 1]);
+    }
+}

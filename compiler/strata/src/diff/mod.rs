@@ -1,0 +1,78 @@
+//! `strata diff`: what a change does to the rendered output of every site.
+//!
+//! Input: two revisions (a git revision and another, or the working tree). Each is compiled
+//! in memory through the whole pipeline (nothing is written, the working tree and index are
+//! not touched); the outputs are compared object by object, keyed by site, service, API group,
+//! kind, namespace and name. Output: a [`Report`] — changes grouped across sites, secret
+//! values masked, renames by hash suffix paired, risk flags and the impact on the graph —
+//! rendered as text, markdown (for a merge-request comment) or JSON.
+
+pub mod compare;
+pub mod git;
+pub mod render;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::diag::{self, Diagnostic};
+use crate::emit::SiteOutput;
+use crate::graph::ServiceGraph;
+use crate::pipeline::Project;
+
+pub use compare::{compare, Change, Report, Risk, Status};
+
+/// The compiled output of one revision.
+#[derive(Default)]
+pub struct Snapshot {
+    /// Files of each site.
+    pub sites: BTreeMap<String, SiteOutput>,
+    /// Graph of each site.
+    pub graphs: BTreeMap<String, ServiceGraph>,
+}
+
+/// The site names of a repository (folders of `sites/` with a `site.yaml`).
+pub fn site_names(root: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(root.join("sites"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().join("site.yaml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('_'))
+        .collect()
+}
+
+/// Compiles the given sites of the repository at `root` (sites it does not have are left
+/// out: they are added or removed by the change).
+pub fn snapshot(root: &Path, sites: &BTreeSet<String>) -> Result<Snapshot, Vec<Diagnostic>> {
+    let project = Project::open(root).map_err(|d| vec![d])?;
+    let names: Vec<String> = sites
+        .iter()
+        .filter(|s| project.inputs.sites.contains_key(*s))
+        .cloned()
+        .collect();
+    let mut diags = project.diagnostics.clone();
+    let mut snap = Snapshot::default();
+    let results: Vec<(String, crate::pipeline::SiteResult)> = {
+        use rayon::prelude::*;
+        names
+            .par_iter()
+            .map(|n| (n.clone(), project.compile_site(n)))
+            .collect()
+    };
+    for (name, r) in results {
+        diags.extend(r.diagnostics);
+        if let Some(o) = r.output {
+            snap.sites.insert(name.clone(), o);
+        }
+        if let Some(g) = r.graph {
+            snap.graphs.insert(name, g);
+        }
+    }
+    diag::sort_and_dedup(&mut diags);
+    if diag::has_errors(&diags) {
+        Err(diags)
+    } else {
+        Ok(snap)
+    }
+}
