@@ -183,7 +183,10 @@ impl Project {
         let mut diags = Vec::new();
         for o in &objects {
             for leak in crate::secrets::leak::scan(&o.value) {
-                let (src, span) = o.provenance.locate(&leak.pointer);
+                let (src, span) = match leak.line {
+                    Some(line) => o.provenance.locate_line(&leak.pointer, line),
+                    None => o.provenance.locate(&leak.pointer),
+                };
                 diags.push(
                     Diagnostic::error(diag::Code::SecretLeak, format!("{} would carry secret material: {} (value not shown)", o.display(), leak.reason))
                         .at(&src.redact_line(span.start.line), span, "rendered from here")

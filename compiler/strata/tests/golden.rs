@@ -2,7 +2,7 @@
 //!
 //! A case is a site repository (services/, sites/, overlays/ …), or a `case.yaml` naming one
 //! (`root: ../..` for this repository's reference sites) plus the command to run
-//! (`args: [build]` by default). Expectations:
+//! (`args: [build]` by default) and strings that must never be printed (`forbid: [...]`). Expectations:
 //! * `expected/` — the output tree of a successful build, compared byte for byte;
 //! * `expected.txt` — for a failing run: `exit: N` and the diagnostics, compared byte for byte.
 //!
@@ -52,6 +52,8 @@ struct Case {
     dir: PathBuf,
     root: PathBuf,
     args: Vec<String>,
+    /// Strings that must not appear anywhere in the output (secret values).
+    forbid: Vec<String>,
 }
 
 fn cases() -> Vec<Case> {
@@ -73,6 +75,7 @@ fn cases() -> Vec<Case> {
             .unwrap_or_default();
         let mut root = dir.clone();
         let mut args = vec!["build".to_string()];
+        let mut forbid = Vec::new();
         if let Ok(text) = std::fs::read_to_string(dir.join("case.yaml")) {
             let doc = strata_yaml::parse_one(&text, &strata_yaml::ParseOptions::default())
                 .unwrap_or_else(|e| panic!("{name}/case.yaml: {e}"));
@@ -85,12 +88,16 @@ fn cases() -> Vec<Case> {
                     .filter_map(|v| v.as_str().map(String::from))
                     .collect();
             }
+            if let Some(f) = doc.value.get("forbid").and_then(|v| v.as_array()) {
+                forbid = f.iter().filter_map(|v| v.as_str().map(String::from)).collect();
+            }
         }
         out.push(Case {
             name,
             dir,
             root,
             args,
+            forbid,
         });
     }
     out
@@ -117,6 +124,11 @@ fn run_case(case: &Case, update: bool) -> Result<(), String> {
     let stderr =
         String::from_utf8_lossy(&result.stderr).replace(&tmp.path().display().to_string(), "<TMP>");
     let stdout = String::from_utf8_lossy(&result.stdout).into_owned();
+    for f in &case.forbid {
+        if stdout.contains(f) || stderr.contains(f) || read_tree(&out).values().any(|t| t.contains(f)) {
+            return Err(format!("the output shows `{f}`, which must never be printed"));
+        }
+    }
 
     let expected_txt = case.dir.join("expected.txt");
     let expected_dir = case.dir.join("expected");

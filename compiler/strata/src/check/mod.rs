@@ -284,6 +284,172 @@ pub fn resolve_site(
         // Its document's errors are already reported.
         return Err(Vec::new());
     }
+    let (merged, spec, layer_docs) = merge_spec(name, doc, inputs, checked)?;
+    let mut diags = Vec::new();
+
+    // Names the site uses: services and overlays.
+    let locate = |ptr: &str, key: bool| -> (Source, strata_yaml::Span) {
+        match merged.origin(ptr) {
+            Some(o) => (
+                o.source.clone(),
+                if key { o.key.unwrap_or(o.span) } else { o.span },
+            ),
+            None => (doc.source.clone(), doc.span("/spec", true)),
+        }
+    };
+    for svc in spec.services.keys() {
+        if !inputs.services.contains_key(svc) {
+            let (src, span) = locate(&strata_yaml::pointer_push("/services", svc), true);
+            let mut d = Diagnostic::error(
+                Code::UnknownName,
+                format!("site `{name}` enables `{svc}`, which is not in the catalog"),
+            )
+            .at(&src, span, "unknown service");
+            d = match did_you_mean(svc, inputs.services.keys().map(String::as_str)) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help("catalog services are the folders of services/"),
+            };
+            diags.push(d);
+        }
+    }
+    for (i, overlay) in spec.overlays.iter().enumerate() {
+        if !inputs.overlays.contains(overlay) {
+            let (src, span) = locate(&format!("/overlays/{i}"), false);
+            let mut d = Diagnostic::error(
+                Code::UnknownName,
+                format!("site `{name}` uses overlay `{overlay}`, which does not exist"),
+            )
+            .at(&src, span, "unknown overlay");
+            d = match did_you_mean(overlay, inputs.overlays.iter().map(String::as_str)) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help("overlays are the folders of overlays/"),
+            };
+            diags.push(d);
+        }
+    }
+
+    // Values of every enabled service: defaults ◀ each layer ◀ the site, merged document by
+    // document so that a `null` in a layer or the site can delete a default. A document that
+    // sets the service itself to `null` disables it and so discards the values before it.
+    let mut docs: Vec<&Doc> = layer_docs;
+    docs.push(doc);
+    let mut values = BTreeMap::new();
+    for svc_name in spec.services.keys() {
+        let Some(svc) = checked.catalog.services.get(svc_name) else {
+            continue;
+        };
+        let svc_ptr = format!("/spec{}", strata_yaml::pointer_push("/services", svc_name));
+        let defaults = svc
+            .doc
+            .doc
+            .value
+            .pointer("/spec/values")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let start = || {
+            let mut v = Tracked::empty_map();
+            v.merge(Layered {
+                value: &defaults,
+                pointer: "/spec/values",
+                spans: &svc.doc.doc.spans,
+                source: &svc.doc.source,
+            });
+            v
+        };
+        let mut v = start();
+        for d in &docs {
+            match d.doc.value.pointer(&svc_ptr) {
+                Some(Value::Null) => v = start(),
+                Some(entry) => {
+                    if let Some(over) = entry.get("values") {
+                        let ptr = format!("{svc_ptr}/values");
+                        v.merge(Layered {
+                            value: over,
+                            pointer: &ptr,
+                            spans: &d.doc.spans,
+                            source: &d.source,
+                        });
+                    }
+                }
+                None => {}
+            }
+        }
+        if let Some(vs) = &svc.values_schema {
+            literal_secrets(&vs.schema, &v.value, "", &v, svc_name, &mut diags);
+            let (src, span) = locate(&strata_yaml::pointer_push("/services", svc_name), true);
+            let found = validate(
+                &vs.validator,
+                &vs.schema,
+                &v.value,
+                &TrackedLocate {
+                    tracked: &v,
+                    fallback: (&src, span),
+                },
+                &format!("the values of `{svc_name}`"),
+                Code::ValuesInvalid,
+            );
+            diags.extend(found.into_iter().map(|d| {
+                d.note(format!(
+                    "values of `{svc_name}` are checked against {}",
+                    vs.source.path
+                ))
+            }));
+        }
+        values.insert(svc_name.clone(), v);
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    if spec.gitops.engine == crate::model::Engine::Argocd && spec.gitops.repo_url.is_none() {
+        let (src, span) = locate("/gitops", true);
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("site `{name}` uses Argo CD but names no repository"),
+            )
+            .at(&src, span, "engine: argocd")
+            .help("add `repoURL: <URL of the Git repository holding rendered/>` under spec.gitops"),
+        );
+    }
+    // Secrets: the backend must provide every Secret (and key) an enabled service declares.
+    let sops = crate::secrets::site_sops(
+        name,
+        inputs.sops.get(name).map(Vec::as_slice).unwrap_or(&[]),
+    )?;
+    check_secrets(name, &spec, &sops, &checked.catalog, &locate, &mut diags);
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let labels = doc
+        .doc
+        .value
+        .pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Site {
+        name: name.to_string(),
+        doc: doc.clone(),
+        labels,
+        spec,
+        merged,
+        values,
+        sops,
+    })
+}
+
+/// The effective spec of a site: its layers merged in order, then the site; checked for
+/// completeness and typed. Also returns the layer documents, in merge order.
+fn merge_spec<'a>(
+    name: &str,
+    doc: &'a Doc,
+    inputs: &'a Inputs,
+    checked: &Checked,
+) -> Result<(Tracked, SiteSpec, Vec<&'a Doc>), Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let empty = Value::Null;
     let spec_of = |d: &Doc| d.doc.value.pointer("/spec").unwrap_or(&empty).clone();
@@ -402,158 +568,138 @@ pub fn resolve_site(
         }
     };
 
-    // Names the site uses: services and overlays.
-    let locate = |ptr: &str, key: bool| -> (Source, strata_yaml::Span) {
-        match merged.origin(ptr) {
-            Some(o) => (
-                o.source.clone(),
-                if key { o.key.unwrap_or(o.span) } else { o.span },
-            ),
-            None => (doc.source.clone(), doc.span("/spec", true)),
-        }
-    };
-    for svc in spec.services.keys() {
-        if !inputs.services.contains_key(svc) {
-            let (src, span) = locate(&strata_yaml::pointer_push("/services", svc), true);
-            let mut d = Diagnostic::error(
-                Code::UnknownName,
-                format!("site `{name}` enables `{svc}`, which is not in the catalog"),
-            )
-            .at(&src, span, "unknown service");
-            d = match did_you_mean(svc, inputs.services.keys().map(String::as_str)) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help("catalog services are the folders of services/"),
-            };
-            diags.push(d);
-        }
-    }
-    for (i, overlay) in spec.overlays.iter().enumerate() {
-        if !inputs.overlays.contains(overlay) {
-            let (src, span) = locate(&format!("/overlays/{i}"), false);
-            let mut d = Diagnostic::error(
-                Code::UnknownName,
-                format!("site `{name}` uses overlay `{overlay}`, which does not exist"),
-            )
-            .at(&src, span, "unknown overlay");
-            d = match did_you_mean(overlay, inputs.overlays.iter().map(String::as_str)) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help("overlays are the folders of overlays/"),
-            };
-            diags.push(d);
-        }
-    }
+    Ok((
+        merged,
+        spec,
+        layer_values.into_iter().map(|(d, _)| d).collect(),
+    ))
+}
 
-    // Values of every enabled service: defaults ◀ each layer ◀ the site, merged document by
-    // document so that a `null` in a layer or the site can delete a default. A document that
-    // sets the service itself to `null` disables it and so discards the values before it.
-    let mut docs: Vec<&Doc> = layer_values.iter().map(|(d, _)| *d).collect();
-    docs.push(doc);
-    let mut values = BTreeMap::new();
-    for svc_name in spec.services.keys() {
-        let Some(svc) = checked.catalog.services.get(svc_name) else {
-            continue;
-        };
-        let svc_ptr = format!("/spec{}", strata_yaml::pointer_push("/services", svc_name));
-        let defaults = svc
-            .doc
-            .doc
-            .value
-            .pointer("/spec/values")
-            .cloned()
-            .unwrap_or(Value::Null);
-        let start = || {
-            let mut v = Tracked::empty_map();
-            v.merge(Layered {
-                value: &defaults,
-                pointer: "/spec/values",
-                spans: &svc.doc.doc.spans,
-                source: &svc.doc.source,
-            });
-            v
-        };
-        let mut v = start();
-        for d in &docs {
-            match d.doc.value.pointer(&svc_ptr) {
-                Some(Value::Null) => v = start(),
-                Some(entry) => {
-                    if let Some(over) = entry.get("values") {
-                        let ptr = format!("{svc_ptr}/values");
-                        v.merge(Layered {
-                            value: over,
-                            pointer: &ptr,
-                            spans: &d.doc.spans,
-                            source: &d.source,
-                        });
-                    }
-                }
-                None => {}
-            }
-        }
-        if let Some(vs) = &svc.values_schema {
-            let (src, span) = locate(&strata_yaml::pointer_push("/services", svc_name), true);
-            let found = validate(
-                &vs.validator,
-                &vs.schema,
-                &v.value,
-                &TrackedLocate {
-                    tracked: &v,
-                    fallback: (&src, span),
-                },
-                &format!("the values of `{svc_name}`"),
-                Code::ValuesInvalid,
-            );
-            diags.extend(found.into_iter().map(|d| {
-                d.note(format!(
-                    "values of `{svc_name}` are checked against {}",
-                    vs.source.path
-                ))
-            }));
-        }
-        values.insert(svc_name.clone(), v);
-    }
-    if !diags.is_empty() {
-        return Err(diags);
-    }
-    if spec.gitops.engine == crate::model::Engine::Argocd && spec.gitops.repo_url.is_none() {
-        let (src, span) = locate("/gitops", true);
-        diags.push(
-            Diagnostic::error(
-                Code::InvalidValue,
-                format!("site `{name}` uses Argo CD but names no repository"),
-            )
-            .at(&src, span, "engine: argocd")
-            .help("add `repoURL: <URL of the Git repository holding rendered/>` under spec.gitops"),
-        );
-    }
-    // Secrets: the backend must provide every Secret (and key) an enabled service declares.
+/// One Secret a site's services read, and whether the site's backend provides it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SecretNeed {
+    /// The Secret's name.
+    pub name: String,
+    /// Keys the services read.
+    pub keys: Vec<String>,
+    /// Services declaring it.
+    pub services: Vec<String>,
+    /// Keys the backend does not provide (always empty for the external backend, which
+    /// creates every declared Secret).
+    pub missing: Vec<String>,
+}
+
+/// The Secrets a site needs (`strata secrets SITE`): what its enabled services declare, and
+/// for a SOPS site which of them its encrypted files provide.
+pub fn secret_needs(
+    name: &str,
+    inputs: &Inputs,
+    checked: &Checked,
+) -> Result<(crate::model::SecretBackend, Vec<SecretNeed>), Vec<Diagnostic>> {
+    let Some(doc) = inputs.sites.get(name) else {
+        return Err(vec![Diagnostic::error(
+            Code::NotFound,
+            format!("there is no site `{name}`"),
+        )]);
+    };
+    let (_, spec, _) = merge_spec(name, doc, inputs, checked)?;
     let sops = crate::secrets::site_sops(
         name,
         inputs.sops.get(name).map(Vec::as_slice).unwrap_or(&[]),
     )?;
-    check_secrets(name, &spec, &sops, &checked.catalog, &locate, &mut diags);
-    if !diags.is_empty() {
-        return Err(diags);
+    let mut needs: BTreeMap<String, SecretNeed> = BTreeMap::new();
+    for svc in spec
+        .services
+        .keys()
+        .filter_map(|s| checked.catalog.services.get(s))
+    {
+        for (secret, decl) in &svc.spec.secrets {
+            let n = needs.entry(secret.clone()).or_insert_with(|| SecretNeed {
+                name: secret.clone(),
+                keys: Vec::new(),
+                services: Vec::new(),
+                missing: Vec::new(),
+            });
+            n.services.push(svc.name.clone());
+            for k in &decl.keys {
+                if !n.keys.contains(k) {
+                    n.keys.push(k.clone());
+                }
+            }
+        }
     }
-    let labels = doc
-        .doc
-        .value
-        .pointer("/metadata/labels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok(Site {
-        name: name.to_string(),
-        doc: doc.clone(),
-        labels,
-        spec,
-        merged,
-        values,
-        sops,
-    })
+    for n in needs.values_mut() {
+        n.keys.sort();
+        if spec.secrets.backend == crate::model::SecretBackend::Sops {
+            n.missing = n
+                .keys
+                .iter()
+                .filter(|k| !sops.get(&n.name).is_some_and(|f| f.keys.contains(k)))
+                .cloned()
+                .collect();
+        }
+    }
+    Ok((spec.secrets.backend, needs.into_values().collect()))
+}
+
+/// Values a service's schema marks `x-strata-secret: true` may only be references
+/// (`{secretRef: {name, key}}`); a literal is an error that names where it is written but
+/// never shows it.
+fn literal_secrets(
+    schema: &Value,
+    value: &Value,
+    ptr: &str,
+    tracked: &Tracked,
+    svc: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if schema.get("x-strata-secret").and_then(Value::as_bool) == Some(true)
+        && !value.is_object()
+        && !value.is_null()
+    {
+        let path = schema::human_path(ptr);
+        let mut d = Diagnostic::error(
+            Code::LiteralSecret,
+            format!("`{path}` of the values of `{svc}` is a literal secret (value not shown)"),
+        );
+        if let Some(o) = tracked.origin(ptr) {
+            d = d.at(
+                &o.source.redact_line(o.span.start.line),
+                o.span,
+                "a literal, not a reference",
+            );
+        }
+        diags.push(d.help("write a reference, `{secretRef: {name: <Secret>, key: <key>}}`, and provide that Secret through the site's secret backend; then rotate this secret: it has been in plaintext"));
+        return;
+    }
+    match value {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let sub = schema
+                    .get("properties")
+                    .and_then(|p| p.get(k))
+                    .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()));
+                if let Some(sub) = sub {
+                    literal_secrets(
+                        sub,
+                        v,
+                        &strata_yaml::pointer_push(ptr, k),
+                        tracked,
+                        svc,
+                        diags,
+                    );
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(sub) = schema.get("items").filter(|i| i.is_object()) {
+                for (i, v) in items.iter().enumerate() {
+                    literal_secrets(sub, v, &format!("{ptr}/{i}"), tracked, svc, diags);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Checks a site's secret backend against the Secrets its enabled services declare.

@@ -121,6 +121,14 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// List the Secrets a site's services read, and which its backend does not provide yet.
+    Secrets {
+        /// The site.
+        site: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
     /// Show a site's service graph and rollout waves.
     Graph {
         /// The site.
@@ -208,6 +216,7 @@ pub fn run(cli: &Cli) -> u8 {
         }
         Command::Validate { sites, format } => validate(cli, &printer, sites, *format),
         Command::Graph { site, format } => graph(cli, &printer, site, *format),
+        Command::Secrets { site, format } => secrets(cli, &printer, site, *format),
         Command::Diff {
             base,
             head,
@@ -473,4 +482,47 @@ fn diff(
     let shown = output.map(|p| p.display().to_string());
     print!("{}", render(max_bytes, shown.as_deref()));
     u8::from(!report.is_empty())
+}
+
+fn secrets(cli: &Cli, printer: &Printer, site: &str, format: ReportFormat) -> u8 {
+    let Some(project) = open(cli, printer, ReportFormat::Text) else {
+        return 2;
+    };
+    let (backend, needs) = match crate::check::secret_needs(site, &project.inputs, &project.checked)
+    {
+        Ok(n) => n,
+        Err(d) => {
+            printer.diagnostics(&d, ReportFormat::Text);
+            return 2;
+        }
+    };
+    match format {
+        ReportFormat::Json => {
+            let v = serde_json::json!({"site": site, "backend": backend, "secrets": needs});
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        ReportFormat::Text => {
+            println!(
+                "site {site}: {} Secrets, backend {}",
+                needs.len(),
+                serde_json::to_string(&backend)
+                    .unwrap_or_default()
+                    .trim_matches('"')
+            );
+            for n in &needs {
+                let state = if n.missing.is_empty() {
+                    "ok".to_string()
+                } else {
+                    format!("MISSING keys: {}", n.missing.join(", "))
+                };
+                println!(
+                    "  {:<32} keys: {:<40} read by: {:<20} {state}",
+                    n.name,
+                    n.keys.join(", "),
+                    n.services.join(", ")
+                );
+            }
+        }
+    }
+    u8::from(needs.iter().any(|n| !n.missing.is_empty()))
 }

@@ -50,6 +50,26 @@ pub struct Provenance {
 }
 
 impl Provenance {
+    /// The template position of line `line` (0-based) of the multi-line string at `pointer`.
+    pub fn locate_line(&self, pointer: &str, line: usize) -> (Source, Span) {
+        let Some((_, s)) = self.spans.get(pointer).map(|s| (pointer, s)) else {
+            return self.locate(pointer);
+        };
+        if self.fixed.is_some() {
+            return self.locate(pointer);
+        }
+        // A block scalar's content starts on the line after its `|` or `>` indicator.
+        let block = self
+            .rendered
+            .get(s.value.bytes())
+            .is_some_and(|t| t.starts_with(['|', '>']));
+        let rendered_line = s.value.start.line as usize + line + usize::from(block);
+        (
+            self.template.clone(),
+            template_span(&self.template.text, &self.lines, rendered_line, ""),
+        )
+    }
+
     /// The template position of the node at `pointer` (or of its nearest rendered ancestor).
     pub fn locate(&self, pointer: &str) -> (Source, Span) {
         if let Some(span) = self.fixed {

@@ -20,6 +20,8 @@ pub struct Leak {
     pub pointer: String,
     /// What was found (never the value).
     pub reason: String,
+    /// For a multi-line string, the line (0-based) of the string holding the finding.
+    pub line: Option<usize>,
 }
 
 fn is_placeholder(s: &str) -> bool {
@@ -55,6 +57,12 @@ fn secret_env_name(name: &str) -> bool {
         || n.ends_with("SECRET_KEY")
 }
 
+/// The line (0-based) of byte `at` in a multi-line string.
+fn line_of(s: &str, at: usize) -> Option<usize> {
+    s.contains('\n')
+        .then(|| s[..at.min(s.len())].matches('\n').count())
+}
+
 /// Finds the leaks in one object.
 pub fn scan(object: &Value) -> Vec<Leak> {
     let mut out = Vec::new();
@@ -73,6 +81,7 @@ pub fn scan(object: &Value) -> Vec<Leak> {
                 out.push(Leak {
                     pointer: format!("/{field}"),
                     reason: format!("a Secret with plaintext `{field}`"),
+                    line: None,
                 });
             }
         }
@@ -91,6 +100,7 @@ fn walk(v: &Value, ptr: &mut String, out: &mut Vec<Leak>) {
                     out.push(Leak {
                         pointer: format!("{ptr}/value"),
                         reason: format!("environment variable `{name}` with a literal value"),
+                        line: None,
                     });
                 }
             }
@@ -112,10 +122,11 @@ fn walk(v: &Value, ptr: &mut String, out: &mut Vec<Leak>) {
         }
         Value::String(s) => {
             for c in url_credentials().captures_iter(s) {
-                if c.get(1).is_some_and(|p| !is_placeholder(p.as_str())) {
+                if let Some(p) = c.get(1).filter(|p| !is_placeholder(p.as_str())) {
                     out.push(Leak {
                         pointer: ptr.clone(),
                         reason: "a URL with a literal password".into(),
+                        line: line_of(s, p.start()),
                     });
                     break;
                 }
@@ -129,6 +140,7 @@ fn walk(v: &Value, ptr: &mut String, out: &mut Vec<Leak>) {
                         out.push(Leak {
                             pointer: ptr.clone(),
                             reason: format!("option `{}` with a literal value", key.as_str()),
+                            line: line_of(s, key.start()),
                         });
                         break;
                     }
