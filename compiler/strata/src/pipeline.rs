@@ -203,7 +203,24 @@ impl Project {
     /// Compiles the named sites in parallel; diagnostics of the repository-wide stages come
     /// first, then each site's, in a stable order.
     pub fn compile(&self, names: &[String]) -> (Vec<SiteOutput>, Vec<Diagnostic>) {
-        let results: Vec<SiteResult> = names.par_iter().map(|n| self.compile_site(n)).collect();
+        self.compile_with_progress(names, &|_| {})
+    }
+
+    /// [`Project::compile`], calling `done` with each site's name as it finishes (for a
+    /// progress bar; the results do not depend on the order of the calls).
+    pub fn compile_with_progress(
+        &self,
+        names: &[String],
+        done: &(dyn Fn(&str) + Sync),
+    ) -> (Vec<SiteOutput>, Vec<Diagnostic>) {
+        let results: Vec<SiteResult> = names
+            .par_iter()
+            .map(|n| {
+                let r = self.compile_site(n);
+                done(n);
+                r
+            })
+            .collect();
         let mut diags = self.diagnostics.clone();
         let mut outputs = Vec::new();
         for r in results {

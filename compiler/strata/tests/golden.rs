@@ -89,7 +89,10 @@ fn cases() -> Vec<Case> {
                     .collect();
             }
             if let Some(f) = doc.value.get("forbid").and_then(|v| v.as_array()) {
-                forbid = f.iter().filter_map(|v| v.as_str().map(String::from)).collect();
+                forbid = f
+                    .iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect();
             }
         }
         out.push(Case {
@@ -125,8 +128,13 @@ fn run_case(case: &Case, update: bool) -> Result<(), String> {
         String::from_utf8_lossy(&result.stderr).replace(&tmp.path().display().to_string(), "<TMP>");
     let stdout = String::from_utf8_lossy(&result.stdout).into_owned();
     for f in &case.forbid {
-        if stdout.contains(f) || stderr.contains(f) || read_tree(&out).values().any(|t| t.contains(f)) {
-            return Err(format!("the output shows `{f}`, which must never be printed"));
+        if stdout.contains(f)
+            || stderr.contains(f)
+            || read_tree(&out).values().any(|t| t.contains(f))
+        {
+            return Err(format!(
+                "the output shows `{f}`, which must never be printed"
+            ));
         }
     }
 

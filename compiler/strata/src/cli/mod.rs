@@ -274,7 +274,26 @@ fn build(
             return 2;
         }
     };
-    let (outputs, diags) = project.compile(&names);
+    // A progress bar on a terminal, for builds of many sites.
+    let bar = (names.len() > 1 && std::io::stderr().is_terminal()).then(|| {
+        let pb = indicatif::ProgressBar::new(names.len() as u64);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} building sites {pos}/{len} {wide_bar} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb
+    });
+    let (outputs, diags) = project.compile_with_progress(&names, &|site| {
+        if let Some(pb) = &bar {
+            pb.set_message(site.to_string());
+            pb.inc(1);
+        }
+    });
+    if let Some(pb) = &bar {
+        pb.finish_and_clear();
+    }
     if diag::has_errors(&diags) {
         printer.diagnostics(&diags, format);
         return 2;
