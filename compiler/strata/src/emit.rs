@@ -22,6 +22,18 @@ pub struct SiteOutput {
     pub files: BTreeMap<String, String>,
 }
 
+/// A final object of a site: its value, the unit folder it is written to, and where it came
+/// from (`None` for objects Strata adds itself, such as the site's Namespace).
+#[derive(Clone, Debug)]
+pub struct Final {
+    /// The object.
+    pub value: Value,
+    /// The unit folder (a service name, or `cluster`).
+    pub folder: String,
+    /// Its template provenance.
+    pub provenance: Option<crate::render::Provenance>,
+}
+
 /// One object, placed in a service folder.
 pub struct Placed<'a> {
     /// The object.

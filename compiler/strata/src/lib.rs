@@ -19,6 +19,7 @@ pub mod cli;
 pub mod diag;
 pub mod diff;
 pub mod emit;
+pub mod explain;
 pub mod gitops;
 pub mod graph;
 pub mod load;

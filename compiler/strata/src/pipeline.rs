@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use crate::check::{self, Checked};
 use crate::diag::{self, Diagnostic};
-use crate::emit::{self, Placed, SiteOutput};
+use crate::emit::{self, Final, Placed, SiteOutput};
 use crate::gitops;
 use crate::graph::ServiceGraph;
 use crate::load::{self, Inputs};
@@ -43,8 +43,8 @@ pub struct SiteResult {
     pub site: Option<Site>,
     /// Its graph.
     pub graph: Option<ServiceGraph>,
-    /// Its final objects with their service folder.
-    pub objects: Vec<(serde_json::Value, String)>,
+    /// Its final objects with their unit folder and provenance.
+    pub objects: Vec<Final>,
     /// Its files.
     pub output: Option<SiteOutput>,
     /// What went wrong (or is worth a warning).
@@ -141,9 +141,9 @@ impl Project {
         folders.insert(gitops::CLUSTER_UNIT.to_string());
         let placed: Vec<Placed<'_>> = finals
             .iter()
-            .map(|(v, f)| Placed {
-                value: v,
-                folder: f,
+            .map(|f| Placed {
+                value: &f.value,
+                folder: &f.folder,
             })
             .collect();
         let raw = sops_files(site, &self.checked.catalog);
@@ -179,7 +179,7 @@ impl Project {
         &self,
         _site: &Site,
         objects: Vec<Object>,
-    ) -> Result<Vec<(serde_json::Value, String)>, Vec<Diagnostic>> {
+    ) -> Result<Vec<Final>, Vec<Diagnostic>> {
         let mut diags = Vec::new();
         for o in &objects {
             for leak in crate::secrets::leak::scan(&o.value) {
@@ -197,7 +197,14 @@ impl Project {
         if !diags.is_empty() {
             return Err(diags);
         }
-        Ok(objects.into_iter().map(|o| (o.value, o.service)).collect())
+        Ok(objects
+            .into_iter()
+            .map(|o| Final {
+                value: o.value,
+                folder: o.service,
+                provenance: Some(o.provenance),
+            })
+            .collect())
     }
 
     /// Compiles the named sites in parallel; diagnostics of the repository-wide stages come

@@ -585,3 +585,42 @@ fn sops_fixtures_decrypt_with_real_sops() {
     }
     assert!(n > 0, "no SOPS fixtures found");
 }
+
+/// `strata explain` names the template line and every input that set the value, in order.
+#[test]
+fn explain_traces_a_value_to_its_inputs() {
+    let root = workspace().join("golden-tests/gitops-flux");
+    let out = strata(
+        &root,
+        &["explain", "demo", "Deployment/web", "spec.replicas"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Deployment demo/web spec.replicas = 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rendered from services/web/templates/deployment.yaml.j2:6"),
+        "{text}"
+    );
+    assert!(
+        text.contains("set by sites/demo/site.yaml:16:19 (site demo): 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("overriding 1 from services/web/service.yaml:15:15 (service default)"),
+        "{text}"
+    );
+    let missing = strata(
+        &root,
+        &["explain", "demo", "Deployment/web", "spec.replica"],
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("did you mean `replicas`?"));
+}

@@ -121,6 +121,15 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Show which input set a rendered value, and what it overrode.
+    Explain {
+        /// The site.
+        site: String,
+        /// The object, as KIND/NAME (e.g. Deployment/keystone-api).
+        object: String,
+        /// The field, e.g. spec.replicas or spec.template.spec.containers[0].image.
+        field: String,
+    },
     /// List the Secrets a site's services read, and which its backend does not provide yet.
     Secrets {
         /// The site.
@@ -217,6 +226,25 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Validate { sites, format } => validate(cli, &printer, sites, *format),
         Command::Graph { site, format } => graph(cli, &printer, site, *format),
         Command::Secrets { site, format } => secrets(cli, &printer, site, *format),
+        Command::Explain {
+            site,
+            object,
+            field,
+        } => {
+            let Some(project) = open(cli, &printer, ReportFormat::Text) else {
+                return 2;
+            };
+            match crate::explain::explain(&project, site, object, field) {
+                Ok(text) => {
+                    print!("{text}");
+                    0
+                }
+                Err(d) => {
+                    printer.diagnostics(&d, ReportFormat::Text);
+                    2
+                }
+            }
+        }
         Command::Diff {
             base,
             head,

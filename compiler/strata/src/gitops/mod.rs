@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
+use crate::emit::Final;
 use crate::graph::ServiceGraph;
 use crate::model::{Catalog, Engine, Site};
 
@@ -63,20 +64,24 @@ fn annotate(v: &mut Value, pairs: &[(&str, &str)]) {
 /// Namespace for the site's namespace is added when no template renders one), objects that
 /// must never be pruned get the engine's protective annotation, and Jobs get the annotations
 /// that make the engine re-run them when they change (never hooks that wait for health).
-pub fn prepare(site: &Site, objects: &mut Vec<(Value, String)>) {
+pub fn prepare(site: &Site, objects: &mut Vec<Final>) {
     let engine = site.spec.gitops.engine;
-    let has_ns = objects.iter().any(|(v, _)| {
+    let has_ns = objects.iter().any(|Final { value: v, .. }| {
         kind_of(v) == ("v1", "Namespace")
             && v.pointer("/metadata/name").and_then(Value::as_str)
                 == Some(site.spec.namespace.as_str())
     });
     if !has_ns {
-        objects.push((
-            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": site.spec.namespace}}),
-            CLUSTER_UNIT.to_string(),
-        ));
+        objects.push(Final {
+            value: json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": site.spec.namespace}}),
+            folder: CLUSTER_UNIT.to_string(),
+            provenance: None,
+        });
     }
-    for (v, folder) in objects.iter_mut() {
+    for Final {
+        value: v, folder, ..
+    } in objects.iter_mut()
+    {
         let (api, kind) = kind_of(v);
         let (api, kind) = (api.to_string(), kind.to_string());
         let leading = kind == "Namespace" && api == "v1"
