@@ -154,12 +154,13 @@ fn read(path: &Path) -> Result<String, Error> {
 /// (a schema folder may hold a kustomization.yaml or other manifests).
 fn load_yaml(path: &Path, into: &mut HashMap<String, CustomSchema>) -> Result<(), Error> {
     let text = read(path)?;
-    let docs = strata_yaml::parse(&text, &strata_yaml::ParseOptions::kubernetes()).map_err(|e| {
-        Error::SchemaFile {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        }
-    })?;
+    let docs =
+        strata_yaml::parse(&text, &strata_yaml::ParseOptions::kubernetes()).map_err(|e| {
+            Error::SchemaFile {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            }
+        })?;
     for doc in docs {
         add_crd(doc.value, path, into)?;
     }
@@ -265,7 +266,8 @@ pub(crate) fn materialise(body: &Body) -> Result<Value, String> {
         Body::Parsed(v) => Ok((**v).clone()),
         Body::Embedded(text) => serde_json::from_str(text).map_err(|e| e.to_string()),
         Body::File(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
             serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))
         }
     }

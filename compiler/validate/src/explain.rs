@@ -285,12 +285,19 @@ pub(crate) fn explain(err: &ValidationError<'_>, ctx: &Ctx<'_>, out: &mut Vec<Vi
                 format!("key {} {why}", quote(&key)),
             );
         }
-        ValidationErrorKind::Pattern { pattern } => push(
-            out,
-            ViolationKind::Format,
-            ptr,
-            format!("{} does not match the required pattern {pattern}", shown()),
-        ),
+        ValidationErrorKind::Pattern { pattern } => {
+            // Flux and others spell Go durations as a regex: say what it means.
+            let message = if pattern.contains("(ms|s|m|h)") {
+                format!(
+                    "{} {}",
+                    shown(),
+                    formats::explain_format(formats::DURATION).unwrap_or("is not a duration")
+                )
+            } else {
+                format!("{} does not match the required pattern {pattern}", shown())
+            };
+            push(out, ViolationKind::Format, ptr, message);
+        }
         ValidationErrorKind::Minimum { limit } => push(
             out,
             ViolationKind::Other,
@@ -454,18 +461,21 @@ fn explain_alternatives(
         );
         return;
     }
-    let best = context.iter().filter(|errs| !errs.is_empty()).max_by(|a, b| {
-        let depth = |errs: &Vec<ValidationError<'static>>| {
-            errs.iter()
-                .map(|e| e.instance_path().as_str().matches('/').count())
-                .max()
-                .unwrap_or(0)
-        };
-        depth(a)
-            .cmp(&depth(b))
-            // Fewer errors means a closer match.
-            .then(b.len().cmp(&a.len()))
-    });
+    let best = context
+        .iter()
+        .filter(|errs| !errs.is_empty())
+        .max_by(|a, b| {
+            let depth = |errs: &Vec<ValidationError<'static>>| {
+                errs.iter()
+                    .map(|e| e.instance_path().as_str().matches('/').count())
+                    .max()
+                    .unwrap_or(0)
+            };
+            depth(a)
+                .cmp(&depth(b))
+                // Fewer errors means a closer match.
+                .then(b.len().cmp(&a.len()))
+        });
     match best {
         Some(errs) => {
             for e in errs {

@@ -311,7 +311,9 @@ mod tests {
         ] {
             assert!(is_quantity(ok), "{ok}");
         }
-        for bad in ["", "abc", "1.2.3", "100 m", "1Kb", "1ki", "m", ".", "1e", "1e+", "1 Gi"] {
+        for bad in [
+            "", "abc", "1.2.3", "100 m", "1Kb", "1ki", "m", ".", "1e", "1e+", "1 Gi",
+        ] {
             assert!(!is_quantity(bad), "{bad}");
         }
     }

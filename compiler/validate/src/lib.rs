@@ -101,7 +101,9 @@ impl std::fmt::Display for Violation {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The Kubernetes version has no bundled schemas.
-    #[error("Kubernetes version \"{version}\" has no bundled schemas; bundled versions: {bundled}")]
+    #[error(
+        "Kubernetes version \"{version}\" has no bundled schemas; bundled versions: {bundled}"
+    )]
     UnsupportedVersion {
         /// The version asked for.
         version: String,
@@ -187,12 +189,18 @@ fn split_api_version(api_version: &str) -> (&str, &str) {
 
 /// "Deployment openstack/keystone-api": how a person names an object in messages.
 pub fn object_label(object: &Value) -> String {
-    let kind = object.get("kind").and_then(Value::as_str).unwrap_or("object");
+    let kind = object
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("object");
     let name = object
         .pointer("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("(unnamed)");
-    match object.pointer("/metadata/namespace").and_then(Value::as_str) {
+    match object
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+    {
         Some(ns) => format!("{kind} {ns}/{name}"),
         None => format!("{kind} {name}"),
     }
@@ -238,10 +246,7 @@ impl Validator {
         Ok(Validator {
             kube,
             custom,
-            allowed: allowed_kinds
-                .iter()
-                .map(|k| k.trim().to_string())
-                .collect(),
+            allowed: allowed_kinds.iter().map(|k| k.trim().to_string()).collect(),
             cache: RwLock::new(HashMap::new()),
         })
     }
@@ -357,13 +362,34 @@ impl Validator {
             );
         }
         let lower = kind.to_ascii_lowercase();
+        // The same custom kind in other versions of its group (an unserved or old version).
+        let mut versions: Vec<&str> = self
+            .custom
+            .keys()
+            .filter_map(|k| {
+                let (g, rest) = k.split_once('/')?;
+                let (v, kl) = rest.split_once('/')?;
+                (g == group && kl == lower).then_some(v)
+            })
+            .collect();
+        if !versions.is_empty() {
+            versions.sort_unstable();
+            return format!(
+                "no schema for {kind} in version \"{version}\" of {group}; schemas exist for {}",
+                versions
+                    .iter()
+                    .map(|v| format!("\"{group}/{v}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         let spelled = self
             .kube
             .served
             .keys()
             .map(String::as_str)
             .chain(self.custom.values().filter_map(|c| c.exact_kind.as_deref()))
-            .find(|k| k.to_ascii_lowercase() == lower);
+            .find(|k| k.to_ascii_lowercase() == lower && *k != kind);
         if let Some(k) = spelled {
             return format!("no kind \"{kind}\" in \"{api_version}\" (did you mean \"{k}\"?)");
         }
@@ -440,7 +466,11 @@ impl Validator {
         let validator = options
             .build(&doc)
             .map_err(|e| format!("invalid schema: {e}"))?;
-        Ok(Compiled { validator, uri, doc })
+        Ok(Compiled {
+            validator,
+            uri,
+            doc,
+        })
     }
 }
 

@@ -23,6 +23,7 @@ const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 const LABEL_SELECTOR: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector";
 const INT_OR_STRING: &str = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
 const QUANTITY: &str = "io.k8s.apimachinery.pkg.api.resource.Quantity";
+const CONTAINER: &str = "io.k8s.api.core.v1.Container";
 
 /// `$ref` to the bundled `ObjectMeta`.
 pub(crate) fn object_meta_ref() -> String {
@@ -66,6 +67,17 @@ pub(crate) fn patch_definitions(defs: &mut Map<String, Value>) {
         );
         if let Some(ns) = props.get_mut("namespace").and_then(Value::as_object_mut) {
             ns.insert("format".into(), json!(formats::DNS_LABEL));
+        }
+    }
+    // The API server requires an image for every container of a pod (and pod template); the
+    // schema leaves it optional for tools that fill it in before applying.
+    if let Some(Value::Array(required)) = defs
+        .get_mut(CONTAINER)
+        .and_then(|c| c.as_object_mut())
+        .map(|c| c.entry("required").or_insert_with(|| json!([])))
+    {
+        if !required.contains(&json!("image")) {
+            required.push(json!("image"));
         }
     }
     if let Some(props) = defs
@@ -181,7 +193,10 @@ fn strictify(schema: &mut Value, junctor_branch: bool) {
             let plain = branches.iter().all(|b| {
                 b.as_object().is_some_and(|m| {
                     m.len() == 1
-                        && matches!(m.get("type").and_then(Value::as_str), Some("integer" | "string"))
+                        && matches!(
+                            m.get("type").and_then(Value::as_str),
+                            Some("integer" | "string")
+                        )
                 })
             });
             if plain {
@@ -206,8 +221,13 @@ fn strictify(schema: &mut Value, junctor_branch: bool) {
                     m.values_mut().for_each(|s| strictify(s, false));
                 }
             }
-            "items" | "additionalProperties" | "additionalItems" | "contains"
-            | "unevaluatedProperties" | "propertyNames" | "prefixItems" => match value {
+            "items"
+            | "additionalProperties"
+            | "additionalItems"
+            | "contains"
+            | "unevaluatedProperties"
+            | "propertyNames"
+            | "prefixItems" => match value {
                 Value::Array(list) => list.iter_mut().for_each(|s| strictify(s, false)),
                 other => strictify(other, false),
             },
@@ -254,13 +274,26 @@ mod tests {
         assert_eq!(s["additionalProperties"], json!(false));
         let spec = &s["properties"]["spec"];
         assert_eq!(spec["additionalProperties"], json!(false));
-        assert_eq!(spec["properties"]["port"], json!({"type": ["integer", "string"], "x-kubernetes-int-or-string": true}));
-        assert!(spec["properties"]["values"].get("additionalProperties").is_none());
+        assert_eq!(
+            spec["properties"]["port"],
+            json!({"type": ["integer", "string"], "x-kubernetes-int-or-string": true})
+        );
+        assert!(spec["properties"]["values"]
+            .get("additionalProperties")
+            .is_none());
         assert_eq!(spec["properties"]["count"]["exclusiveMinimum"], json!(0));
         assert_eq!(spec["properties"]["count"]["maximum"], json!(i32::MAX));
-        assert_eq!(spec["properties"]["note"]["type"], json!(["string", "null"]));
-        assert!(spec["properties"]["choice"]["oneOf"][0].get("additionalProperties").is_none());
-        assert_eq!(s["properties"]["metadata"], json!({"$ref": object_meta_ref()}));
+        assert_eq!(
+            spec["properties"]["note"]["type"],
+            json!(["string", "null"])
+        );
+        assert!(spec["properties"]["choice"]["oneOf"][0]
+            .get("additionalProperties")
+            .is_none());
+        assert_eq!(
+            s["properties"]["metadata"],
+            json!({"$ref": object_meta_ref()})
+        );
         assert_eq!(s["properties"]["kind"], json!({"type": "string"}));
     }
 }
