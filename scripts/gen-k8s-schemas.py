@@ -11,7 +11,9 @@ What it does:
    OpenAPI definitions converted to JSON Schema draft 2020-12, in "strict" variants
    where every object that lists its properties has `additionalProperties: false`) into
    a temporary directory with `pip install --target`;
-2. takes the N newest Kubernetes minor versions it ships (default 4) and writes, per
+2. takes the N newest Kubernetes minor versions it ships (default 7: at least the four newest
+   that the issue asks for, plus 1.31-1.33 because sites pin `kubernetesVersion: "1.31"`;
+   each costs ~25-30 KB compressed) and writes, per
    version, `schemas/kubernetes/v<minor>.json.gz`: one JSON document holding every
    top-level kind schema (keyed `<group>/<version>/<Kind>`, core kinds `<version>/<Kind>`)
    and the shared definitions, trimmed to what validation needs (descriptions and
@@ -275,7 +277,8 @@ it compiles them (int-or-string, quantities, object names and labels); see its d
 
 To regenerate: `make schemas` (or `python3 scripts/gen-k8s-schemas.py --count N` for a
 different number of versions), then review and commit the result. To bundle a newer
-Kubernetes, bump `PACKAGE_VERSION` in the script first.
+Kubernetes, bump `PACKAGE_VERSION` in the script first. The list of embedded files in
+`compiler/validate/src/bundle.rs` must match this folder (a test checks it).
 """ % (PACKAGE, PACKAGE_VERSION, licence_line,
        ", ".join("`%s`" % k for k in sorted(DROP_KEYWORDS)), table)
         (k8s_out / "README.md").write_text(readme, encoding="utf-8")
