@@ -324,3 +324,23 @@ fn validate_all_keeps_order() {
         assert_eq!(r.len(), usize::from(i % 7 == 3), "object {i}");
     }
 }
+
+#[test]
+fn sops_encrypted_objects_are_validated_as_flux_applies_them() {
+    let v = v134();
+    let enc = "ENC[AES256_GCM,data:5lSf+vv3Ou2D,iv:2B0R2Qi1,tag:RrWVeEa8,type:str]";
+    let mut s = json!({
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "type": "Opaque",
+        "data": {"password": enc}, "stringData": {"user": enc},
+        "sops": {"age": [{"recipient": "age1xyz", "enc": "x"}], "mac": enc, "version": "3.11.0",
+                 "lastmodified": "2026-11-24T10:12:52Z", "encrypted_regex": "^(data|stringData)$"}
+    });
+    assert!(v.validate(&s).is_empty(), "{}", render(&v.validate(&s)));
+    s["spec"] = json!({});
+    let out = v.validate(&s);
+    assert_eq!(out.len(), 1, "{}", render(&out));
+    assert_eq!(out[0].pointer, "/spec");
+    // A `sops` field that is not SOPS metadata is an unknown field like any other.
+    let odd = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "sops": {"x": 1}});
+    assert_eq!(v.validate(&odd).len(), 1);
+}
