@@ -15,6 +15,8 @@
 #
 # --expect-invalid: every file must be rejected (negative fixtures: one object per file);
 # the exit status is non-zero if any file is accepted.
+# --results: print `RESULT ACCEPT <file>` or `RESULT REJECT <file> <reason>` for every file and
+# exit 0 (for differential tests that compare the verdicts with Strata's).
 #
 # Exit status: 0 all as expected; 1 a validation result not as expected; 2 usage error;
 # 3 kubernetes-validate could not be installed (no python3, pip or network).
@@ -26,6 +28,7 @@ set -euo pipefail
 KV_VERSION="1.37.0"
 k8s_version="1.34"
 expect_invalid=0
+results=0
 paths=()
 
 while [ $# -gt 0 ]; do
@@ -35,7 +38,8 @@ while [ $# -gt 0 ]; do
             k8s_version="$2"; shift 2 ;;
         --kubernetes-version=*) k8s_version="${1#*=}"; shift ;;
         --expect-invalid) expect_invalid=1; shift ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        --results) results=1; shift ;;
+        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
         --) shift; paths+=("$@"); break ;;
         -*) echo "crosscheck: unknown option $1" >&2; exit 2 ;;
         *) paths+=("$1"); shift ;;
@@ -69,14 +73,15 @@ if ! have_kv; then
     have_kv || { echo "crosscheck: kubernetes-validate installed but not importable" >&2; exit 3; }
 fi
 
-PYTHONPATH="$cache${PYTHONPATH:+:$PYTHONPATH}" exec python3 - "$k8s_version" "$expect_invalid" "${paths[@]}" <<'PY'
+PYTHONPATH="$cache${PYTHONPATH:+:$PYTHONPATH}" exec python3 - "$k8s_version" "$expect_invalid" "$results" "${paths[@]}" <<'PY'
 import os
 import sys
 
 import yaml
 import kubernetes_validate.utils as kv
 
-version, expect_invalid, roots = sys.argv[1], sys.argv[2] == "1", sys.argv[3:]
+version, expect_invalid, results = sys.argv[1], sys.argv[2] == "1", sys.argv[3] == "1"
+roots = sys.argv[4:]
 
 files = []
 for root in roots:
@@ -144,7 +149,12 @@ for path in files:
             checked += 1
             file_rejected = True
             reasons.append("%s: could not be validated: %s" % (label, e))
-    if expect_invalid:
+    if results:
+        if file_rejected:
+            print("RESULT REJECT %s %s" % (path, "; ".join(reasons).replace("\n", " ")))
+        else:
+            print("RESULT ACCEPT %s" % path)
+    elif expect_invalid:
         if file_rejected:
             print("REJECTED (as expected) %s: %s" % (path, "; ".join(reasons)))
         else:
@@ -155,7 +165,7 @@ for path in files:
 
 for path, message in bad:
     print("FAIL %s: %s" % (path, message))
-mode = "negative" if expect_invalid else "positive"
+mode = "results" if results else "negative" if expect_invalid else "positive"
 print("crosscheck (kubernetes-validate, Kubernetes %s, %s): %d files, %d objects checked, "
       "%d custom resources skipped, %d unexpected results"
       % (version, mode, len(files), checked, skipped, len(bad)))

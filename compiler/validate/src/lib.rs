@@ -31,6 +31,8 @@
 //! Violations name the field by JSON pointer and in a human form, and say what was expected:
 //! `spec.template.spec.containers[0].ports[0].containerPort: "5000" is not an integer`.
 
+#![warn(missing_docs)]
+
 mod bundle;
 mod custom;
 mod explain;
