@@ -1,0 +1,209 @@
+//! File access: kustomize's load restrictor (files must resolve, after symlinks, in or below
+//! their kustomization's root; directories may be anywhere), Strata's optional boundary
+//! (nothing may be read outside it), and caches so that every file is read and parsed once
+//! per build.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::Value;
+use strata_yaml::ParseOptions;
+
+use crate::error::{err, Error};
+use crate::kustfile::{self, KustFile, FILE_NAMES};
+use crate::{LoadRestrictor, Options};
+
+/// Why a file could not be loaded.
+#[derive(Debug)]
+pub enum FileError {
+    /// Nothing at that path.
+    Missing(String),
+    /// The path is a directory.
+    IsDir,
+    /// Refused by the load restrictor or the boundary.
+    Refused(String),
+    /// Another I/O error.
+    Io(String),
+}
+
+impl FileError {
+    /// The error as a sentence.
+    pub fn message(&self) -> String {
+        match self {
+            FileError::Missing(m) | FileError::Refused(m) | FileError::Io(m) => m.clone(),
+            FileError::IsDir => "is a directory".to_string(),
+        }
+    }
+}
+
+/// The file system of one build.
+pub struct Fs<'o> {
+    opts: &'o Options,
+    boundary: Option<PathBuf>,
+    bytes: Mutex<HashMap<PathBuf, Arc<[u8]>>>,
+    docs: Mutex<HashMap<PathBuf, Arc<Vec<Value>>>>,
+    kusts: Mutex<HashMap<PathBuf, Arc<KustFile>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A poisoned cache only means another thread panicked; the data is still usable.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl<'o> Fs<'o> {
+    /// A file system for one build.
+    pub fn new(opts: &'o Options) -> Result<Fs<'o>, Error> {
+        let boundary = match &opts.boundary {
+            Some(b) => Some(
+                b.canonicalize()
+                    .map_err(|e| err!("cannot resolve the boundary {}: {e}", b.display()))?,
+            ),
+            None => None,
+        };
+        Ok(Fs {
+            opts,
+            boundary,
+            bytes: Mutex::new(HashMap::new()),
+            docs: Mutex::new(HashMap::new()),
+            kusts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn check_boundary(&self, real: &Path, shown: &Path) -> Result<(), String> {
+        match &self.boundary {
+            Some(b) if !real.starts_with(b) => Err(format!(
+                "'{}' resolves to '{}', outside the repository '{}'",
+                shown.display(),
+                real.display(),
+                b.display()
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Resolves a directory given by the caller (the build root, a component, a site folder).
+    pub fn root_dir(&self, dir: &Path) -> Result<PathBuf, Error> {
+        let real = dir
+            .canonicalize()
+            .map_err(|e| err!("cannot read the directory '{}': {e}", dir.display()))?;
+        if !real.is_dir() {
+            return Err(err!("'{}' is not a directory", dir.display()));
+        }
+        self.check_boundary(&real, dir).map_err(Error::new)?;
+        Ok(real)
+    }
+
+    /// Resolves a directory named by a kustomization (`resources`, `components`), relative to
+    /// its root. Directories may be outside the root, but not absolute.
+    pub fn child_dir(&self, root: &Path, rel: &str) -> Result<PathBuf, String> {
+        if rel.is_empty() {
+            return Err("an empty path is not a directory".into());
+        }
+        if Path::new(rel).is_absolute() {
+            return Err(format!("new root '{rel}' cannot be absolute"));
+        }
+        let joined = root.join(rel);
+        let real = joined.canonicalize().map_err(|e| format!("'{rel}': {e}"))?;
+        if !real.is_dir() {
+            return Err(format!("'{rel}' is not a directory"));
+        }
+        self.check_boundary(&real, &joined)?;
+        Ok(real)
+    }
+
+    /// Reads a file named by the kustomization rooted at `root`, subject to the load
+    /// restrictor and the boundary.
+    pub fn load_file(&self, root: &Path, rel: &str) -> Result<(PathBuf, Arc<[u8]>), FileError> {
+        if rel.is_empty() {
+            return Err(FileError::Missing("empty file name".into()));
+        }
+        let joined = if Path::new(rel).is_absolute() {
+            PathBuf::from(rel)
+        } else {
+            root.join(rel)
+        };
+        let real = match joined.canonicalize() {
+            Ok(r) => r,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(FileError::Missing(format!("'{rel}' does not exist")))
+            }
+            Err(e) => return Err(FileError::Io(format!("'{rel}': {e}"))),
+        };
+        if real.is_dir() {
+            return Err(FileError::IsDir);
+        }
+        if self.opts.load_restrictor == LoadRestrictor::RootOnly && !real.starts_with(root) {
+            return Err(FileError::Refused(format!(
+                "security; file '{}' is not in or below '{}'",
+                real.display(),
+                root.display()
+            )));
+        }
+        self.check_boundary(&real, &joined).map_err(FileError::Refused)?;
+        if let Some(b) = lock(&self.bytes).get(&real) {
+            return Ok((real, b.clone()));
+        }
+        let data: Arc<[u8]> = std::fs::read(&real)
+            .map_err(|e| FileError::Io(format!("cannot read '{rel}': {e}")))?
+            .into();
+        lock(&self.bytes).insert(real.clone(), data.clone());
+        Ok((real, data))
+    }
+
+    /// Loads and decodes the kustomization file of a (resolved) directory.
+    pub fn kustomization(&self, dir: &Path) -> Result<Arc<KustFile>, Error> {
+        if let Some(k) = lock(&self.kusts).get(dir) {
+            return Ok(k.clone());
+        }
+        let present: Vec<&str> = FILE_NAMES
+            .iter()
+            .copied()
+            .filter(|n| dir.join(n).is_file())
+            .collect();
+        let name = match present.as_slice() {
+            [one] => *one,
+            [] => {
+                return Err(err!(
+                    "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '{}'",
+                    dir.display()
+                ))
+            }
+            _ => return Err(err!("found multiple kustomization files under '{}': {}", dir.display(), present.join(", "))),
+        };
+        let path = dir.join(name);
+        let (_, bytes) = self
+            .load_file(dir, name)
+            .map_err(|e| Error::in_file(e.message(), &path))?;
+        let text: Arc<str> = match std::str::from_utf8(&bytes) {
+            Ok(s) => Arc::from(s),
+            Err(_) => return Err(Error::in_file("the kustomization file is not valid UTF-8", &path)),
+        };
+        let k = Arc::new(kustfile::parse(&path, dir, text)?);
+        lock(&self.kusts).insert(dir.to_path_buf(), k.clone());
+        Ok(k)
+    }
+
+    /// Parses a resource file (cached): multi-document YAML read like go-yaml v3, empty
+    /// documents skipped, `*List` documents inlined, every object checked for a kind and name.
+    pub fn resources(&self, real: &Path, rel: &str, bytes: &[u8]) -> Result<Arc<Vec<Value>>, Error> {
+        if let Some(d) = lock(&self.docs).get(real) {
+            return Ok(d.clone());
+        }
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| Error::in_file(format!("'{rel}' is not valid UTF-8 text"), real))?;
+        let docs = strata_yaml::parse(text, &ParseOptions::kubernetes()).map_err(|e| Error {
+            message: format!("malformed YAML in '{rel}': {}", e.message),
+            file: Some(real.to_path_buf()),
+            span: Some(e.span),
+            source_text: Some(Arc::from(text)),
+            hint: None,
+        })?;
+        let values: Vec<Value> = docs.into_iter().map(|d| d.value).collect();
+        let objs = Arc::new(
+            crate::target::validate_documents(values).map_err(|m| Error::in_file(format!("in '{rel}': {m}"), real))?,
+        );
+        lock(&self.docs).insert(real.to_path_buf(), objs.clone());
+        Ok(objs)
+    }
+}

@@ -1,0 +1,184 @@
+//! Resource identity, as kyaml's `resid` package defines it: group/version/kind, name and
+//! namespace, with cluster-scoped kinds living in no namespace.
+
+use std::fmt;
+
+/// A group, version and kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Gvk {
+    /// API group, empty for the core group.
+    pub group: String,
+    /// API version.
+    pub version: String,
+    /// Kind.
+    pub kind: String,
+}
+
+impl Gvk {
+    /// Splits an `apiVersion` at its first `/` (`v1` is the core group).
+    pub fn from_api_version(api_version: &str, kind: &str) -> Gvk {
+        let (group, version) = split_api_version(api_version);
+        Gvk {
+            group: group.to_string(),
+            version: version.to_string(),
+            kind: kind.to_string(),
+        }
+    }
+
+    /// The `apiVersion` string this group and version are written as.
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    /// kyaml's `IsSelected`: every non-empty field of `selector` equals ours.
+    pub fn is_selected_by(&self, selector: &Gvk) -> bool {
+        (selector.group.is_empty() || selector.group == self.group)
+            && (selector.version.is_empty() || selector.version == self.version)
+            && (selector.kind.is_empty() || selector.kind == self.kind)
+    }
+
+    /// Whether kustomize knows this exact type to be cluster-scoped.
+    pub fn is_cluster_scoped(&self) -> bool {
+        is_cluster_scoped(&self.group, &self.version, &self.kind)
+    }
+}
+
+impl fmt::Display for Gvk {
+    /// kyaml's `Gvk.String`: `Kind.version.group` with `[noKind]`, `[noVer]`, `[noGrp]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let or = |s: &str, d: &'static str| if s.is_empty() { d.to_string() } else { s.to_string() };
+        write!(
+            f,
+            "{}.{}.{}",
+            or(&self.kind, "[noKind]"),
+            or(&self.version, "[noVer]"),
+            or(&self.group, "[noGrp]")
+        )
+    }
+}
+
+/// Splits `apiVersion` into group and version at the first `/`.
+pub fn split_api_version(api_version: &str) -> (&str, &str) {
+    match api_version.find('/') {
+        Some(i) => (&api_version[..i], &api_version[i + 1..]),
+        None => ("", api_version),
+    }
+}
+
+/// The namespace kyaml gives cluster-scoped resources (`resid.TotallyNotANamespace`).
+pub const CLUSTER_NS: &str = "_non_namespaceable_";
+
+/// A resource id: type, name and namespace.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ResId {
+    /// The type.
+    pub gvk: Gvk,
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace` as written (may be empty).
+    pub namespace: String,
+}
+
+impl ResId {
+    /// The namespace ids are compared by: a sentinel for cluster-scoped kinds, `default` for
+    /// none.
+    pub fn effective_namespace(&self) -> &str {
+        if self.gvk.is_cluster_scoped() {
+            CLUSTER_NS
+        } else if self.namespace.is_empty() {
+            "default"
+        } else {
+            &self.namespace
+        }
+    }
+
+    /// Whether the id's type is cluster-scoped.
+    pub fn is_cluster_scoped(&self) -> bool {
+        self.gvk.is_cluster_scoped()
+    }
+
+    /// kyaml's `ResId.Equals`: same type, name and effective namespace.
+    pub fn same_as(&self, other: &ResId) -> bool {
+        self.gvk == other.gvk
+            && self.name == other.name
+            && self.effective_namespace() == other.effective_namespace()
+    }
+
+    /// A hashable key with [`ResId::same_as`] semantics.
+    pub fn key(&self) -> IdKey {
+        IdKey {
+            gvk: self.gvk.clone(),
+            name: self.name.clone(),
+            ns: self.effective_namespace().to_string(),
+        }
+    }
+}
+
+impl fmt::Display for ResId {
+    /// kyaml's `ResId.String`: `Kind.version.group/name.namespace`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = if self.name.is_empty() { "[noName]" } else { &self.name };
+        let ns = if self.namespace.is_empty() { "[noNs]" } else { &self.namespace };
+        write!(f, "{}/{}.{}", self.gvk, name, ns)
+    }
+}
+
+/// A hash key for ids compared with [`ResId::same_as`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct IdKey {
+    gvk: Gvk,
+    name: String,
+    ns: String,
+}
+
+/// kyaml's `precomputedIsNamespaceScoped` table (Kubernetes 1.21.2): the exact
+/// `(apiVersion, kind)` pairs that are cluster-scoped. Unknown types, including every custom
+/// resource, are namespaced.
+pub fn is_cluster_scoped(group: &str, version: &str, kind: &str) -> bool {
+    matches!(
+        (group, version, kind),
+        ("admissionregistration.k8s.io", "v1" | "v1beta1", "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration")
+            | ("apiextensions.k8s.io", "v1" | "v1beta1", "CustomResourceDefinition")
+            | ("apiregistration.k8s.io", "v1" | "v1beta1", "APIService")
+            | ("certificates.k8s.io", "v1" | "v1beta1", "CertificateSigningRequest")
+            | ("flowcontrol.apiserver.k8s.io", "v1beta1", "FlowSchema" | "PriorityLevelConfiguration")
+            | ("networking.k8s.io", "v1" | "v1beta1", "IngressClass")
+            | ("node.k8s.io", "v1" | "v1beta1", "RuntimeClass")
+            | ("policy", "v1beta1", "PodSecurityPolicy")
+            | ("rbac.authorization.k8s.io", "v1" | "v1beta1", "ClusterRole" | "ClusterRoleBinding")
+            | ("scheduling.k8s.io", "v1" | "v1beta1", "PriorityClass")
+            | ("storage.k8s.io", "v1" | "v1beta1", "CSIDriver" | "CSINode" | "StorageClass" | "VolumeAttachment")
+            | ("", "v1", "ComponentStatus" | "Namespace" | "Node" | "NodeProxyOptions" | "PersistentVolume")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_compare_by_effective_namespace() {
+        let a = ResId {
+            gvk: Gvk::from_api_version("v1", "ConfigMap"),
+            name: "x".into(),
+            namespace: String::new(),
+        };
+        let mut b = a.clone();
+        b.namespace = "default".into();
+        assert!(a.same_as(&b));
+        assert_eq!(a.key(), b.key());
+        assert_eq!(a.to_string(), "ConfigMap.v1.[noGrp]/x.[noNs]");
+    }
+
+    #[test]
+    fn cluster_scope_depends_on_the_exact_api_version() {
+        assert!(Gvk::from_api_version("rbac.authorization.k8s.io/v1", "ClusterRole").is_cluster_scoped());
+        assert!(!Gvk::from_api_version("rbac.example.io/v1", "ClusterRole").is_cluster_scoped());
+        assert!(Gvk::from_api_version("v1", "Namespace").is_cluster_scoped());
+        assert!(!Gvk::from_api_version("example.com/v1", "Widget").is_cluster_scoped());
+    }
+}
