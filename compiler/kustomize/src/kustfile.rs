@@ -4,7 +4,7 @@
 //! was written so that errors can point at it.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 use strata_yaml::{ParseOptions, Schema, Spans};
@@ -220,16 +220,36 @@ pub struct KustFile {
     pub dir: PathBuf,
     /// The file's text.
     pub text: Arc<str>,
-    /// Positions of its entries.
-    pub spans: Spans,
+    /// Positions of its entries, computed when an error needs them.
+    spans: OnceLock<Spans>,
     /// The decoded fields.
     pub k: Kustomization,
 }
 
 impl KustFile {
+    /// The positions of the file's nodes (parsed again, with spans, on first use: errors are
+    /// rare and recording every position costs more than parsing).
+    pub fn spans(&self) -> &Spans {
+        self.spans.get_or_init(|| {
+            strata_yaml::parse(&self.text, &opts(true))
+                .ok()
+                .and_then(|docs| docs.into_iter().next())
+                .map(|d| d.spans)
+                .unwrap_or_default()
+        })
+    }
+
     /// An error pointing at the entry at `ptr` (or its nearest written ancestor).
     pub fn error_at(&self, ptr: &str, message: impl Into<String>) -> Error {
-        error_at(&self.path, &self.text, &self.spans, ptr, message.into())
+        error_at(&self.path, &self.text, self.spans(), ptr, message.into())
+    }
+}
+
+fn opts(spans: bool) -> ParseOptions {
+    ParseOptions {
+        schema: Schema::Go11,
+        spans,
+        ..ParseOptions::default()
     }
 }
 
@@ -288,12 +308,7 @@ const SUPPORTED: [&str; 22] = [
 
 /// Parses and decodes a kustomization file.
 pub fn parse(path: &Path, dir: &Path, text: Arc<str>) -> Result<KustFile, Error> {
-    let opts = ParseOptions {
-        schema: Schema::Go11,
-        spans: true,
-        ..ParseOptions::default()
-    };
-    let docs = strata_yaml::parse(&text, &opts).map_err(|e| Error {
+    let docs = strata_yaml::parse(&text, &opts(false)).map_err(|e| Error {
         message: format!("invalid kustomization: {}", e.message),
         file: Some(path.to_path_buf()),
         span: Some(e.span),
@@ -301,29 +316,49 @@ pub fn parse(path: &Path, dir: &Path, text: Arc<str>) -> Result<KustFile, Error>
         hint: None,
     })?;
     // sigs.k8s.io/yaml reads only the first document of the stream.
-    let (value, spans) = match docs.into_iter().next() {
-        Some(d) => (d.value, d.spans),
-        None => (Value::Null, Spans::default()),
-    };
-    let dec = Dec {
-        path,
-        text: &text,
-        spans: &spans,
-    };
-    let k = dec.kustomization(&value)?;
-    Ok(KustFile {
+    let value = docs
+        .into_iter()
+        .next()
+        .map(|d| d.value)
+        .unwrap_or(Value::Null);
+    let kf = KustFile {
         path: path.to_path_buf(),
         dir: dir.to_path_buf(),
         text: text.clone(),
-        spans,
-        k,
-    })
+        spans: OnceLock::new(),
+        k: empty_kustomization(),
+    };
+    let dec = Dec { kf: &kf };
+    let k = dec.kustomization(&value)?;
+    Ok(KustFile { k, ..kf })
+}
+
+/// A kustomization with no fields set.
+fn empty_kustomization() -> Kustomization {
+    Kustomization {
+        kind: KustKind::Kustomization,
+        resources: Vec::new(),
+        components: Vec::new(),
+        namespace: None,
+        name_prefix: None,
+        name_suffix: None,
+        common_labels: Vec::new(),
+        labels: Vec::new(),
+        common_annotations: Vec::new(),
+        patches: Vec::new(),
+        patches_strategic_merge: Vec::new(),
+        patches_json6902: Vec::new(),
+        images: Vec::new(),
+        replicas: Vec::new(),
+        config_map_generator: Vec::new(),
+        secret_generator: Vec::new(),
+        generator_options: None,
+        sort_options: None,
+    }
 }
 
 struct Dec<'a> {
-    path: &'a Path,
-    text: &'a Arc<str>,
-    spans: &'a Spans,
+    kf: &'a KustFile,
 }
 
 /// A decoded field: its canonical name, value and pointer.
@@ -331,12 +366,12 @@ type Field<'v> = (&'static str, &'v Value, String);
 
 impl<'a> Dec<'a> {
     fn err(&self, ptr: &str, message: String) -> Error {
-        error_at(self.path, self.text, self.spans, ptr, message)
+        self.kf.error_at(ptr, message)
     }
 
     fn key_span_err(&self, ptr: &str, message: String) -> Error {
         let mut e = self.err(ptr, message);
-        if let Some(ns) = self.spans.get(ptr) {
+        if let Some(ns) = self.kf.spans().get(ptr) {
             if let Some(k) = ns.key {
                 e.span = Some(k);
             }
@@ -345,12 +380,24 @@ impl<'a> Dec<'a> {
     }
 
     fn type_err(&self, ptr: &str, what: &str, expected: &str, v: &Value) -> Error {
-        self.err(ptr, format!("invalid kustomization: {what} must be {expected}, not {}", type_name(v)))
+        self.err(
+            ptr,
+            format!(
+                "invalid kustomization: {what} must be {expected}, not {}",
+                type_name(v)
+            ),
+        )
     }
 
     /// The fields of a map in Go's decoding order (keys sorted, as `sigs.k8s.io/yaml` emits
     /// JSON), matched to `known` names exactly or ASCII-case-insensitively.
-    fn fields<'v>(&self, v: &'v Value, ptr: &str, what: &str, known: &[&'static str]) -> Result<Vec<Field<'v>>, Error> {
+    fn fields<'v>(
+        &self,
+        v: &'v Value,
+        ptr: &str,
+        what: &str,
+        known: &[&'static str],
+    ) -> Result<Vec<Field<'v>>, Error> {
         let map = match v {
             Value::Null => return Ok(Vec::new()),
             Value::Object(m) => m,
@@ -368,7 +415,10 @@ impl<'a> Dec<'a> {
             match name {
                 Some(n) => out.push((*n, &map[key.as_str()], fptr)),
                 None => {
-                    let mut e = self.key_span_err(&fptr, format!("invalid kustomization: unknown field `{key}` in {what}"));
+                    let mut e = self.key_span_err(
+                        &fptr,
+                        format!("invalid kustomization: unknown field `{key}` in {what}"),
+                    );
                     if let Some(best) = closest(key, known) {
                         e.hint = Some(format!("did you mean `{best}`?"));
                     }
@@ -405,14 +455,22 @@ impl<'a> Dec<'a> {
     fn int64(&self, v: &Value, ptr: &str, what: &str) -> Result<i64, Error> {
         match v {
             Value::Null => Ok(0),
-            Value::Number(n) => n
-                .as_i64()
-                .ok_or_else(|| self.err(ptr, format!("invalid kustomization: {what} must be an integer, not {n}"))),
+            Value::Number(n) => n.as_i64().ok_or_else(|| {
+                self.err(
+                    ptr,
+                    format!("invalid kustomization: {what} must be an integer, not {n}"),
+                )
+            }),
             other => Err(self.type_err(ptr, what, "an integer", other)),
         }
     }
 
-    fn list<'v>(&self, v: &'v Value, ptr: &str, what: &str) -> Result<Vec<(&'v Value, String)>, Error> {
+    fn list<'v>(
+        &self,
+        v: &'v Value,
+        ptr: &str,
+        what: &str,
+    ) -> Result<Vec<(&'v Value, String)>, Error> {
         match v {
             Value::Null => Ok(Vec::new()),
             Value::Array(items) => Ok(items
@@ -428,17 +486,28 @@ impl<'a> Dec<'a> {
         let mut out = Vec::new();
         for (item, iptr) in self.list(v, ptr, what)? {
             // Go decodes a null list element of []string as "".
-            let value = self.string(item, &iptr, &format!("each entry of {what}"))?.unwrap_or_default();
+            let value = self
+                .string(item, &iptr, &format!("each entry of {what}"))?
+                .unwrap_or_default();
             out.push(Str { value, ptr: iptr });
         }
         Ok(out)
     }
 
     fn plain_string_list(&self, v: &Value, ptr: &str, what: &str) -> Result<Vec<String>, Error> {
-        Ok(self.string_list(v, ptr, what)?.into_iter().map(|s| s.value).collect())
+        Ok(self
+            .string_list(v, ptr, what)?
+            .into_iter()
+            .map(|s| s.value)
+            .collect())
     }
 
-    fn string_map(&self, v: &Value, ptr: &str, what: &str) -> Result<Option<Vec<(String, String)>>, Error> {
+    fn string_map(
+        &self,
+        v: &Value,
+        ptr: &str,
+        what: &str,
+    ) -> Result<Option<Vec<(String, String)>>, Error> {
         let map: &Map<String, Value> = match v {
             Value::Null => return Ok(None),
             Value::Object(m) => m,
@@ -462,26 +531,7 @@ impl<'a> Dec<'a> {
         let mut known: Vec<&'static str> = SUPPORTED.to_vec();
         known.extend_from_slice(&UNSUPPORTED);
         let fields = self.fields(v, "", "the kustomization", &known)?;
-        let mut k = Kustomization {
-            kind: KustKind::Kustomization,
-            resources: Vec::new(),
-            components: Vec::new(),
-            namespace: None,
-            name_prefix: None,
-            name_suffix: None,
-            common_labels: Vec::new(),
-            labels: Vec::new(),
-            common_annotations: Vec::new(),
-            patches: Vec::new(),
-            patches_strategic_merge: Vec::new(),
-            patches_json6902: Vec::new(),
-            images: Vec::new(),
-            replicas: Vec::new(),
-            config_map_generator: Vec::new(),
-            secret_generator: Vec::new(),
-            generator_options: None,
-            sort_options: None,
-        };
+        let mut k = empty_kustomization();
         let mut kind: Option<(String, String)> = None;
         let mut api_version: Option<(String, String)> = None;
         let mut bases = Vec::new();
@@ -493,7 +543,9 @@ impl<'a> Dec<'a> {
                 nonempty = true;
             }
             match name {
-                "apiVersion" => api_version = self.string(val, &ptr, "apiVersion")?.map(|s| (s, ptr)),
+                "apiVersion" => {
+                    api_version = self.string(val, &ptr, "apiVersion")?.map(|s| (s, ptr))
+                }
                 "kind" => kind = self.string(val, &ptr, "kind")?.map(|s| (s, ptr)),
                 "metadata" => self.object_meta(val, &ptr)?,
                 "resources" => k.resources = self.string_list(val, &ptr, "resources")?,
@@ -502,9 +554,15 @@ impl<'a> Dec<'a> {
                 "namespace" => k.namespace = self.str_entry(val, &ptr, "namespace")?,
                 "namePrefix" => k.name_prefix = self.str_entry(val, &ptr, "namePrefix")?,
                 "nameSuffix" => k.name_suffix = self.str_entry(val, &ptr, "nameSuffix")?,
-                "commonLabels" => k.common_labels = self.string_map(val, &ptr, "commonLabels")?.unwrap_or_default(),
+                "commonLabels" => {
+                    k.common_labels = self
+                        .string_map(val, &ptr, "commonLabels")?
+                        .unwrap_or_default()
+                }
                 "commonAnnotations" => {
-                    k.common_annotations = self.string_map(val, &ptr, "commonAnnotations")?.unwrap_or_default()
+                    k.common_annotations = self
+                        .string_map(val, &ptr, "commonAnnotations")?
+                        .unwrap_or_default()
                 }
                 "labels" => {
                     for (item, iptr) in self.list(val, &ptr, "labels")? {
@@ -517,11 +575,16 @@ impl<'a> Dec<'a> {
                     }
                 }
                 "patchesStrategicMerge" => {
-                    k.patches_strategic_merge = self.string_list(val, &ptr, "patchesStrategicMerge")?
+                    k.patches_strategic_merge =
+                        self.string_list(val, &ptr, "patchesStrategicMerge")?
                 }
                 "patchesJson6902" => {
                     for (item, iptr) in self.list(val, &ptr, "patchesJson6902")? {
-                        k.patches_json6902.push(self.patch(item, &iptr, "a patchesJson6902 entry")?);
+                        k.patches_json6902.push(self.patch(
+                            item,
+                            &iptr,
+                            "a patchesJson6902 entry",
+                        )?);
                     }
                 }
                 "images" | "imageTags" => {
@@ -552,7 +615,9 @@ impl<'a> Dec<'a> {
                         k.config_map_generator = out;
                     }
                 }
-                "generatorOptions" => k.generator_options = self.gen_options(val, &ptr, "generatorOptions")?,
+                "generatorOptions" => {
+                    k.generator_options = self.gen_options(val, &ptr, "generatorOptions")?
+                }
                 "sortOptions" => k.sort_options = self.sort_options(val, &ptr)?,
                 other => {
                     debug_assert!(UNSUPPORTED.contains(&other));
@@ -563,7 +628,12 @@ impl<'a> Dec<'a> {
                     };
                     if !empty {
                         return Err(self
-                            .key_span_err(&ptr, format!("the kustomization field `{other}` is not supported by Strata"))
+                            .key_span_err(
+                                &ptr,
+                                format!(
+                                    "the kustomization field `{other}` is not supported by Strata"
+                                ),
+                            )
                             .with_hint("remove it, or build this folder with kubectl kustomize"));
                     }
                 }
@@ -591,21 +661,35 @@ impl<'a> Dec<'a> {
                     ptr,
                     format!(
                         "invalid kustomization: apiVersion for {} should be {required}, not `{av}`",
-                        if k.kind == KustKind::Component { "Component" } else { "Kustomization" }
+                        if k.kind == KustKind::Component {
+                            "Component"
+                        } else {
+                            "Kustomization"
+                        }
                     ),
                 ));
             }
         }
         if !nonempty {
-            let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            return Err(Error::in_file(format!("{name} is empty"), self.path)
+            let name = self
+                .kf
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            return Err(Error::in_file(format!("{name} is empty"), &self.kf.path)
                 .with_hint("list at least one resource, component or generator"));
         }
         Ok(k)
     }
 
     fn object_meta(&self, v: &Value, ptr: &str) -> Result<(), Error> {
-        for (name, val, fptr) in self.fields(v, ptr, "metadata", &["name", "namespace", "labels", "annotations"])? {
+        for (name, val, fptr) in self.fields(
+            v,
+            ptr,
+            "metadata",
+            &["name", "namespace", "labels", "annotations"],
+        )? {
             match name {
                 "name" | "namespace" => {
                     self.string(val, &fptr, name)?;
@@ -627,8 +711,12 @@ impl<'a> Dec<'a> {
         for (name, val, fptr) in self.fields(v, ptr, "a labels entry", &known)? {
             match name {
                 "pairs" => l.pairs = self.string_map(val, &fptr, "pairs")?.unwrap_or_default(),
-                "includeSelectors" => l.include_selectors = self.boolean(val, &fptr, "includeSelectors")?,
-                "includeTemplates" => l.include_templates = self.boolean(val, &fptr, "includeTemplates")?,
+                "includeSelectors" => {
+                    l.include_selectors = self.boolean(val, &fptr, "includeSelectors")?
+                }
+                "includeTemplates" => {
+                    l.include_templates = self.boolean(val, &fptr, "includeTemplates")?
+                }
                 _ => {
                     for (item, iptr) in self.list(val, &fptr, "fields")? {
                         l.fields.push(self.field_spec(item, &iptr)?);
@@ -641,7 +729,12 @@ impl<'a> Dec<'a> {
 
     fn field_spec(&self, v: &Value, ptr: &str) -> Result<FieldSpec, Error> {
         let mut fs = FieldSpec::default();
-        for (name, val, fptr) in self.fields(v, ptr, "a field spec", &["group", "version", "kind", "path", "create"])? {
+        for (name, val, fptr) in self.fields(
+            v,
+            ptr,
+            "a field spec",
+            &["group", "version", "kind", "path", "create"],
+        )? {
             match name {
                 "create" => fs.create = self.boolean(val, &fptr, "create")?,
                 _ => {
@@ -663,7 +756,9 @@ impl<'a> Dec<'a> {
             ptr: ptr.to_string(),
             ..Patch::default()
         };
-        for (name, val, fptr) in self.fields(v, ptr, what, &["path", "patch", "target", "options"])? {
+        for (name, val, fptr) in
+            self.fields(v, ptr, what, &["path", "patch", "target", "options"])?
+        {
             match name {
                 "path" => p.path = self.string(val, &fptr, "path")?.filter(|s| !s.is_empty()),
                 "patch" => p.patch = self.string(val, &fptr, "patch")?,
@@ -676,7 +771,9 @@ impl<'a> Dec<'a> {
                     let map = match val {
                         Value::Null => continue,
                         Value::Object(m) => m,
-                        other => return Err(self.type_err(&fptr, "options", "a map of booleans", other)),
+                        other => {
+                            return Err(self.type_err(&fptr, "options", "a map of booleans", other))
+                        }
                     };
                     for (k, b) in map {
                         let bptr = strata_yaml::pointer_push(&fptr, k);
@@ -695,7 +792,15 @@ impl<'a> Dec<'a> {
 
     fn selector(&self, v: &Value, ptr: &str) -> Result<Selector, Error> {
         let mut s = Selector::default();
-        let known = ["group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector"];
+        let known = [
+            "group",
+            "version",
+            "kind",
+            "name",
+            "namespace",
+            "labelSelector",
+            "annotationSelector",
+        ];
         for (name, val, fptr) in self.fields(v, ptr, "a patch target", &known)? {
             let value = self.string(val, &fptr, name)?.unwrap_or_default();
             match name {
@@ -749,11 +854,24 @@ impl<'a> Dec<'a> {
             ptr: ptr.to_string(),
             ..GenArgs::default()
         };
-        let mut known = vec!["name", "namespace", "behavior", "literals", "files", "envs", "env", "options"];
+        let mut known = vec![
+            "name",
+            "namespace",
+            "behavior",
+            "literals",
+            "files",
+            "envs",
+            "env",
+            "options",
+        ];
         if secret {
             known.push("type");
         }
-        let what = if secret { "a secretGenerator entry" } else { "a configMapGenerator entry" };
+        let what = if secret {
+            "a secretGenerator entry"
+        } else {
+            "a configMapGenerator entry"
+        };
         let mut env = None;
         for (name, val, fptr) in self.fields(v, ptr, what, &known)? {
             match name {
@@ -764,7 +882,11 @@ impl<'a> Dec<'a> {
                 "literals" => g.literals = self.string_list(val, &fptr, name)?,
                 "files" => g.files = self.string_list(val, &fptr, name)?,
                 "envs" => g.envs = self.string_list(val, &fptr, name)?,
-                "env" => env = self.str_entry(val, &fptr, name)?.filter(|s| !s.value.is_empty()),
+                "env" => {
+                    env = self
+                        .str_entry(val, &fptr, name)?
+                        .filter(|s| !s.value.is_empty())
+                }
                 _ => g.options = self.gen_options(val, &fptr, "options")?,
             }
         }
@@ -778,12 +900,19 @@ impl<'a> Dec<'a> {
             return Ok(None);
         }
         let mut o = GenOptions::default();
-        let known = ["labels", "annotations", "disableNameSuffixHash", "immutable"];
+        let known = [
+            "labels",
+            "annotations",
+            "disableNameSuffixHash",
+            "immutable",
+        ];
         for (name, val, fptr) in self.fields(v, ptr, what, &known)? {
             match name {
                 "labels" => o.labels = self.string_map(val, &fptr, "labels")?,
                 "annotations" => o.annotations = self.string_map(val, &fptr, "annotations")?,
-                "disableNameSuffixHash" => o.disable_name_suffix_hash = self.boolean(val, &fptr, name)?,
+                "disableNameSuffixHash" => {
+                    o.disable_name_suffix_hash = self.boolean(val, &fptr, name)?
+                }
                 _ => o.immutable = self.boolean(val, &fptr, name)?,
             }
         }
@@ -798,7 +927,9 @@ impl<'a> Dec<'a> {
             ptr: ptr.to_string(),
             ..SortOptions::default()
         };
-        for (name, val, fptr) in self.fields(v, ptr, "sortOptions", &["order", "legacySortOptions"])? {
+        for (name, val, fptr) in
+            self.fields(v, ptr, "sortOptions", &["order", "legacySortOptions"])?
+        {
             match name {
                 "order" => s.order = self.string(val, &fptr, "order")?.unwrap_or_default(),
                 _ => {
@@ -807,7 +938,12 @@ impl<'a> Dec<'a> {
                     }
                     let mut first = Vec::new();
                     let mut last = Vec::new();
-                    for (n, lv, lptr) in self.fields(val, &fptr, "legacySortOptions", &["orderFirst", "orderLast"])? {
+                    for (n, lv, lptr) in self.fields(
+                        val,
+                        &fptr,
+                        "legacySortOptions",
+                        &["orderFirst", "orderLast"],
+                    )? {
                         let list = self.plain_string_list(lv, &lptr, n)?;
                         if n == "orderFirst" {
                             first = list;
@@ -838,7 +974,12 @@ fn is_zero(v: &Value) -> bool {
 fn closest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
     known
         .iter()
-        .map(|k| (edit_distance(&key.to_ascii_lowercase(), &k.to_ascii_lowercase()), *k))
+        .map(|k| {
+            (
+                edit_distance(&key.to_ascii_lowercase(), &k.to_ascii_lowercase()),
+                *k,
+            )
+        })
         .filter(|(d, k)| *d <= 2.max(k.len() / 4))
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
@@ -864,7 +1005,11 @@ mod tests {
     use super::*;
 
     fn parse_str(s: &str) -> Result<KustFile, Error> {
-        parse(Path::new("kustomization.yaml"), Path::new("."), Arc::from(s))
+        parse(
+            Path::new("kustomization.yaml"),
+            Path::new("."),
+            Arc::from(s),
+        )
     }
 
     #[test]
@@ -877,7 +1022,9 @@ mod tests {
 
     #[test]
     fn field_names_match_case_insensitively_like_go() {
-        let k = parse_str("RESOURCES: [a.yaml]\nNamePrefix: p-\n").unwrap().k;
+        let k = parse_str("RESOURCES: [a.yaml]\nNamePrefix: p-\n")
+            .unwrap()
+            .k;
         assert_eq!(k.resources[0].value, "a.yaml");
         assert_eq!(k.name_prefix.unwrap().value, "p-");
     }
@@ -885,7 +1032,11 @@ mod tests {
     #[test]
     fn yaml_1_1_booleans_are_not_strings() {
         let e = parse_str("resources: [a.yaml]\nnamespace: n\n").unwrap_err();
-        assert!(e.message.contains("namespace must be a string, not a boolean"), "{e}");
+        assert!(
+            e.message
+                .contains("namespace must be a string, not a boolean"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -897,7 +1048,10 @@ mod tests {
 
     #[test]
     fn empty_kustomizations_are_errors() {
-        assert!(parse_str("kind: Kustomization\n").unwrap_err().message.contains("is empty"));
+        assert!(parse_str("kind: Kustomization\n")
+            .unwrap_err()
+            .message
+            .contains("is empty"));
         assert!(parse_str("# nothing\n").is_err());
         assert!(parse_str("resources: []\n").is_ok());
     }
@@ -912,7 +1066,11 @@ mod tests {
         let r: Vec<_> = k.resources.iter().map(|s| s.value.as_str()).collect();
         assert_eq!(r, ["a", "b"]);
         assert_eq!(k.images.len(), 2);
-        let envs: Vec<_> = k.config_map_generator[0].envs.iter().map(|s| s.value.as_str()).collect();
+        let envs: Vec<_> = k.config_map_generator[0]
+            .envs
+            .iter()
+            .map(|s| s.value.as_str())
+            .collect();
         assert_eq!(envs, ["f.env", "e.env"]);
     }
 }

@@ -37,11 +37,43 @@ impl FileError {
     }
 }
 
+/// Resolves `rel` (joined to the resolved `root` as `joined`) to a real path, and whether it
+/// is a directory. A plain relative path below the root is checked component by component
+/// (one `lstat` each, usually one in all); anything else goes through `canonicalize`.
+fn resolve(root: &Path, rel: &str, joined: &Path) -> std::io::Result<(PathBuf, bool)> {
+    use std::path::Component;
+    let slow = || -> std::io::Result<(PathBuf, bool)> {
+        let real = joined.canonicalize()?;
+        let is_dir = real.is_dir();
+        Ok((real, is_dir))
+    };
+    let rel_path = Path::new(rel);
+    if rel_path.is_absolute() {
+        return slow();
+    }
+    let mut cur = root.to_path_buf();
+    let mut is_dir = true;
+    for c in rel_path.components() {
+        match c {
+            Component::Normal(part) => {
+                cur.push(part);
+                let md = std::fs::symlink_metadata(&cur)?;
+                if md.file_type().is_symlink() {
+                    return slow();
+                }
+                is_dir = md.is_dir();
+            }
+            Component::CurDir => {}
+            _ => return slow(),
+        }
+    }
+    Ok((cur, is_dir))
+}
+
 /// The file system of one build.
 pub struct Fs<'o> {
     opts: &'o Options,
     boundary: Option<PathBuf>,
-    bytes: Mutex<HashMap<PathBuf, Arc<[u8]>>>,
     docs: Mutex<HashMap<PathBuf, Arc<Vec<Value>>>>,
     kusts: Mutex<HashMap<PathBuf, Arc<KustFile>>>,
 }
@@ -64,7 +96,6 @@ impl<'o> Fs<'o> {
         Ok(Fs {
             opts,
             boundary,
-            bytes: Mutex::new(HashMap::new()),
             docs: Mutex::new(HashMap::new()),
             kusts: Mutex::new(HashMap::new()),
         })
@@ -114,7 +145,7 @@ impl<'o> Fs<'o> {
 
     /// Reads a file named by the kustomization rooted at `root`, subject to the load
     /// restrictor and the boundary.
-    pub fn load_file(&self, root: &Path, rel: &str) -> Result<(PathBuf, Arc<[u8]>), FileError> {
+    pub fn load_file(&self, root: &Path, rel: &str) -> Result<(PathBuf, Vec<u8>), FileError> {
         if rel.is_empty() {
             return Err(FileError::Missing("empty file name".into()));
         }
@@ -123,14 +154,14 @@ impl<'o> Fs<'o> {
         } else {
             root.join(rel)
         };
-        let real = match joined.canonicalize() {
+        let (real, is_dir) = match resolve(root, rel, &joined) {
             Ok(r) => r,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(FileError::Missing(format!("'{rel}' does not exist")))
             }
             Err(e) => return Err(FileError::Io(format!("'{rel}': {e}"))),
         };
-        if real.is_dir() {
+        if is_dir {
             return Err(FileError::IsDir);
         }
         if self.opts.load_restrictor == LoadRestrictor::RootOnly && !real.starts_with(root) {
@@ -140,14 +171,10 @@ impl<'o> Fs<'o> {
                 root.display()
             )));
         }
-        self.check_boundary(&real, &joined).map_err(FileError::Refused)?;
-        if let Some(b) = lock(&self.bytes).get(&real) {
-            return Ok((real, b.clone()));
-        }
-        let data: Arc<[u8]> = std::fs::read(&real)
-            .map_err(|e| FileError::Io(format!("cannot read '{rel}': {e}")))?
-            .into();
-        lock(&self.bytes).insert(real.clone(), data.clone());
+        self.check_boundary(&real, &joined)
+            .map_err(FileError::Refused)?;
+        let data =
+            std::fs::read(&real).map_err(|e| FileError::Io(format!("cannot read '{rel}': {e}")))?;
         Ok((real, data))
     }
 
@@ -177,16 +204,36 @@ impl<'o> Fs<'o> {
             .map_err(|e| Error::in_file(e.message(), &path))?;
         let text: Arc<str> = match std::str::from_utf8(&bytes) {
             Ok(s) => Arc::from(s),
-            Err(_) => return Err(Error::in_file("the kustomization file is not valid UTF-8", &path)),
+            Err(_) => {
+                return Err(Error::in_file(
+                    "the kustomization file is not valid UTF-8",
+                    &path,
+                ))
+            }
         };
         let k = Arc::new(kustfile::parse(&path, dir, text)?);
         lock(&self.kusts).insert(dir.to_path_buf(), k.clone());
         Ok(k)
     }
 
+    /// Frees the parsed-document cache on a background thread, so that freeing the copies
+    /// overlaps with the rest of the build (they are no longer needed once all resources are
+    /// accumulated).
+    pub fn release_documents(&self) {
+        let docs = std::mem::take(&mut *lock(&self.docs));
+        if !docs.is_empty() {
+            rayon::spawn(move || drop(docs));
+        }
+    }
+
     /// Parses a resource file (cached): multi-document YAML read like go-yaml v3, empty
     /// documents skipped, `*List` documents inlined, every object checked for a kind and name.
-    pub fn resources(&self, real: &Path, rel: &str, bytes: &[u8]) -> Result<Arc<Vec<Value>>, Error> {
+    pub fn resources(
+        &self,
+        real: &Path,
+        rel: &str,
+        bytes: &[u8],
+    ) -> Result<Arc<Vec<Value>>, Error> {
         if let Some(d) = lock(&self.docs).get(real) {
             return Ok(d.clone());
         }
@@ -201,7 +248,8 @@ impl<'o> Fs<'o> {
         })?;
         let values: Vec<Value> = docs.into_iter().map(|d| d.value).collect();
         let objs = Arc::new(
-            crate::target::validate_documents(values).map_err(|m| Error::in_file(format!("in '{rel}': {m}"), real))?,
+            crate::target::validate_documents(values)
+                .map_err(|m| Error::in_file(format!("in '{rel}': {m}"), real))?,
         );
         lock(&self.docs).insert(real.to_path_buf(), objs.clone());
         Ok(objs)

@@ -50,7 +50,13 @@ impl Gvk {
 impl fmt::Display for Gvk {
     /// kyaml's `Gvk.String`: `Kind.version.group` with `[noKind]`, `[noVer]`, `[noGrp]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let or = |s: &str, d: &'static str| if s.is_empty() { d.to_string() } else { s.to_string() };
+        let or = |s: &str, d: &'static str| {
+            if s.is_empty() {
+                d.to_string()
+            } else {
+                s.to_string()
+            }
+        };
         write!(
             f,
             "{}.{}.{}",
@@ -110,29 +116,56 @@ impl ResId {
 
     /// A hashable key with [`ResId::same_as`] semantics.
     pub fn key(&self) -> IdKey {
-        IdKey {
-            gvk: self.gvk.clone(),
-            name: self.name.clone(),
-            ns: self.effective_namespace().to_string(),
-        }
+        IdKey::new(
+            &self.gvk.group,
+            &self.gvk.version,
+            &self.gvk.kind,
+            &self.name,
+            self.effective_namespace(),
+        )
     }
 }
 
 impl fmt::Display for ResId {
     /// kyaml's `ResId.String`: `Kind.version.group/name.namespace`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = if self.name.is_empty() { "[noName]" } else { &self.name };
-        let ns = if self.namespace.is_empty() { "[noNs]" } else { &self.namespace };
+        let name = if self.name.is_empty() {
+            "[noName]"
+        } else {
+            &self.name
+        };
+        let ns = if self.namespace.is_empty() {
+            "[noNs]"
+        } else {
+            &self.namespace
+        };
         write!(f, "{}/{}.{}", self.gvk, name, ns)
     }
 }
 
-/// A hash key for ids compared with [`ResId::same_as`].
+/// A hash key for ids compared with [`ResId::same_as`]: the fields joined by NUL, which no
+/// field contains in practice (and a collision could only merge two distinct ids' keys if one
+/// field held a NUL).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct IdKey {
-    gvk: Gvk,
-    name: String,
-    ns: String,
+pub struct IdKey(String);
+
+impl IdKey {
+    /// The key of group, version, kind, name and effective namespace.
+    pub fn new(group: &str, version: &str, kind: &str, name: &str, effective_ns: &str) -> IdKey {
+        let mut s = String::with_capacity(
+            group.len() + version.len() + kind.len() + name.len() + effective_ns.len() + 4,
+        );
+        for (i, part) in [group, version, kind, name, effective_ns]
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                s.push('\0');
+            }
+            s.push_str(part);
+        }
+        IdKey(s)
+    }
 }
 
 /// kyaml's `precomputedIsNamespaceScoped` table (Kubernetes 1.21.2): the exact
@@ -141,18 +174,44 @@ pub struct IdKey {
 pub fn is_cluster_scoped(group: &str, version: &str, kind: &str) -> bool {
     matches!(
         (group, version, kind),
-        ("admissionregistration.k8s.io", "v1" | "v1beta1", "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration")
-            | ("apiextensions.k8s.io", "v1" | "v1beta1", "CustomResourceDefinition")
-            | ("apiregistration.k8s.io", "v1" | "v1beta1", "APIService")
-            | ("certificates.k8s.io", "v1" | "v1beta1", "CertificateSigningRequest")
-            | ("flowcontrol.apiserver.k8s.io", "v1beta1", "FlowSchema" | "PriorityLevelConfiguration")
+        (
+            "admissionregistration.k8s.io",
+            "v1" | "v1beta1",
+            "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration"
+        ) | (
+            "apiextensions.k8s.io",
+            "v1" | "v1beta1",
+            "CustomResourceDefinition"
+        ) | ("apiregistration.k8s.io", "v1" | "v1beta1", "APIService")
+            | (
+                "certificates.k8s.io",
+                "v1" | "v1beta1",
+                "CertificateSigningRequest"
+            )
+            | (
+                "flowcontrol.apiserver.k8s.io",
+                "v1beta1",
+                "FlowSchema" | "PriorityLevelConfiguration"
+            )
             | ("networking.k8s.io", "v1" | "v1beta1", "IngressClass")
             | ("node.k8s.io", "v1" | "v1beta1", "RuntimeClass")
             | ("policy", "v1beta1", "PodSecurityPolicy")
-            | ("rbac.authorization.k8s.io", "v1" | "v1beta1", "ClusterRole" | "ClusterRoleBinding")
+            | (
+                "rbac.authorization.k8s.io",
+                "v1" | "v1beta1",
+                "ClusterRole" | "ClusterRoleBinding"
+            )
             | ("scheduling.k8s.io", "v1" | "v1beta1", "PriorityClass")
-            | ("storage.k8s.io", "v1" | "v1beta1", "CSIDriver" | "CSINode" | "StorageClass" | "VolumeAttachment")
-            | ("", "v1", "ComponentStatus" | "Namespace" | "Node" | "NodeProxyOptions" | "PersistentVolume")
+            | (
+                "storage.k8s.io",
+                "v1" | "v1beta1",
+                "CSIDriver" | "CSINode" | "StorageClass" | "VolumeAttachment"
+            )
+            | (
+                "",
+                "v1",
+                "ComponentStatus" | "Namespace" | "Node" | "NodeProxyOptions" | "PersistentVolume"
+            )
     )
 }
 
@@ -176,7 +235,10 @@ mod tests {
 
     #[test]
     fn cluster_scope_depends_on_the_exact_api_version() {
-        assert!(Gvk::from_api_version("rbac.authorization.k8s.io/v1", "ClusterRole").is_cluster_scoped());
+        assert!(
+            Gvk::from_api_version("rbac.authorization.k8s.io/v1", "ClusterRole")
+                .is_cluster_scoped()
+        );
         assert!(!Gvk::from_api_version("rbac.example.io/v1", "ClusterRole").is_cluster_scoped());
         assert!(Gvk::from_api_version("v1", "Namespace").is_cluster_scoped());
         assert!(!Gvk::from_api_version("example.com/v1", "Widget").is_cluster_scoped());

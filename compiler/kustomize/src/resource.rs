@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use crate::resid::{Gvk, ResId};
+use crate::resid::{is_cluster_scoped, split_api_version, Gvk, IdKey, ResId, CLUSTER_NS};
 use crate::value::{string_map, text_or_empty};
 
 /// A previous id of a resource, as kustomize records it: kind, name and *effective* namespace;
@@ -108,6 +108,22 @@ impl Resource {
         }
     }
 
+    /// The hash key of the current id (allocation-light [`ResId::key`]).
+    pub fn id_key(&self) -> IdKey {
+        let av = self.api_version();
+        let (g, v) = split_api_version(&av);
+        let kind = self.kind();
+        let ns = self.namespace();
+        let eff: &str = if is_cluster_scoped(g, v, &kind) {
+            CLUSTER_NS
+        } else if ns.is_empty() {
+            "default"
+        } else {
+            &ns
+        };
+        IdKey::new(g, v, &kind, &self.name(), eff)
+    }
+
     /// The previous ids, oldest first (not including the current one).
     pub fn prev_ids(&self) -> Vec<ResId> {
         let gvk = self.gvk();
@@ -141,7 +157,38 @@ impl Resource {
 
     /// Whether the current or any previous id equals `id`.
     pub fn any_id_matches(&self, id: &ResId) -> bool {
-        self.cur_id().same_as(id) || self.prev_ids().iter().any(|p| p.same_as(id))
+        let av = self.api_version();
+        let (g, v) = split_api_version(&av);
+        if g != id.gvk.group || v != id.gvk.version {
+            return false;
+        }
+        let want = id.effective_namespace();
+        let eff = |kind: &str, ns: &str| -> bool {
+            if is_cluster_scoped(g, v, kind) {
+                want == CLUSTER_NS
+            } else if ns.is_empty() {
+                want == "default"
+            } else {
+                want == ns
+            }
+        };
+        let kind = self.kind();
+        if kind == id.gvk.kind && self.name() == id.name && eff(&kind, &self.namespace()) {
+            return true;
+        }
+        self.prev
+            .iter()
+            .any(|p| p.kind == id.gvk.kind && p.name == id.name && eff(&p.kind, &p.namespace))
+    }
+
+    /// Whether the current type is selected by `sel` (empty fields match anything), without
+    /// allocating.
+    pub fn selected_by(&self, sel: &Gvk) -> bool {
+        let av = self.api_version();
+        let (g, v) = split_api_version(&av);
+        (sel.group.is_empty() || sel.group == g)
+            && (sel.version.is_empty() || sel.version == v)
+            && (sel.kind.is_empty() || sel.kind == self.kind())
     }
 
     /// Records the current id as a previous one (kustomize's `StorePreviousId`).
@@ -207,7 +254,10 @@ impl Resource {
             if entries.is_empty() {
                 m.remove(field);
             } else {
-                let map: Map<String, Value> = entries.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+                let map: Map<String, Value> = entries
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::String(v)))
+                    .collect();
                 m.insert(field.to_string(), Value::Object(map));
             }
         }

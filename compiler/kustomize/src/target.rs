@@ -4,10 +4,13 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::error::{err, Error};
-use crate::filters::{annotations, generators, hash, images, labels, namespace, nameref, patches, prefix_suffix};
+use crate::filters::{
+    annotations, generators, hash, images, labels, nameref, namespace, patches, prefix_suffix,
+};
 use crate::filters::{replicas, sort, specs};
 use crate::kustfile::{KustFile, KustKind, Str};
 use crate::loader::{FileError, Fs};
@@ -26,13 +29,20 @@ pub fn validate_documents(values: Vec<Value>) -> Result<Vec<Value>, String> {
             Value::Null => continue,
             Value::Object(m) if m.is_empty() => continue,
             Value::Object(_) => {}
-            other => return Err(format!("expected a Kubernetes object (a map), found {}", type_name(other))),
+            other => {
+                return Err(format!(
+                    "expected a Kubernetes object (a map), found {}",
+                    type_name(other)
+                ))
+            }
         }
         let kind = text_or_empty(v.get("kind")).into_owned();
         if kind.is_empty() {
             return Err(format!("missing kind in object {}", describe(&v)));
         }
-        if !kind.ends_with("List") && text_or_empty(v.get("metadata").and_then(|m| m.get("name"))).is_empty() {
+        if !kind.ends_with("List")
+            && text_or_empty(v.get("metadata").and_then(|m| m.get("name"))).is_empty()
+        {
             return Err(format!("missing metadata.name in object {}", describe(&v)));
         }
         if let Some(path) = nil_entry(&v) {
@@ -58,7 +68,12 @@ pub fn validate_documents(values: Vec<Value>) -> Result<Vec<Value>, String> {
                     queue.push_back(item.clone());
                 }
             }
-            Some(other) => return Err(format!("expected array in {kind}/items, but found {}", type_name(other))),
+            Some(other) => {
+                return Err(format!(
+                    "expected array in {kind}/items, but found {}",
+                    type_name(other)
+                ))
+            }
         }
     }
     Ok(out)
@@ -102,7 +117,10 @@ fn check_cycle(chain: &[PathBuf], candidate: &Path) -> Result<(), String> {
 }
 
 fn is_remote(path: &str) -> bool {
-    path.contains("://") || path.starts_with("git@") || path.starts_with("github.com/") || path.starts_with("gitlab.com/")
+    path.contains("://")
+        || path.starts_with("git@")
+        || path.starts_with("github.com/")
+        || path.starts_with("gitlab.com/")
 }
 
 /// Builds kustomizations with one file system.
@@ -122,6 +140,7 @@ impl<'f, 'o> Builder<'f, 'o> {
         let k = self.fs.kustomization(&root)?;
         let mut acc = ResMap::new();
         self.accumulate_target(&k, &mut acc, std::slice::from_ref(&root))?;
+        self.fs.release_documents();
         finish(acc, Some(&k))
     }
 
@@ -135,13 +154,21 @@ impl<'f, 'o> Builder<'f, 'o> {
         let mut acc = ResMap::new();
         for (i, obj) in objects.into_iter().enumerate() {
             if !obj.is_object() {
-                return Err(err!("base object #{} is {}, not an object", i + 1, type_name(&obj)));
+                return Err(err!(
+                    "base object #{} is {}, not an object",
+                    i + 1,
+                    type_name(&obj)
+                ));
             }
             if text_or_empty(obj.get("kind")).is_empty() {
                 return Err(err!("base object #{} has no kind", i + 1));
             }
             if text_or_empty(obj.get("metadata").and_then(|m| m.get("name"))).is_empty() {
-                return Err(err!("base object #{} ({}) has no metadata.name", i + 1, text_or_empty(obj.get("kind"))));
+                return Err(err!(
+                    "base object #{} ({}) has no metadata.name",
+                    i + 1,
+                    text_or_empty(obj.get("kind"))
+                ));
             }
             let mut r = Resource::new(obj);
             r.origin = Some(i);
@@ -168,15 +195,46 @@ impl<'f, 'o> Builder<'f, 'o> {
             }
             None => None,
         };
+        self.fs.release_documents();
         finish(acc, site_k.as_deref())
     }
 
     /// kustomize's `accumulateTarget`.
-    fn accumulate_target(&self, k: &KustFile, acc: &mut ResMap, chain: &[PathBuf]) -> Result<(), Error> {
-        for entry in &k.k.resources {
-            self.accumulate_resource(k, entry, acc, chain)?;
+    fn accumulate_target(
+        &self,
+        k: &KustFile,
+        acc: &mut ResMap,
+        chain: &[PathBuf],
+    ) -> Result<(), Error> {
+        // Entries are loaded (and nested kustomizations built) in parallel, then appended in
+        // list order, so the result and the first error reported do not depend on timing.
+        let loaded: Vec<Result<ResMap, Error>> = if k.k.resources.len() > 1 {
+            k.k.resources
+                .par_iter()
+                .map(|entry| self.load_resource(k, entry, chain))
+                .collect()
+        } else {
+            k.k.resources
+                .iter()
+                .map(|entry| self.load_resource(k, entry, chain))
+                .collect()
+        };
+        for (entry, sub) in k.k.resources.iter().zip(loaded) {
+            acc.append_all(sub?).map_err(|id| {
+                k.error_at(
+                    &entry.ptr,
+                    format!(
+                        "may not add resource with an already registered id: {id} (from '{}')",
+                        entry.value
+                    ),
+                )
+                .with_hint("two resources have the same kind, name and namespace")
+            })?;
         }
-        for (gens, secret) in [(&k.k.config_map_generator, false), (&k.k.secret_generator, true)] {
+        for (gens, secret) in [
+            (&k.k.config_map_generator, false),
+            (&k.k.secret_generator, true),
+        ] {
             for g in gens {
                 let (res, behavior) = generators::generate(self.fs, k, g, secret)?;
                 absorb(acc, res, behavior).map_err(|(m, hint)| {
@@ -194,10 +252,19 @@ impl<'f, 'o> Builder<'f, 'o> {
                 .child_dir(&k.dir, &entry.value)
                 .map_err(|m| k.error_at(&entry.ptr, format!("component '{}': {m}", entry.value)))?;
             check_cycle(chain, &dir).map_err(|m| k.error_at(&entry.ptr, m))?;
-            let kc = self.fs.kustomization(&dir).map_err(|e| located(e, k, entry))?;
+            let kc = self
+                .fs
+                .kustomization(&dir)
+                .map_err(|e| located(e, k, entry))?;
             if kc.k.kind != KustKind::Component {
                 return Err(k
-                    .error_at(&entry.ptr, format!("'{}' is listed as a component but is not `kind: Component`", entry.value))
+                    .error_at(
+                        &entry.ptr,
+                        format!(
+                            "'{}' is listed as a component but is not `kind: Component`",
+                            entry.value
+                        ),
+                    )
                     .with_hint("list it under `resources:`, or make it a Component"));
             }
             let mut sub_chain = chain.to_vec();
@@ -207,11 +274,16 @@ impl<'f, 'o> Builder<'f, 'o> {
         self.run_transformers(k, acc)
     }
 
-    fn accumulate_resource(&self, k: &KustFile, entry: &Str, acc: &mut ResMap, chain: &[PathBuf]) -> Result<(), Error> {
+    /// One `resources` entry: a file's objects or a nested kustomization's result.
+    fn load_resource(&self, k: &KustFile, entry: &Str, chain: &[PathBuf]) -> Result<ResMap, Error> {
+        let mut acc = ResMap::new();
         let path = entry.value.as_str();
         if is_remote(path) {
             return Err(k
-                .error_at(&entry.ptr, format!("remote resource '{path}' is not supported"))
+                .error_at(
+                    &entry.ptr,
+                    format!("remote resource '{path}' is not supported"),
+                )
                 .with_hint("vendor the resource into the repository"));
         }
         let file_err = match self.fs.load_file(&k.dir, path) {
@@ -226,7 +298,7 @@ impl<'f, 'o> Builder<'f, 'o> {
                         .with_hint("two resources have the same kind, name and namespace")
                     })?;
                 }
-                return Ok(());
+                return Ok(acc);
             }
             Err(e) => e,
         };
@@ -234,8 +306,14 @@ impl<'f, 'o> Builder<'f, 'o> {
             Ok(d) => d,
             Err(dir_err) => {
                 let (msg, hint) = match &file_err {
-                    FileError::Missing(_) => (format!("resource '{path}' does not exist"), Some("check the path; it is relative to this kustomization's folder")),
-                    FileError::Refused(m) => (m.clone(), Some("a kustomization may only read files in or below its own folder")),
+                    FileError::Missing(_) => (
+                        format!("resource '{path}' does not exist"),
+                        Some("check the path; it is relative to this kustomization's folder"),
+                    ),
+                    FileError::Refused(m) => (
+                        m.clone(),
+                        Some("a kustomization may only read files in or below its own folder"),
+                    ),
                     FileError::IsDir => (format!("resource '{path}': {dir_err}"), None),
                     FileError::Io(m) => (m.clone(), None),
                 };
@@ -247,23 +325,22 @@ impl<'f, 'o> Builder<'f, 'o> {
             }
         };
         check_cycle(chain, &dir).map_err(|m| k.error_at(&entry.ptr, m))?;
-        let kc = self.fs.kustomization(&dir).map_err(|e| located(e, k, entry))?;
+        let kc = self
+            .fs
+            .kustomization(&dir)
+            .map_err(|e| located(e, k, entry))?;
         if kc.k.kind == KustKind::Component {
             return Err(k
-                .error_at(&entry.ptr, format!("expected kind != 'Component' for path '{}'", dir.display()))
+                .error_at(
+                    &entry.ptr,
+                    format!("expected kind != 'Component' for path '{}'", dir.display()),
+                )
                 .with_hint("list components under `components:`"));
         }
-        let mut sub = ResMap::new();
         let mut sub_chain = chain.to_vec();
         sub_chain.push(dir);
-        self.accumulate_target(&kc, &mut sub, &sub_chain)?;
-        acc.append_all(sub).map_err(|id| {
-            k.error_at(
-                &entry.ptr,
-                format!("may not add resource with an already registered id: {id} (from '{path}')"),
-            )
-            .with_hint("two resources have the same kind, name and namespace")
-        })
+        self.accumulate_target(&kc, &mut acc, &sub_chain)?;
+        Ok(acc)
     }
 
     /// The transformers, in kustomize's fixed order.
@@ -286,10 +363,13 @@ impl<'f, 'o> Builder<'f, 'o> {
         }
         for l in &kk.labels {
             let specs = labels::specs_for(l).map_err(|m| k.error_at(&l.ptr, m))?;
+            let specs = crate::filters::fieldspec::compile(&specs);
             labels::apply(acc, &l.pairs, &specs).map_err(|m| k.error_at(&l.ptr, m))?;
         }
-        labels::apply(acc, &kk.common_labels, &specs::common_labels()).map_err(|m| k.error_at("/commonLabels", m))?;
-        annotations::apply(acc, &kk.common_annotations).map_err(|m| k.error_at("/commonAnnotations", m))?;
+        labels::apply(acc, &kk.common_labels, specs::common_labels_compiled())
+            .map_err(|m| k.error_at("/commonLabels", m))?;
+        annotations::apply(acc, &kk.common_annotations)
+            .map_err(|m| k.error_at("/commonAnnotations", m))?;
         for p in &kk.patches_json6902 {
             patches::apply_legacy_json(self.fs, k, p, acc)?;
         }
@@ -319,7 +399,11 @@ fn located(e: Error, k: &KustFile, entry: &Str) -> Error {
 
 /// kustomize's `appendReplaceOrMerge`: adds a generated object, or merges it into / replaces
 /// the object it names (by current or previous id).
-fn absorb(acc: &mut ResMap, mut res: Resource, behavior: Behavior) -> Result<(), (String, Option<String>)> {
+fn absorb(
+    acc: &mut ResMap,
+    mut res: Resource,
+    behavior: Behavior,
+) -> Result<(), (String, Option<String>)> {
     let id = res.cur_id();
     let matches = acc.matching_any_id(&id);
     match matches.as_slice() {
@@ -380,7 +464,10 @@ fn merge_data(res: &mut Resource, old: &Resource, field: &str) {
     if let Some(m) = res.obj.as_object_mut() {
         m.shift_remove(field);
         if !merged.is_empty() {
-            let map: serde_json::Map<String, Value> = merged.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+            let map: serde_json::Map<String, Value> = merged
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect();
             m.insert(field.to_string(), Value::Object(map));
         }
     }
@@ -405,7 +492,12 @@ fn finish(mut acc: ResMap, k: Option<&KustFile>) -> Result<Vec<Resource>, Error>
         .into_vec()
         .into_iter()
         .filter(|r| {
-            match r.obj.get("metadata").and_then(|m| m.get("annotations")).and_then(|a| a.get("config.kubernetes.io/local-config")) {
+            match r
+                .obj
+                .get("metadata")
+                .and_then(|m| m.get("annotations"))
+                .and_then(|a| a.get("config.kubernetes.io/local-config"))
+            {
                 Some(v) => text(v) == "false",
                 None => true,
             }
@@ -429,7 +521,12 @@ fn finish(mut acc: ResMap, k: Option<&KustFile>) -> Result<Vec<Resource>, Error>
                     ));
                 }
             }
-            _ => return Err(k.error_at(&s.ptr, "the field 'sortOptions.order' must be one of [fifo, legacy]")),
+            _ => {
+                return Err(k.error_at(
+                    &s.ptr,
+                    "the field 'sortOptions.order' must be one of [fifo, legacy]",
+                ))
+            }
         },
     }
     for r in &mut list {
@@ -467,13 +564,19 @@ mod tests {
 
     #[test]
     fn bad_documents() {
-        assert!(validate_documents(vec![json!({"kind": "ConfigMap", "metadata": {}})])
+        assert!(
+            validate_documents(vec![json!({"kind": "ConfigMap", "metadata": {}})])
+                .unwrap_err()
+                .contains("missing metadata.name")
+        );
+        assert!(validate_documents(vec![json!({"metadata": {"name": "x"}})])
             .unwrap_err()
-            .contains("missing metadata.name"));
-        assert!(validate_documents(vec![json!({"metadata": {"name": "x"}})]).unwrap_err().contains("missing kind"));
-        assert!(validate_documents(vec![json!({"kind": "X", "metadata": {"name": "x"}, "a": [1, null]})])
-            .unwrap_err()
-            .contains("empty item"));
+            .contains("missing kind"));
+        assert!(validate_documents(vec![
+            json!({"kind": "X", "metadata": {"name": "x"}, "a": [1, null]})
+        ])
+        .unwrap_err()
+        .contains("empty item"));
     }
 
     #[test]

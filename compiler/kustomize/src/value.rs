@@ -36,7 +36,9 @@ pub fn ensure_map<'a>(v: &'a mut Value, path: &[&str]) -> Option<&'a mut Map<Str
     let mut cur = v;
     for p in path {
         let map = cur.as_object_mut()?;
-        let entry = map.entry(p.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        let entry = map
+            .entry(p.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
         if entry.is_null() {
             *entry = Value::Object(Map::new());
         }
@@ -60,7 +62,10 @@ pub fn type_name(v: &Value) -> &'static str {
 /// A map's entries as strings (kyaml's `GetLabels`, `GetDataMap`: values by their text).
 pub fn string_map(v: Option<&Value>) -> Vec<(String, String)> {
     match v {
-        Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), text(v).into_owned())).collect(),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| (k.clone(), text(v).into_owned()))
+            .collect(),
         _ => Vec::new(),
     }
 }

@@ -88,7 +88,12 @@ fn has_chdir_prefix(k: &str) -> Option<&'static str> {
 
 /// Kubernetes' `IsConfigMapKey`.
 fn check_config_map_key(k: &str) -> Result<(), String> {
-    if k.is_empty() || k.len() > 253 || !k.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.')) {
+    if k.is_empty()
+        || k.len() > 253
+        || !k
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+    {
         return Err(format!(
             "invalid key '{k}': a valid config key must consist of alphanumeric characters, '-', '_' or '.' (regex used for validation is '[-._a-zA-Z0-9]+')"
         ));
@@ -104,7 +109,8 @@ fn check_env_name(k: &str) -> Result<(), String> {
     let b = k.as_bytes();
     let ok = !b.is_empty()
         && (b[0].is_ascii_alphabetic() || matches!(b[0], b'-' | b'.' | b'_'))
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_'));
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_'));
     if !ok {
         return Err(format!(
             "invalid env variable name '{k}': a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit"
@@ -147,7 +153,10 @@ pub fn parse_env(content: &[u8]) -> Result<Vec<(String, String)>, String> {
 pub fn merge_options(local: Option<&GenOptions>, global: Option<&GenOptions>) -> GenOptions {
     let mut o = local.cloned().unwrap_or_default();
     if let Some(g) = global {
-        for (field, gmap) in [(&mut o.labels, &g.labels), (&mut o.annotations, &g.annotations)] {
+        for (field, gmap) in [
+            (&mut o.labels, &g.labels),
+            (&mut o.annotations, &g.annotations),
+        ] {
             match (field.as_mut(), gmap) {
                 (None, Some(gm)) => *field = Some(gm.clone()),
                 (Some(lm), Some(gm)) => {
@@ -173,22 +182,34 @@ pub fn behavior(s: &str) -> Result<Behavior, String> {
         "" | "create" => Ok(Behavior::Create),
         "merge" => Ok(Behavior::Merge),
         "replace" => Ok(Behavior::Replace),
-        other => Err(format!("unknown generator behavior '{other}': use create, merge or replace")),
+        other => Err(format!(
+            "unknown generator behavior '{other}': use create, merge or replace"
+        )),
     }
 }
 
 /// Generates the object of one generator entry.
-pub fn generate(fs: &Fs, k: &KustFile, g: &GenArgs, secret: bool) -> Result<(Resource, Behavior), Error> {
+pub fn generate(
+    fs: &Fs,
+    k: &KustFile,
+    g: &GenArgs,
+    secret: bool,
+) -> Result<(Resource, Behavior), Error> {
     let kind = if secret { "Secret" } else { "ConfigMap" };
     let at = |ptr: &str, m: String| k.error_at(ptr, m);
     let beh = behavior(&g.behavior).map_err(|m| at(&format!("{}/behavior", g.ptr), m))?;
     if g.name.is_empty() {
-        return Err(at(&g.ptr, format!("a {} generator entry must have a name", kind.to_lowercase())));
+        return Err(at(
+            &g.ptr,
+            format!("a {} generator entry must have a name", kind.to_lowercase()),
+        ));
     }
     let mut pairs: Vec<Pair> = Vec::new();
     for e in &g.envs {
         let bytes = load(fs, k, e)?;
-        for (key, v) in parse_env(&bytes).map_err(|m| at(&e.ptr, format!("env file '{}': {m}", e.value)))? {
+        for (key, v) in
+            parse_env(&bytes).map_err(|m| at(&e.ptr, format!("env file '{}': {m}", e.value)))?
+        {
             pairs.push((key, v.into_bytes(), e.ptr.clone()));
         }
     }
@@ -212,8 +233,15 @@ pub fn generate(fs: &Fs, k: &KustFile, g: &GenArgs, secret: bool) -> Result<(Res
     for (key, _, ptr) in &pairs {
         check_config_map_key(key).map_err(|m| at(ptr, m))?;
         if seen.contains(&key.as_str()) {
-            return Err(at(ptr, format!("{} {} illegally repeats the key `{key}`", kind.to_lowercase(), g.name))
-                .with_hint("each key may come from only one literal, file or env line"));
+            return Err(at(
+                ptr,
+                format!(
+                    "{} {} illegally repeats the key `{key}`",
+                    kind.to_lowercase(),
+                    g.name
+                ),
+            )
+            .with_hint("each key may come from only one literal, file or env line"));
         }
         seen.push(key);
     }
@@ -229,7 +257,11 @@ pub fn generate(fs: &Fs, k: &KustFile, g: &GenArgs, secret: bool) -> Result<(Res
     obj.insert("kind".into(), Value::String(kind.into()));
     obj.insert("metadata".into(), Value::Object(meta));
     if secret {
-        let t = if g.secret_type.is_empty() { "Opaque" } else { &g.secret_type };
+        let t = if g.secret_type.is_empty() {
+            "Opaque"
+        } else {
+            &g.secret_type
+        };
         obj.insert("type".into(), Value::String(t.into()));
         let data: Map<String, Value> = pairs
             .into_iter()
@@ -277,7 +309,10 @@ pub fn generate(fs: &Fs, k: &KustFile, g: &GenArgs, secret: bool) -> Result<(Res
 fn load(fs: &Fs, k: &KustFile, s: &Str) -> Result<Vec<u8>, Error> {
     match fs.load_file(&k.dir, &s.value) {
         Ok((_, b)) => Ok(b.to_vec()),
-        Err(e) => Err(k.error_at(&s.ptr, format!("cannot read '{}': {}", s.value, e.message()))),
+        Err(e) => Err(k.error_at(
+            &s.ptr,
+            format!("cannot read '{}': {}", s.value, e.message()),
+        )),
     }
 }
 
@@ -287,13 +322,28 @@ mod tests {
 
     #[test]
     fn literals_and_file_sources() {
-        assert_eq!(parse_literal("QUOTED=\"hello world\"").unwrap(), ("QUOTED".into(), "hello world".into()));
-        assert_eq!(parse_literal("SINGLE='x=y'").unwrap(), ("SINGLE".into(), "x=y".into()));
-        assert_eq!(parse_literal("EMPTY=").unwrap(), ("EMPTY".into(), "".into()));
+        assert_eq!(
+            parse_literal("QUOTED=\"hello world\"").unwrap(),
+            ("QUOTED".into(), "hello world".into())
+        );
+        assert_eq!(
+            parse_literal("SINGLE='x=y'").unwrap(),
+            ("SINGLE".into(), "x=y".into())
+        );
+        assert_eq!(
+            parse_literal("EMPTY=").unwrap(),
+            ("EMPTY".into(), "".into())
+        );
         assert!(parse_literal("=x").is_err());
         assert!(parse_literal("novalue").is_err());
-        assert_eq!(parse_file_source("dir/app.conf").unwrap(), ("app.conf".into(), "dir/app.conf".into()));
-        assert_eq!(parse_file_source("k=dir/app.conf").unwrap(), ("k".into(), "dir/app.conf".into()));
+        assert_eq!(
+            parse_file_source("dir/app.conf").unwrap(),
+            ("app.conf".into(), "dir/app.conf".into())
+        );
+        assert_eq!(
+            parse_file_source("k=dir/app.conf").unwrap(),
+            ("k".into(), "dir/app.conf".into())
+        );
         assert!(parse_file_source("a=b=c").is_err());
     }
 

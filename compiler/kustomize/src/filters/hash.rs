@@ -57,7 +57,11 @@ fn go_number(n: &serde_json::Number) -> String {
                     Some(d) => ('-', d),
                     None => ('+', e),
                 };
-                let digits = if digits.len() < 2 { format!("0{digits}") } else { digits.to_string() };
+                let digits = if digits.len() < 2 {
+                    format!("0{digits}")
+                } else {
+                    digits.to_string()
+                };
                 format!("{m}e{sign}{digits}")
             }
             None => s,
@@ -80,7 +84,9 @@ fn go_string(s: &str, out: &mut String) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
@@ -96,13 +102,23 @@ pub fn hash(obj: &Value) -> String {
         "ConfigMap" | "Secret" => {
             m.insert("kind".into(), Value::String(kind.into()));
             m.insert("name".into(), Value::String(String::new()));
-            m.insert("data".into(), obj.get("data").cloned().unwrap_or(Value::String(String::new())));
+            m.insert(
+                "data".into(),
+                obj.get("data")
+                    .cloned()
+                    .unwrap_or(Value::String(String::new())),
+            );
             if kind == "ConfigMap" {
                 if let Some(b @ Value::Object(_)) = obj.get("binaryData") {
                     m.insert("binaryData".into(), b.clone());
                 }
             } else {
-                m.insert("type".into(), obj.get("type").cloned().unwrap_or(Value::String(String::new())));
+                m.insert(
+                    "type".into(),
+                    obj.get("type")
+                        .cloned()
+                        .unwrap_or(Value::String(String::new())),
+                );
                 if let Some(s @ Value::Object(_)) = obj.get("stringData") {
                     m.insert("stringData".into(), s.clone());
                 }
@@ -146,7 +162,13 @@ mod tests {
     #[test]
     fn go_escaping() {
         let mut s = String::new();
-        go_json(&json!({"b": "<&>\u{2028}é\u{1}", "a": [1, 1.5, true, null]}), &mut s);
-        assert_eq!(s, "{\"a\":[1,1.5,true,null],\"b\":\"\\u003c\\u0026\\u003e\\u2028é\\u0001\"}");
+        go_json(
+            &json!({"b": "<&>\u{2028}é\u{1}", "a": [1, 1.5, true, null]}),
+            &mut s,
+        );
+        assert_eq!(
+            s,
+            "{\"a\":[1,1.5,true,null],\"b\":\"\\u003c\\u0026\\u003e\\u2028é\\u0001\"}"
+        );
     }
 }

@@ -26,15 +26,27 @@ pub fn split(image: &str) -> (String, String, String) {
         (None, None) => (image.to_string(), String::new(), String::new()),
         (Some(c), Some(a)) if a > c => {
             let (c, a) = (c + slash, a + slash);
-            (image[..c].to_string(), image[c + 1..a].to_string(), image[a + 1..].to_string())
+            (
+                image[..c].to_string(),
+                image[c + 1..a].to_string(),
+                image[a + 1..].to_string(),
+            )
         }
         (_, Some(a)) => {
             let a = a + slash;
-            (image[..a].to_string(), String::new(), image[a + 1..].to_string())
+            (
+                image[..a].to_string(),
+                String::new(),
+                image[a + 1..].to_string(),
+            )
         }
         (Some(c), None) => {
             let c = c + slash;
-            (image[..c].to_string(), image[c + 1..].to_string(), String::new())
+            (
+                image[..c].to_string(),
+                image[c + 1..].to_string(),
+                String::new(),
+            )
         }
     }
 }
@@ -110,7 +122,9 @@ impl<'a> Updater<'a> {
                     if key == "containers" || key == "initContainers" {
                         if let Value::Array(items) = v {
                             for item in items.iter_mut() {
-                                if let Some(img) = item.as_object_mut().and_then(|m| m.get_mut("image")) {
+                                if let Some(img) =
+                                    item.as_object_mut().and_then(|m| m.get_mut("image"))
+                                {
                                     self.set(img)?;
                                 }
                             }
@@ -133,17 +147,15 @@ impl<'a> Updater<'a> {
 /// Applies one `images` entry to every resource.
 pub fn apply(acc: &mut ResMap, image: &Image) -> Result<(), String> {
     let up = Updater::new(image)?;
-    let specs = specs::expand(specs::IMAGES);
-    for r in acc.resources_mut() {
+    let specs = specs::images();
+    acc.try_for_each_mut(|_, r| {
         if r.kind() != "CustomResourceDefinition" {
-            up.legacy_walk(&mut r.obj).map_err(|e| format!("{e} in {}", r.cur_id()))?;
+            up.legacy_walk(&mut r.obj)
+                .map_err(|e| format!("{e} in {}", r.cur_id()))?;
         }
-        for fs in &specs {
-            fieldspec::apply(&mut r.obj, fs, CreateKind::None, &mut |n| up.set(n))
-                .map_err(|e| format!("{e} of object {}", r.cur_id()))?;
-        }
-    }
-    Ok(())
+        fieldspec::apply_all(&mut r.obj, specs, CreateKind::None, &mut |n| up.set(n))
+            .map_err(|e| format!("{e} of object {}", r.cur_id()))
+    })
 }
 
 #[cfg(test)]
@@ -162,9 +174,22 @@ mod tests {
 
     #[test]
     fn split_ignores_registry_ports() {
-        assert_eq!(split("registry.local:5000/team/api:v3"), ("registry.local:5000/team/api".into(), "v3".into(), "".into()));
-        assert_eq!(split("nginx@sha256:abc"), ("nginx".into(), "".into(), "sha256:abc".into()));
-        assert_eq!(split("nginx:1.2@sha256:abc"), ("nginx".into(), "1.2".into(), "sha256:abc".into()));
+        assert_eq!(
+            split("registry.local:5000/team/api:v3"),
+            (
+                "registry.local:5000/team/api".into(),
+                "v3".into(),
+                "".into()
+            )
+        );
+        assert_eq!(
+            split("nginx@sha256:abc"),
+            ("nginx".into(), "".into(), "sha256:abc".into())
+        );
+        assert_eq!(
+            split("nginx:1.2@sha256:abc"),
+            ("nginx".into(), "1.2".into(), "sha256:abc".into())
+        );
         assert_eq!(split("nginx"), ("nginx".into(), "".into(), "".into()));
     }
 
@@ -173,12 +198,21 @@ mod tests {
         let i = image("nginx", "", "1.25", "");
         let u = Updater::new(&i).unwrap();
         assert_eq!(u.update("nginx").as_deref(), Some("nginx:1.25"));
-        assert_eq!(u.update("nginx:1.0@sha256:x").as_deref(), Some("nginx:1.25"));
+        assert_eq!(
+            u.update("nginx:1.0@sha256:x").as_deref(),
+            Some("nginx:1.25")
+        );
         assert_eq!(u.update("my-nginx"), None);
         assert_eq!(u.update("docker.io/nginx:1.0"), None);
         let i = image("nginx", "", "", "sha256:d");
-        assert_eq!(Updater::new(&i).unwrap().update("nginx:1.0").as_deref(), Some("nginx@sha256:d"));
+        assert_eq!(
+            Updater::new(&i).unwrap().update("nginx:1.0").as_deref(),
+            Some("nginx@sha256:d")
+        );
         let i = image("nginx", "reg/nginx", "2", "sha256:d");
-        assert_eq!(Updater::new(&i).unwrap().update("nginx:1.0").as_deref(), Some("reg/nginx:2@sha256:d"));
+        assert_eq!(
+            Updater::new(&i).unwrap().update("nginx:1.0").as_deref(),
+            Some("reg/nginx:2@sha256:d")
+        );
     }
 }

@@ -151,20 +151,30 @@ fn remove(con: &mut Value, key: &str) -> Result<Value, String> {
 }
 
 fn apply_op(doc: &mut Value, op: &Op) -> Result<(), String> {
-    let path = || op.path.clone().ok_or_else(|| format!("{} operation missing path field", op.op));
+    let path = || {
+        op.path
+            .clone()
+            .ok_or_else(|| format!("{} operation missing path field", op.op))
+    };
     let value = || op.value.clone().unwrap_or(Value::Null);
     match op.op.as_str() {
         "add" => {
             let p = path()?;
-            let (con, key) =
-                find_parent(doc, &p).ok_or_else(|| format!("add operation does not apply: doc is missing path: \"{p}\": missing value"))?;
+            let (con, key) = find_parent(doc, &p).ok_or_else(|| {
+                format!("add operation does not apply: doc is missing path: \"{p}\": missing value")
+            })?;
             add(con, &key, value()).map_err(|e| format!("error in add for path: '{p}': {e}"))
         }
         "remove" => {
             let p = path()?;
-            let (con, key) = find_parent(doc, &p)
-                .ok_or_else(|| format!("remove operation does not apply: doc is missing path: \"{p}\": missing value"))?;
-            remove(con, &key).map(|_| ()).map_err(|e| format!("error in remove for path: '{p}': {e}"))
+            let (con, key) = find_parent(doc, &p).ok_or_else(|| {
+                format!(
+                    "remove operation does not apply: doc is missing path: \"{p}\": missing value"
+                )
+            })?;
+            remove(con, &key)
+                .map(|_| ())
+                .map_err(|e| format!("error in remove for path: '{p}': {e}"))
         }
         "replace" => {
             let p = path()?;
@@ -176,8 +186,9 @@ fn apply_op(doc: &mut Value, op: &Op) -> Result<(), String> {
                 *doc = v;
                 return Ok(());
             }
-            let (con, key) = find_parent(doc, &p)
-                .ok_or_else(|| format!("replace operation does not apply: doc is missing path: {p}: missing value"))?;
+            let (con, key) = find_parent(doc, &p).ok_or_else(|| {
+                format!("replace operation does not apply: doc is missing path: {p}: missing value")
+            })?;
             match con {
                 Value::Object(m) => {
                     // json-patch v4 does not check that the key exists.
@@ -190,7 +201,9 @@ fn apply_op(doc: &mut Value, op: &Op) -> Result<(), String> {
                     a[i] = value();
                     Ok(())
                 }
-                _ => Err(format!("replace operation does not apply: doc is missing path: {p}")),
+                _ => Err(format!(
+                    "replace operation does not apply: doc is missing path: {p}"
+                )),
             }
         }
         "move" => {
@@ -221,10 +234,15 @@ fn apply_op(doc: &mut Value, op: &Op) -> Result<(), String> {
             let want = op.value.clone();
             let failed = || format!("testing value {p} failed: test failed");
             if p.is_empty() {
-                return if Some(&*doc) == want.as_ref() { Ok(()) } else { Err(failed()) };
+                return if Some(&*doc) == want.as_ref() {
+                    Ok(())
+                } else {
+                    Err(failed())
+                };
             }
-            let (con, key) =
-                find_parent(doc, &p).ok_or_else(|| format!("test operation does not apply: is missing path: {p}: missing value"))?;
+            let (con, key) = find_parent(doc, &p).ok_or_else(|| {
+                format!("test operation does not apply: is missing path: {p}: missing value")
+            })?;
             match (get(con, &key)?, want) {
                 (None, None | Some(Value::Null)) => Ok(()),
                 (Some(have), Some(want)) if *have == want => Ok(()),
@@ -244,7 +262,11 @@ pub fn parse_text(text: &str) -> Result<Value, String> {
         ..strata_yaml::ParseOptions::default()
     };
     let docs = strata_yaml::parse(text, &opts).map_err(|e| e.to_string())?;
-    Ok(docs.into_iter().next().map(|d| d.value).unwrap_or(Value::Null))
+    Ok(docs
+        .into_iter()
+        .next()
+        .map(|d| d.value)
+        .unwrap_or(Value::Null))
 }
 
 #[cfg(test)]
@@ -261,23 +283,97 @@ mod tests {
     #[test]
     fn operations() {
         let d = json!({"a": {"b": [1, 2]}, "c": "x"});
-        assert_eq!(run(d.clone(), json!([{"op": "add", "path": "/a/b/-", "value": 3}])).unwrap()["a"]["b"], json!([1, 2, 3]));
-        assert_eq!(run(d.clone(), json!([{"op": "add", "path": "/a/b/0", "value": 0}])).unwrap()["a"]["b"], json!([0, 1, 2]));
-        assert_eq!(run(d.clone(), json!([{"op": "add", "path": "/a/b/2", "value": 9}])).unwrap()["a"]["b"], json!([1, 2, 9]));
-        assert!(run(d.clone(), json!([{"op": "add", "path": "/a/b/3", "value": 9}])).is_err());
-        assert!(run(d.clone(), json!([{"op": "add", "path": "/x/y", "value": 1}])).unwrap_err().contains("missing path"));
-        assert_eq!(run(d.clone(), json!([{"op": "replace", "path": "/new", "value": 1}])).unwrap()["new"], json!(1));
-        assert!(run(d.clone(), json!([{"op": "replace", "path": "/a/b/5", "value": 1}])).is_err());
-        assert_eq!(run(d.clone(), json!([{"op": "remove", "path": "/c"}])).unwrap(), json!({"a": {"b": [1, 2]}}));
+        assert_eq!(
+            run(
+                d.clone(),
+                json!([{"op": "add", "path": "/a/b/-", "value": 3}])
+            )
+            .unwrap()["a"]["b"],
+            json!([1, 2, 3])
+        );
+        assert_eq!(
+            run(
+                d.clone(),
+                json!([{"op": "add", "path": "/a/b/0", "value": 0}])
+            )
+            .unwrap()["a"]["b"],
+            json!([0, 1, 2])
+        );
+        assert_eq!(
+            run(
+                d.clone(),
+                json!([{"op": "add", "path": "/a/b/2", "value": 9}])
+            )
+            .unwrap()["a"]["b"],
+            json!([1, 2, 9])
+        );
+        assert!(run(
+            d.clone(),
+            json!([{"op": "add", "path": "/a/b/3", "value": 9}])
+        )
+        .is_err());
+        assert!(run(
+            d.clone(),
+            json!([{"op": "add", "path": "/x/y", "value": 1}])
+        )
+        .unwrap_err()
+        .contains("missing path"));
+        assert_eq!(
+            run(
+                d.clone(),
+                json!([{"op": "replace", "path": "/new", "value": 1}])
+            )
+            .unwrap()["new"],
+            json!(1)
+        );
+        assert!(run(
+            d.clone(),
+            json!([{"op": "replace", "path": "/a/b/5", "value": 1}])
+        )
+        .is_err());
+        assert_eq!(
+            run(d.clone(), json!([{"op": "remove", "path": "/c"}])).unwrap(),
+            json!({"a": {"b": [1, 2]}})
+        );
         assert!(run(d.clone(), json!([{"op": "remove", "path": "/nope"}])).is_err());
         assert_eq!(
-            run(d.clone(), json!([{"op": "move", "from": "/c", "path": "/d"}])).unwrap(),
+            run(
+                d.clone(),
+                json!([{"op": "move", "from": "/c", "path": "/d"}])
+            )
+            .unwrap(),
             json!({"a": {"b": [1, 2]}, "d": "x"})
         );
-        assert_eq!(run(d.clone(), json!([{"op": "copy", "from": "/a/b/1", "path": "/e"}])).unwrap()["e"], json!(2));
-        assert!(run(d.clone(), json!([{"op": "test", "path": "/c", "value": "x"}])).is_ok());
-        assert!(run(d.clone(), json!([{"op": "test", "path": "/c", "value": "y"}])).unwrap_err().contains("test failed"));
-        assert_eq!(run(d, json!([{"op": "remove", "path": "/a/b/-1"}])).unwrap()["a"]["b"], json!([1]));
-        assert_eq!(run(json!({"a/b": {"~x": 1}}), json!([{"op": "remove", "path": "/a~1b/~0x"}])).unwrap(), json!({"a/b": {}}));
+        assert_eq!(
+            run(
+                d.clone(),
+                json!([{"op": "copy", "from": "/a/b/1", "path": "/e"}])
+            )
+            .unwrap()["e"],
+            json!(2)
+        );
+        assert!(run(
+            d.clone(),
+            json!([{"op": "test", "path": "/c", "value": "x"}])
+        )
+        .is_ok());
+        assert!(run(
+            d.clone(),
+            json!([{"op": "test", "path": "/c", "value": "y"}])
+        )
+        .unwrap_err()
+        .contains("test failed"));
+        assert_eq!(
+            run(d, json!([{"op": "remove", "path": "/a/b/-1"}])).unwrap()["a"]["b"],
+            json!([1])
+        );
+        assert_eq!(
+            run(
+                json!({"a/b": {"~x": 1}}),
+                json!([{"op": "remove", "path": "/a~1b/~0x"}])
+            )
+            .unwrap(),
+            json!({"a/b": {}})
+        );
     }
 }

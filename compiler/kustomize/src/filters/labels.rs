@@ -1,13 +1,13 @@
 //! `labels` and `commonLabels` (`api/filters/labels`, `LabelTransformer`): set string labels at
 //! every field spec, creating maps as the specs say.
 
-use crate::filters::fieldspec::{self, set_entries, CreateKind};
+use crate::filters::fieldspec::{self, set_entries, CreateKind, Spec};
 use crate::filters::specs;
 use crate::kustfile::{FieldSpec, Label};
 use crate::resmap::ResMap;
 
 /// Sets `pairs` at every field of `specs` in every resource.
-pub fn apply(acc: &mut ResMap, pairs: &[(String, String)], specs: &[FieldSpec]) -> Result<(), String> {
+pub fn apply(acc: &mut ResMap, pairs: &[(String, String)], specs: &[Spec]) -> Result<(), String> {
     if pairs.is_empty() {
         return Ok(());
     }
@@ -15,24 +15,27 @@ pub fn apply(acc: &mut ResMap, pairs: &[(String, String)], specs: &[FieldSpec]) 
 }
 
 /// Sets string entries at every field spec of every resource (shared with annotations).
-pub(crate) fn set_all(acc: &mut ResMap, pairs: &[(String, String)], specs: &[FieldSpec]) -> Result<(), String> {
+pub(crate) fn set_all(
+    acc: &mut ResMap,
+    pairs: &[(String, String)],
+    specs: &[Spec],
+) -> Result<(), String> {
     let mut sorted = pairs.to_vec();
     sorted.sort();
-    for r in acc.resources_mut() {
-        for fs in specs {
-            let mut set = set_entries(&sorted);
-            if let Err(e) = fieldspec::apply(&mut r.obj, fs, CreateKind::Map, &mut set) {
-                return Err(format!("{e} of object {}", r.cur_id()));
-            }
-        }
-    }
-    Ok(())
+    acc.try_for_each_mut(|_, r| {
+        let mut set = set_entries(&sorted);
+        fieldspec::apply_all(&mut r.obj, specs, CreateKind::Map, &mut set)
+            .map_err(|e| format!("{e} of object {}", r.cur_id()))
+    })
 }
 
 /// kustomize's `FsSlice.MergeOne`: adds a spec unless an equivalent one is present (then the
 /// `create` flags must agree).
 fn merge_one(list: &mut Vec<FieldSpec>, fs: FieldSpec) -> Result<(), String> {
-    if let Some(existing) = list.iter().find(|o| o.gvk.is_selected_by(&fs.gvk) && o.path == fs.path) {
+    if let Some(existing) = list
+        .iter()
+        .find(|o| o.gvk.is_selected_by(&fs.gvk) && o.path == fs.path)
+    {
         if existing.create != fs.create {
             return Err(format!("conflicting fieldspecs for path '{}'", fs.path));
         }
@@ -51,7 +54,10 @@ pub fn specs_for(label: &Label) -> Result<Vec<FieldSpec>, String> {
             merge_one(&mut list, fs)?;
         }
     } else {
-        merge_one(&mut list, specs::expand(&[("", "", "", "metadata/labels", true)]).remove(0))?;
+        merge_one(
+            &mut list,
+            specs::expand(&[("", "", "", "metadata/labels", true)]).remove(0),
+        )?;
         if label.include_templates {
             for fs in specs::expand(specs::METADATA_LABELS) {
                 merge_one(&mut list, fs)?;
@@ -82,10 +88,21 @@ mod tests {
             json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"ports": []}}),
             json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"selector": {}}}),
         ]);
-        apply(&mut m, &[("team".into(), "a".into())], &specs::common_labels()).unwrap();
+        apply(
+            &mut m,
+            &[("team".into(), "a".into())],
+            specs::common_labels_compiled(),
+        )
+        .unwrap();
         let r = m.resources();
-        assert_eq!(r[0].obj["spec"]["selector"]["matchLabels"], json!({"team": "a"}));
-        assert_eq!(r[0].obj["spec"]["template"]["metadata"]["labels"], json!({"team": "a"}));
+        assert_eq!(
+            r[0].obj["spec"]["selector"]["matchLabels"],
+            json!({"team": "a"})
+        );
+        assert_eq!(
+            r[0].obj["spec"]["template"]["metadata"]["labels"],
+            json!({"team": "a"})
+        );
         assert_eq!(r[1].obj["spec"]["selector"], json!({"team": "a"}));
         assert_eq!(r[2].obj["spec"]["selector"], json!({}));
         assert_eq!(r[2].obj["metadata"]["labels"], json!({"team": "a"}));
@@ -101,7 +118,10 @@ mod tests {
             include_templates: true,
             ..Label::default()
         };
-        assert!(specs_for(&l).unwrap().iter().any(|f| f.path == "spec/template/metadata/labels"));
+        assert!(specs_for(&l)
+            .unwrap()
+            .iter()
+            .any(|f| f.path == "spec/template/metadata/labels"));
         let l = Label {
             fields: vec![FieldSpec {
                 path: "metadata/labels".into(),

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -71,7 +72,10 @@ impl Ctx<'_> {
                 t.prev.iter().any(|p| p.name == old)
                     && t.prev.iter().any(|p| p.gvk.is_selected_by(target))
                     && role_gvk.is_none_or(|g| t.prev.iter().any(|p| p.gvk.is_selected_by(g)))
-                    && (r.cluster || t.cluster || t.cur.gvk.kind == "ServiceAccount" || t.eff_ns == r.eff_ns)
+                    && (r.cluster
+                        || t.cluster
+                        || t.cur.gvk.kind == "ServiceAccount"
+                        || t.eff_ns == r.eff_ns)
             })
             .collect();
         if c.len() == 1 {
@@ -93,8 +97,12 @@ impl Ctx<'_> {
                 if identical {
                     Ok(Some(c[0]))
                 } else {
-                    let ids: Vec<String> = c.iter().map(|&i| self.infos[i].cur.to_string()).collect();
-                    Err(format!("found multiple possible referrals: {}", ids.join(", ")))
+                    let ids: Vec<String> =
+                        c.iter().map(|&i| self.infos[i].cur.to_string()).collect();
+                    Err(format!(
+                        "found multiple possible referrals: {}",
+                        ids.join(", ")
+                    ))
                 }
             }
         }
@@ -103,11 +111,22 @@ impl Ctx<'_> {
     fn candidates_by_name(&self, referrer: usize, name: &str) -> Vec<usize> {
         self.by_prev_name
             .get(name)
-            .map(|v| v.iter().copied().filter(|&t| self.could_reference(referrer, t)).collect())
+            .map(|v| {
+                v.iter()
+                    .copied()
+                    .filter(|&t| self.could_reference(referrer, t))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
-    fn set_scalar(&self, referrer: usize, node: &mut Value, target: &Gvk, role_ref: bool) -> Result<(), String> {
+    fn set_scalar(
+        &self,
+        referrer: usize,
+        node: &mut Value,
+        target: &Gvk,
+        role_ref: bool,
+    ) -> Result<(), String> {
         let old: String = text(node).into_owned();
         let candidates = self.candidates_by_name(referrer, &old);
         if let Some(i) = self.select(referrer, &old, target, role_ref, candidates, false)? {
@@ -119,7 +138,13 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    fn set_mapping(&self, referrer: usize, node: &mut Value, target: &Gvk, role_ref: bool) -> Result<(), String> {
+    fn set_mapping(
+        &self,
+        referrer: usize,
+        node: &mut Value,
+        target: &Gvk,
+        role_ref: bool,
+    ) -> Result<(), String> {
         let Value::Object(m) = node else {
             return Err("expect a mapping node".into());
         };
@@ -135,7 +160,9 @@ impl Ctx<'_> {
             let subset: Vec<usize> = (0..self.infos.len())
                 .filter(|&t| self.could_reference(referrer, t) && !self.infos[t].cluster)
                 .collect();
-            let by_org = subset.iter().any(|&t| self.infos[t].org.effective_namespace() == ns);
+            let by_org = subset
+                .iter()
+                .any(|&t| self.infos[t].org.effective_namespace() == ns);
             candidates.retain(|&t| {
                 let info = &self.infos[t];
                 !info.cluster
@@ -155,12 +182,21 @@ impl Ctx<'_> {
         }
         m.insert("name".into(), Value::String(referral.name.clone()));
         if !referral.namespace.is_empty() {
-            m.insert("namespace".into(), Value::String(referral.namespace.clone()));
+            m.insert(
+                "namespace".into(),
+                Value::String(referral.namespace.clone()),
+            );
         }
         Ok(())
     }
 
-    fn set(&self, referrer: usize, node: &mut Value, target: &Gvk, role_ref: bool) -> Result<(), String> {
+    fn set(
+        &self,
+        referrer: usize,
+        node: &mut Value,
+        target: &Gvk,
+        role_ref: bool,
+    ) -> Result<(), String> {
         match node {
             Value::Null => Ok(()),
             Value::Object(_) => self.set_mapping(referrer, node, target, role_ref),
@@ -169,7 +205,9 @@ impl Ctx<'_> {
                     match item {
                         Value::Null => {}
                         Value::Object(_) => self.set_mapping(referrer, item, target, role_ref)?,
-                        Value::Array(_) => return Err("expected either a string or a map of string".into()),
+                        Value::Array(_) => {
+                            return Err("expected either a string or a map of string".into())
+                        }
                         _ => self.set_scalar(referrer, item, target, role_ref)?,
                     }
                 }
@@ -181,7 +219,11 @@ impl Ctx<'_> {
 }
 
 /// Walks a referrer field path (sequences traversed implicitly, nothing created).
-fn walk(node: &mut Value, path: &[String], set: &mut dyn FnMut(&mut Value) -> Result<(), String>) -> Result<(), String> {
+fn walk(
+    node: &mut Value,
+    path: &[String],
+    set: &mut dyn FnMut(&mut Value) -> Result<(), String>,
+) -> Result<(), String> {
     if path.is_empty() {
         return set(node);
     }
@@ -218,7 +260,8 @@ fn info_of(r: &crate::resource::Resource) -> Info {
                     .filter_map(|s| {
                         let m = s.as_object()?;
                         let ns = m.get("namespace")?;
-                        (m.get("kind").map(text).as_deref() == Some("ServiceAccount")).then(|| text(ns).into_owned())
+                        (m.get("kind").map(text).as_deref() == Some("ServiceAccount"))
+                            .then(|| text(ns).into_owned())
                     })
                     .collect()
             })
@@ -226,13 +269,17 @@ fn info_of(r: &crate::resource::Resource) -> Info {
     } else {
         Vec::new()
     };
-    let role_ref = r.obj.get("roleRef").and_then(Value::as_object).and_then(|m| {
-        Some(Gvk {
-            group: text(m.get("apiGroup")?).into_owned(),
-            version: String::new(),
-            kind: text(m.get("kind")?).into_owned(),
-        })
-    });
+    let role_ref = r
+        .obj
+        .get("roleRef")
+        .and_then(Value::as_object)
+        .and_then(|m| {
+            Some(Gvk {
+                group: text(m.get("apiGroup")?).into_owned(),
+                version: String::new(),
+                kind: text(m.get("kind")?).into_owned(),
+            })
+        });
     Info {
         prev: r.prev_ids(),
         org: r.org_id(),
@@ -248,11 +295,17 @@ fn info_of(r: &crate::resource::Resource) -> Info {
 
 /// Fixes every name reference in the accumulator.
 pub fn fix(acc: &mut ResMap) -> Result<(), String> {
-    let table: Vec<NameRef> = specs::name_references();
-    let paths: Vec<Vec<Vec<String>>> = table
-        .iter()
-        .map(|t| t.referrers.iter().map(|f| split_path(&f.path)).collect())
-        .collect();
+    /// The table with every referrer path split.
+    type Compiled = (Vec<NameRef>, Vec<Vec<Vec<String>>>);
+    static TABLE: OnceLock<Compiled> = OnceLock::new();
+    let (table, paths) = TABLE.get_or_init(|| {
+        let table = specs::name_references();
+        let paths = table
+            .iter()
+            .map(|t| t.referrers.iter().map(|f| split_path(&f.path)).collect())
+            .collect();
+        (table, paths)
+    });
     let infos: Vec<Info> = acc.resources().iter().map(info_of).collect();
     let mut by_prev_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, info) in infos.iter().enumerate() {
@@ -267,8 +320,9 @@ pub fn fix(acc: &mut ResMap) -> Result<(), String> {
         infos: &infos,
         by_prev_name: &by_prev_name,
     };
-    let resources = acc.resources_mut();
-    for (i, r) in resources.iter_mut().enumerate() {
+    // Each referrer is independent (only its own fields change); the first error in list
+    // order is reported.
+    acc.try_for_each_mut(|i, r| {
         let org = &infos[i].org.gvk;
         for (t, nr) in table.iter().enumerate() {
             for (f, fs) in nr.referrers.iter().enumerate() {
@@ -278,12 +332,15 @@ pub fn fix(acc: &mut ResMap) -> Result<(), String> {
                 let role_ref = fs.path.ends_with("roleRef/name");
                 let mut set = |n: &mut Value| ctx.set(i, n, &nr.target, role_ref);
                 walk(&mut r.obj, &paths[t][f], &mut set).map_err(|e| {
-                    format!("updating name reference in '{}' field of '{}': {e}", fs.path, infos[i].cur)
+                    format!(
+                        "updating name reference in '{}' field of '{}': {e}",
+                        fs.path, infos[i].cur
+                    )
                 })?;
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -295,35 +352,52 @@ mod tests {
     #[test]
     fn references_follow_renames() {
         let mut m = ResMap::new();
-        let mut cm = Resource::new(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}}));
+        let mut cm = Resource::new(
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}}),
+        );
         cm.store_previous_id();
         cm.set_name("p-cfg-hash");
         m.append(cm).unwrap();
-        let mut d = Resource::new(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+        let mut d = Resource::new(
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
             "spec": {"template": {"spec": {"volumes": [{"name": "v", "configMap": {"name": "cfg"}}],
-              "containers": [{"name": "c", "envFrom": [{"configMapRef": {"name": "cfg"}}, {"configMapRef": {"name": "other"}}]}]}}}}));
+              "containers": [{"name": "c", "envFrom": [{"configMapRef": {"name": "cfg"}}, {"configMapRef": {"name": "other"}}]}]}}}}),
+        );
         d.store_previous_id();
         m.append(d).unwrap();
         fix(&mut m).unwrap();
         let d = &m.resources()[1].obj["spec"]["template"]["spec"];
         assert_eq!(d["volumes"][0]["configMap"]["name"], "p-cfg-hash");
-        assert_eq!(d["containers"][0]["envFrom"][0]["configMapRef"]["name"], "p-cfg-hash");
-        assert_eq!(d["containers"][0]["envFrom"][1]["configMapRef"]["name"], "other");
+        assert_eq!(
+            d["containers"][0]["envFrom"][0]["configMapRef"]["name"],
+            "p-cfg-hash"
+        );
+        assert_eq!(
+            d["containers"][0]["envFrom"][1]["configMapRef"]["name"],
+            "other"
+        );
     }
 
     #[test]
     fn subjects_get_name_and_namespace() {
         let mut m = ResMap::new();
-        let mut sa = Resource::new(json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "sa"}}));
+        let mut sa = Resource::new(
+            json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "sa"}}),
+        );
         sa.store_previous_id();
         sa.set_name("p-sa");
         sa.set_namespace("prod");
         m.append(sa).unwrap();
-        let rb = Resource::new(json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-            "metadata": {"name": "b"}, "subjects": [{"kind": "ServiceAccount", "name": "sa"}]}));
+        let rb = Resource::new(
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": "b"}, "subjects": [{"kind": "ServiceAccount", "name": "sa"}]}),
+        );
         m.append(rb).unwrap();
         fix(&mut m).unwrap();
-        assert_eq!(m.resources()[1].obj["subjects"][0], json!({"kind": "ServiceAccount", "name": "p-sa", "namespace": "prod"}));
+        assert_eq!(
+            m.resources()[1].obj["subjects"][0],
+            json!({"kind": "ServiceAccount", "name": "p-sa", "namespace": "prod"})
+        );
     }
 
     #[test]

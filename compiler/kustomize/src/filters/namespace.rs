@@ -13,7 +13,7 @@ pub fn apply(acc: &mut ResMap, ns: &str) -> Result<(), String> {
     if ns.is_empty() {
         return Ok(());
     }
-    let extra = specs::expand(specs::NAMESPACE);
+    let extra = specs::namespace();
     for r in acc.resources_mut() {
         if r.is_empty() {
             continue;
@@ -28,9 +28,15 @@ pub fn apply(acc: &mut ResMap, ns: &str) -> Result<(), String> {
         if gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding" {
             set_default_subjects(&mut r.obj, ns).map_err(|e| format!("{e} in {}", r.cur_id()))?;
         }
-        for fs in &extra {
-            fieldspec::apply(&mut r.obj, fs, CreateKind::Scalar, &mut set_scalar(ns))
-                .map_err(|e| format!("namespace transformation failed: {e} of object {}", r.cur_id()))?;
+        for fs in extra {
+            fieldspec::apply(&mut r.obj, fs, CreateKind::Scalar, &mut set_scalar(ns)).map_err(
+                |e| {
+                    format!(
+                        "namespace transformation failed: {e} of object {}",
+                        r.cur_id()
+                    )
+                },
+            )?;
         }
     }
     acc.check_unique()
@@ -41,7 +47,10 @@ pub fn apply(acc: &mut ResMap, ns: &str) -> Result<(), String> {
 pub fn set_scalar(s: &str) -> impl FnMut(&mut Value) -> Result<(), String> + '_ {
     move |node: &mut Value| {
         if matches!(node, Value::Array(_) | Value::Object(_)) {
-            return Err(format!("expected a scalar, not {}", crate::value::type_name(node)));
+            return Err(format!(
+                "expected a scalar, not {}",
+                crate::value::type_name(node)
+            ));
         }
         *node = Value::String(s.to_string());
         Ok(())
@@ -57,11 +66,19 @@ fn set_default_subjects(obj: &mut Value, ns: &str) -> Result<(), String> {
     let items = match subjects {
         Value::Null => return Ok(()),
         Value::Array(items) => items,
-        other => return Err(format!("subjects must be a list, not {}", crate::value::type_name(other))),
+        other => {
+            return Err(format!(
+                "subjects must be a list, not {}",
+                crate::value::type_name(other)
+            ))
+        }
     };
     for s in items.iter_mut() {
         if let Value::Object(m) = s {
-            if m.get("name").map(|n| crate::value::text(n) == "default").unwrap_or(false) {
+            if m.get("name")
+                .map(|n| crate::value::text(n) == "default")
+                .unwrap_or(false)
+            {
                 m.insert("namespace".into(), Value::String(ns.to_string()));
             }
         }

@@ -48,9 +48,9 @@ fn patch_text(fs: &Fs, k: &KustFile, p: &Patch) -> Result<(String, String), Erro
         (false, None) => Ok((inline.to_string(), format!("{}/patch", p.ptr))),
         (true, Some(path)) => {
             let ptr = format!("{}/path", p.ptr);
-            let (_, bytes) = fs
-                .load_file(&k.dir, path)
-                .map_err(|e| k.error_at(&ptr, format!("cannot read patch '{path}': {}", e.message())))?;
+            let (_, bytes) = fs.load_file(&k.dir, path).map_err(|e| {
+                k.error_at(&ptr, format!("cannot read patch '{path}': {}", e.message()))
+            })?;
             let text = String::from_utf8(bytes.to_vec())
                 .map_err(|_| k.error_at(&ptr, format!("patch '{path}' is not valid UTF-8")))?;
             Ok((text, ptr))
@@ -62,7 +62,9 @@ fn parse_either(text: &str) -> Result<Parsed, String> {
     let smp = parse_smp(text);
     let json = parse_json(text);
     match (smp, json) {
-        (Ok(_), Ok(_)) => Err("the patch qualifies as both a strategic merge and a JSON patch".into()),
+        (Ok(_), Ok(_)) => {
+            Err("the patch qualifies as both a strategic merge and a JSON patch".into())
+        }
         (Ok(docs), Err(_)) => Ok(Parsed::Smp(docs)),
         (Err(_), Ok(ops)) => Ok(Parsed::Json(ops)),
         (Err(e1), Err(e2)) => Err(format!(
@@ -81,7 +83,11 @@ struct SmpOptions {
 /// kustomize's `Resource.ApplySmPatch`: merges, then restores kind, name and namespace unless
 /// the options allow them to change.
 fn apply_to_resource(r: &mut Resource, patch: Value, o: SmpOptions) -> Result<(), String> {
-    let (name, ns, kind) = (r.name().into_owned(), r.namespace().into_owned(), r.kind().into_owned());
+    let (name, ns, kind) = (
+        r.name().into_owned(),
+        r.namespace().into_owned(),
+        r.kind().into_owned(),
+    );
     if o.allow_name_change || o.allow_kind_change {
         r.store_previous_id();
     }
@@ -109,20 +115,29 @@ fn apply_to_resource(r: &mut Resource, patch: Value, o: SmpOptions) -> Result<()
 /// kustomize's `resWrangler.ApplySmPatch`: the patch is copied per target with its labels and
 /// annotations re-set as strings (so a `null` label value becomes the string `"null"`, as in
 /// kubectl), takes the target's apiVersion, and the accumulator is rebuilt afterwards.
-fn apply_to_selected(acc: &mut ResMap, selected: &[usize], patch: &Value, o: SmpOptions) -> Result<(), String> {
+fn apply_to_selected(
+    acc: &mut ResMap,
+    selected: &[usize],
+    patch: &Value,
+    o: SmpOptions,
+) -> Result<(), String> {
     let base = Resource::new(patch.clone());
     for &i in selected {
         let mut copy = base.clone();
         let labels = copy.labels();
         copy.set_string_map("labels", merge_string_maps(&[&labels, &labels]));
         let annotations = copy.annotations();
-        copy.set_string_map("annotations", merge_string_maps(&[&annotations, &annotations]));
+        copy.set_string_map(
+            "annotations",
+            merge_string_maps(&[&annotations, &annotations]),
+        );
         let (name, ns) = (copy.name().into_owned(), copy.namespace().into_owned());
         copy.set_name(&name);
         copy.set_namespace(&ns);
-        let r = &mut acc.resources_mut()[i];
-        copy.set_api_version(&r.api_version());
-        apply_to_resource(r, copy.obj, o)?;
+        acc.modify(i, |r| {
+            copy.set_api_version(&r.api_version());
+            apply_to_resource(r, copy.obj, o)
+        })?;
     }
     acc.rebuild()
         .map_err(|id| format!("may not add resource with an already registered id: {id}"))
@@ -150,9 +165,15 @@ fn smp_target(acc: &ResMap, patch: &Value) -> Result<usize, (String, Option<Stri
                     same_kind.join(", ")
                 )
             };
-            Err((format!("no resource matches strategic merge patch \"{id}\""), Some(hint)))
+            Err((
+                format!("no resource matches strategic merge patch \"{id}\""),
+                Some(hint),
+            ))
         }
-        _ => Err((format!("multiple resources match strategic merge patch \"{id}\""), None)),
+        _ => Err((
+            format!("multiple resources match strategic merge patch \"{id}\""),
+            None,
+        )),
     }
 }
 
@@ -165,16 +186,24 @@ fn selected(acc: &ResMap, target: &Target) -> Vec<usize> {
         .collect()
 }
 
-fn apply_json(acc: &mut ResMap, sel: &[usize], ops: &json6902::Patch, store_previous: bool) -> Result<(), String> {
+fn apply_json(
+    acc: &mut ResMap,
+    sel: &[usize],
+    ops: &json6902::Patch,
+    store_previous: bool,
+) -> Result<(), String> {
     for &i in sel {
         let r = &mut acc.resources_mut()[i];
         if store_previous {
             r.store_previous_id();
         }
         let id = r.cur_id();
-        ops.apply(&mut r.obj).map_err(|e| format!("{e} (in {id})"))?;
+        ops.apply(&mut r.obj)
+            .map_err(|e| format!("{e} (in {id})"))?;
         if !r.obj.is_object() {
-            return Err(format!("the JSON patch turned {id} into something that is not an object"));
+            return Err(format!(
+                "the JSON patch turned {id} into something that is not an object"
+            ));
         }
     }
     Ok(())
@@ -205,10 +234,13 @@ pub fn apply_entry(fs: &Fs, k: &KustFile, p: &Patch, acc: &mut ResMap) -> Result
                                 None => e,
                             }
                         })?;
-                        let r = &mut acc.resources_mut()[i];
-                        apply_to_resource(r, doc, o).map_err(at)?;
-                        acc.rebuild()
-                            .map_err(|id| at(format!("may not add resource with an already registered id: {id}")))?;
+                        acc.modify(i, |r| apply_to_resource(r, doc, o))
+                            .map_err(at)?;
+                        acc.rebuild().map_err(|id| {
+                            at(format!(
+                                "may not add resource with an already registered id: {id}"
+                            ))
+                        })?;
                     }
                     Ok(())
                 }
@@ -216,7 +248,10 @@ pub fn apply_entry(fs: &Fs, k: &KustFile, p: &Patch, acc: &mut ResMap) -> Result
                     if docs.len() != 1 {
                         return Err(k.error_at(
                             &ptr,
-                            format!("a patch with a target must hold exactly one document, found {}", docs.len()),
+                            format!(
+                                "a patch with a target must hold exactly one document, found {}",
+                                docs.len()
+                            ),
                         ));
                     }
                     let sel = selected(acc, &t);
@@ -236,7 +271,12 @@ pub fn apply_entry(fs: &Fs, k: &KustFile, p: &Patch, acc: &mut ResMap) -> Result
 }
 
 /// The legacy `patchesStrategicMerge` list, applied by one transformer.
-pub fn apply_legacy_smp(fs: &Fs, k: &KustFile, entries: &[Str], acc: &mut ResMap) -> Result<(), Error> {
+pub fn apply_legacy_smp(
+    fs: &Fs,
+    k: &KustFile,
+    entries: &[Str],
+    acc: &mut ResMap,
+) -> Result<(), Error> {
     let mut patches: Vec<(Value, &str)> = Vec::new();
     for e in entries {
         // kustomize first tries the string itself as YAML, then as a file name.
@@ -244,12 +284,16 @@ pub fn apply_legacy_smp(fs: &Fs, k: &KustFile, entries: &[Str], acc: &mut ResMap
             patches.extend(docs.into_iter().map(|d| (d, e.ptr.as_str())));
             continue;
         }
-        let (_, bytes) = fs
-            .load_file(&k.dir, &e.value)
-            .map_err(|err| k.error_at(&e.ptr, format!("cannot read patch '{}': {}", e.value, err.message())))?;
+        let (_, bytes) = fs.load_file(&k.dir, &e.value).map_err(|err| {
+            k.error_at(
+                &e.ptr,
+                format!("cannot read patch '{}': {}", e.value, err.message()),
+            )
+        })?;
         let text = String::from_utf8(bytes.to_vec())
             .map_err(|_| k.error_at(&e.ptr, format!("patch '{}' is not valid UTF-8", e.value)))?;
-        let docs = parse_smp(&text).map_err(|m| k.error_at(&e.ptr, format!("patch '{}': {m}", e.value)))?;
+        let docs = parse_smp(&text)
+            .map_err(|m| k.error_at(&e.ptr, format!("patch '{}': {m}", e.value)))?;
         patches.extend(docs.into_iter().map(|d| (d, e.ptr.as_str())));
     }
     if patches.is_empty() {
@@ -264,7 +308,8 @@ pub fn apply_legacy_smp(fs: &Fs, k: &KustFile, entries: &[Str], acc: &mut ResMap
                 None => e,
             }
         })?;
-        apply_to_selected(acc, &[i], &doc, SmpOptions::default()).map_err(|m| k.error_at(ptr, m))?;
+        apply_to_selected(acc, &[i], &doc, SmpOptions::default())
+            .map_err(|m| k.error_at(ptr, m))?;
     }
     Ok(())
 }
@@ -275,18 +320,28 @@ pub fn apply_legacy_json(fs: &Fs, k: &KustFile, p: &Patch, acc: &mut ResMap) -> 
         return Err(k.error_at(&p.ptr, "a patchesJson6902 entry must have a target"));
     };
     if sel.name.is_empty() {
-        return Err(k.error_at(&format!("{}/target", p.ptr), "a patchesJson6902 target must have a name"));
+        return Err(k.error_at(
+            &format!("{}/target", p.ptr),
+            "a patchesJson6902 target must have a name",
+        ));
     }
     let inline = p.patch.clone().unwrap_or_default();
     let (text, ptr) = match (&p.path, inline.is_empty()) {
-        (None, true) => return Err(k.error_at(&p.ptr, "a patchesJson6902 entry needs `path` or `patch`")),
-        (Some(_), false) => return Err(k.error_at(&p.ptr, "a patchesJson6902 entry cannot have both `path` and `patch`")),
+        (None, true) => {
+            return Err(k.error_at(&p.ptr, "a patchesJson6902 entry needs `path` or `patch`"))
+        }
+        (Some(_), false) => {
+            return Err(k.error_at(
+                &p.ptr,
+                "a patchesJson6902 entry cannot have both `path` and `patch`",
+            ))
+        }
         (None, false) => (inline, format!("{}/patch", p.ptr)),
         (Some(path), true) => {
             let ptr = format!("{}/path", p.ptr);
-            let (_, bytes) = fs
-                .load_file(&k.dir, path)
-                .map_err(|e| k.error_at(&ptr, format!("cannot read patch '{path}': {}", e.message())))?;
+            let (_, bytes) = fs.load_file(&k.dir, path).map_err(|e| {
+                k.error_at(&ptr, format!("cannot read patch '{path}': {}", e.message()))
+            })?;
             let text = String::from_utf8(bytes.to_vec())
                 .map_err(|_| k.error_at(&ptr, format!("patch '{path}' is not valid UTF-8")))?;
             if text.is_empty() {
@@ -295,7 +350,8 @@ pub fn apply_legacy_json(fs: &Fs, k: &KustFile, p: &Patch, acc: &mut ResMap) -> 
             (text, ptr)
         }
     };
-    let ops = parse_json(&text).map_err(|m| k.error_at(&ptr, format!("decoding the JSON patch: {m}")))?;
+    let ops =
+        parse_json(&text).map_err(|m| k.error_at(&ptr, format!("decoding the JSON patch: {m}")))?;
     if ops.is_empty() {
         return Err(k.error_at(&ptr, "the JSON patch appears to be empty"));
     }

@@ -10,7 +10,9 @@ use crate::resmap::ResMap;
 /// kustomize skips these types (matched on the original id).
 fn skipped(id: &ResId) -> bool {
     let k = id.gvk.kind.as_str();
-    k == "CustomResourceDefinition" || k == "Namespace" || (k == "APIService" && id.gvk.group == "apiregistration.k8s.io")
+    k == "CustomResourceDefinition"
+        || k == "Namespace"
+        || (k == "APIService" && id.gvk.group == "apiregistration.k8s.io")
 }
 
 /// Prepends `prefix` to every name.
@@ -59,10 +61,14 @@ mod tests {
     #[test]
     fn prefixes_and_suffixes_stack_and_skip_namespaces() {
         let mut m = ResMap::new();
-        m.append(Resource::new(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}})))
-            .unwrap();
-        m.append(Resource::new(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}})))
-            .unwrap();
+        m.append(Resource::new(
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}),
+        ))
+        .unwrap();
+        m.append(Resource::new(
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}}),
+        ))
+        .unwrap();
         apply_prefix(&mut m, "in-").unwrap();
         apply_prefix(&mut m, "out-").unwrap();
         apply_suffix(&mut m, "-s").unwrap();

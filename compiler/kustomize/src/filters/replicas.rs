@@ -6,16 +6,25 @@ use serde_json::Value;
 use crate::filters::fieldspec::{self, CreateKind};
 use crate::filters::specs;
 use crate::kustfile::Replica;
+use crate::resid::Gvk;
 use crate::resmap::ResMap;
 
 /// Applies one `replicas` entry; no matching workload is an error.
 pub fn apply(acc: &mut ResMap, rep: &Replica) -> Result<(), String> {
-    let specs = specs::expand(specs::REPLICAS);
+    let specs = specs::replicas();
     let mut found = false;
-    for fs in &specs {
+    for fs in specs {
         for r in acc.resources_mut() {
-            let selected = r.cur_id().name == rep.name && r.gvk().is_selected_by(&fs.gvk)
-                || r.prev_ids().iter().any(|id| id.name == rep.name && id.gvk.is_selected_by(&fs.gvk));
+            let selected = r.name() == rep.name && r.selected_by(&fs.gvk)
+                || r.prev.iter().any(|p| {
+                    p.name == rep.name && (fs.gvk.kind.is_empty() || fs.gvk.kind == p.kind) && {
+                        let sel = Gvk {
+                            kind: String::new(),
+                            ..fs.gvk.clone()
+                        };
+                        r.selected_by(&sel)
+                    }
+                });
             if !selected {
                 continue;
             }
@@ -47,7 +56,9 @@ mod tests {
     #[test]
     fn sets_replicas_by_original_name_and_errors_when_absent() {
         let mut m = ResMap::new();
-        let mut r = Resource::new(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}}));
+        let mut r = Resource::new(
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}}),
+        );
         r.store_previous_id();
         r.set_name("p-web");
         m.append(r).unwrap();

@@ -1,9 +1,13 @@
 //! Patch targets (`api/types/selector.go`, `resWrangler.Select`): anchored regular expressions
 //! for group, version, kind, name and namespace, and Kubernetes label/annotation selectors.
 
+use std::borrow::Cow;
+
 use regex::Regex;
+use serde_json::Value;
 
 use crate::kustfile::Selector;
+use crate::resid::split_api_version;
 use crate::resource::Resource;
 
 /// One requirement of a label selector.
@@ -49,15 +53,35 @@ impl LabelSelector {
 
     /// Whether a label set satisfies every requirement.
     pub fn matches(&self, labels: &[(String, String)]) -> bool {
+        self.matches_with(|key| {
+            labels
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| Cow::Borrowed(v.as_str()))
+        })
+    }
+
+    /// Whether a `metadata.labels`-like map satisfies every requirement.
+    pub fn matches_map(&self, map: Option<&Value>) -> bool {
+        let map = map.and_then(Value::as_object);
+        self.matches_with(|key| map.and_then(|m| m.get(key)).map(crate::value::text))
+    }
+
+    fn matches_with<'v>(&self, get: impl Fn(&str) -> Option<Cow<'v, str>>) -> bool {
         self.reqs.iter().all(|(key, op)| {
-            let v = labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+            let v = get(key);
+            let v = v.as_deref();
             match op {
                 Op::In(vals) => v.is_some_and(|v| vals.iter().any(|x| x == v)),
                 Op::NotIn(vals) => v.is_none_or(|v| !vals.iter().any(|x| x == v)),
                 Op::Exists => v.is_some(),
                 Op::DoesNotExist => v.is_none(),
-                Op::Gt(n) => v.and_then(|v| v.parse::<i64>().ok()).is_some_and(|x| x > *n),
-                Op::Lt(n) => v.and_then(|v| v.parse::<i64>().ok()).is_some_and(|x| x < *n),
+                Op::Gt(n) => v
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .is_some_and(|x| x > *n),
+                Op::Lt(n) => v
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .is_some_and(|x| x < *n),
             }
         })
     }
@@ -85,7 +109,10 @@ impl Parser<'_> {
     }
 
     fn err(&self, what: &str) -> String {
-        format!("unable to parse requirement: {what} in selector '{}'", self.text)
+        format!(
+            "unable to parse requirement: {what} in selector '{}'",
+            self.text
+        )
     }
 
     fn expect(&mut self, c: char) -> Result<(), String> {
@@ -157,13 +184,16 @@ impl Parser<'_> {
             let gt = rest.starts_with('>');
             self.pos += 1;
             let v = self.word();
-            let n: i64 = v.parse().map_err(|_| self.err(&format!("'{v}' is not an integer")))?;
+            let n: i64 = v
+                .parse()
+                .map_err(|_| self.err(&format!("'{v}' is not an integer")))?;
             if gt {
                 Op::Gt(n)
             } else {
                 Op::Lt(n)
             }
-        } else if rest.starts_with("notin") && !rest[5..].starts_with(|c: char| c.is_alphanumeric()) {
+        } else if rest.starts_with("notin") && !rest[5..].starts_with(|c: char| c.is_alphanumeric())
+        {
             self.pos += 5;
             Op::NotIn(self.checked_values()?)
         } else if rest.starts_with("in") && !rest[2..].starts_with(|c: char| c.is_alphanumeric()) {
@@ -198,7 +228,8 @@ fn name_ok(s: &str, max: usize) -> bool {
         && b.len() <= max
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
 /// A label key: an optional DNS-subdomain prefix and `/`, then a name of up to 63 characters.
@@ -215,7 +246,8 @@ fn validate_key(key: &str) -> Result<(), String> {
                 !b.is_empty()
                     && b[0].is_ascii_alphanumeric()
                     && b[b.len() - 1].is_ascii_alphanumeric()
-                    && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                    && b.iter()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
             })
     });
     if prefix_ok && name_ok(name, 63) {
@@ -270,24 +302,35 @@ impl Target {
     /// Whether a resource is selected: namespace and name are tried on the original and the
     /// current id, the type on the current one.
     pub fn selects(&self, r: &Resource) -> bool {
-        let cur = r.cur_id();
-        let org = r.org_id();
-        if let Some(ns) = &self.namespace {
-            if !ns.is_match(org.effective_namespace()) && !ns.is_match(cur.effective_namespace()) {
-                return false;
-            }
-        }
-        if let Some(name) = &self.name {
-            if !name.is_match(&org.name) && !name.is_match(&cur.name) {
-                return false;
-            }
-        }
         let m = |re: &Option<Regex>, s: &str| re.as_ref().is_none_or(|re| re.is_match(s));
-        m(&self.group, &cur.gvk.group)
-            && m(&self.version, &cur.gvk.version)
-            && m(&self.kind, &cur.gvk.kind)
-            && self.labels.matches(&r.labels())
-            && self.annotations.matches(&r.annotations())
+        let av = r.api_version();
+        let (group, version) = split_api_version(&av);
+        let kind = r.kind();
+        if !(m(&self.group, group) && m(&self.version, version) && m(&self.kind, &kind)) {
+            return false;
+        }
+        if self.namespace.is_some() || self.name.is_some() {
+            let cur = r.cur_id();
+            let org = r.org_id();
+            if let Some(ns) = &self.namespace {
+                if !ns.is_match(org.effective_namespace())
+                    && !ns.is_match(cur.effective_namespace())
+                {
+                    return false;
+                }
+            }
+            if let Some(name) = &self.name {
+                if !name.is_match(&org.name) && !name.is_match(&cur.name) {
+                    return false;
+                }
+            }
+        }
+        let meta = r.obj.get("metadata");
+        (self.labels.reqs.is_empty() || self.labels.matches_map(meta.and_then(|m| m.get("labels"))))
+            && (self.annotations.reqs.is_empty()
+                || self
+                    .annotations
+                    .matches_map(meta.and_then(|m| m.get("annotations"))))
     }
 }
 
@@ -296,7 +339,10 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -322,7 +368,9 @@ mod tests {
             ..Selector::default()
         };
         let t = Target::new(&s).unwrap();
-        let r = Resource::new(serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}}));
+        let r = Resource::new(
+            serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"}}),
+        );
         assert!(!t.selects(&r));
         let s = Selector {
             kind: "(Deployment|StatefulSet)".into(),

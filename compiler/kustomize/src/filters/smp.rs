@@ -17,7 +17,7 @@ use crate::value::text;
 /// Merges `patch` into `dest` (`merge2.Merge` with `ListIncreaseDirection: Prepend`).
 /// `None` means the patch deleted the object (`$patch: delete`).
 pub fn merge(dest: Value, patch: Value) -> Result<Option<Value>, String> {
-    let out = walk(Some(dest), Some(patch), None, &mut Vec::new())?;
+    let out = walk(Some(dest), Some(patch), None).map_err(describe_error)?;
     Ok(out.filter(|v| !v.is_null()))
 }
 
@@ -60,7 +60,11 @@ fn present(v: &Option<Value>) -> Option<&Value> {
 
 /// The schema kyaml uses when it has none from the parent: that of a source that looks like a
 /// Kubernetes object (has `apiVersion` and `kind`).
-fn schema_for<'s>(schema: Option<&'s Field>, dest: &Option<Value>, origin: &Option<Value>) -> Option<&'s Field> {
+fn schema_for<'s>(
+    schema: Option<&'s Field>,
+    dest: &Option<Value>,
+    origin: &Option<Value>,
+) -> Option<&'s Field> {
     if schema.is_some() {
         return schema;
     }
@@ -79,11 +83,19 @@ fn schema_for<'s>(schema: Option<&'s Field>, dest: &Option<Value>, origin: &Opti
     None
 }
 
-fn path_str(path: &[String]) -> String {
-    if path.is_empty() {
-        "the object".to_string()
-    } else {
-        format!("field '{}'", path.join("."))
+/// Adds a path element to an error from below (errors carry their path as a `@a.b: ` prefix).
+fn in_field(key: &str) -> impl Fn(String) -> String + '_ {
+    move |e: String| match e.strip_prefix('@') {
+        Some(rest) => format!("@{key}.{rest}"),
+        None => format!("@{key}: {e}"),
+    }
+}
+
+/// Turns the `@path: ` prefix of an error into words.
+fn describe_error(e: String) -> String {
+    match e.strip_prefix('@').and_then(|r| r.split_once(": ")) {
+        Some((path, msg)) => format!("at field '{path}': {msg}"),
+        None => e,
     }
 }
 
@@ -93,7 +105,6 @@ fn walk(
     dest: Option<Value>,
     origin: Option<Value>,
     schema: Option<&Field>,
-    path: &mut Vec<String>,
 ) -> Result<Option<Value>, String> {
     let schema = schema_for(schema, &dest, &origin);
     let kind = present(&dest)
@@ -105,8 +116,7 @@ fn walk(
             let k = kind_of(src);
             if k != kind {
                 return Err(format!(
-                    "wrong node kind at {}: the patch has {} where the object has {}",
-                    path_str(path),
+                    "wrong node kind: the patch has {} where the object has {}",
                     kind_name(kind_of(present(&origin).unwrap_or(src))),
                     kind_name(kind_of(present(&dest).unwrap_or(src)))
                 ));
@@ -114,11 +124,11 @@ fn walk(
         }
     }
     match kind {
-        Kind::Map | Kind::None => walk_map(dest, origin, schema, path),
+        Kind::Map | Kind::None => walk_map(dest, origin, schema),
         Kind::Seq => {
             let keys = schema.and_then(Field::merge_keys);
             match keys {
-                Some(keys) => walk_assoc(dest, origin, keys, schema.and_then(Field::elements), path),
+                Some(keys) => walk_assoc(dest, origin, keys, schema.and_then(Field::elements)),
                 // A non-associative list is replaced by the patch's.
                 None => Ok(if origin.is_some() { origin } else { dest }),
             }
@@ -178,7 +188,6 @@ fn walk_map(
     dest: Option<Value>,
     mut origin: Option<Value>,
     schema: Option<&Field>,
-    path: &mut Vec<String>,
 ) -> Result<Option<Value>, String> {
     // kyaml's Merger.VisitMap.
     let mut dest = match present(&dest) {
@@ -213,27 +222,44 @@ fn walk_map(
     let Value::Object(dest_map) = &mut dest else {
         return Ok(Some(dest));
     };
-    let mut keys: Vec<String> = dest_map.keys().chain(origin_map.keys()).cloned().collect();
-    keys.sort();
-    keys.dedup();
-    for key in keys {
-        let ov = origin_map.get(&key).cloned();
-        let dv = dest_map.get(&key);
-        if matches!(dv, Some(Value::Null)) && ov.is_none() {
+    // kyaml walks the union of both maps' fields. A field only the destination has is
+    // merged with nothing, which can only change it where the schema has merge lists (they are
+    // rebuilt), so fields the schema knows hold none are skipped.
+    let dest_only: Vec<String> = dest_map
+        .iter()
+        .filter(|(k, v)| {
+            if origin_map.contains_key(k.as_str()) {
+                return false;
+            }
+            let fs = schema.and_then(|s| s.field(k));
+            match v {
+                // Without a schema a map may still look like an object with one.
+                Value::Object(_) => openapi::may_hold_merge_lists(fs),
+                Value::Array(_) => fs.and_then(Field::merge_keys).is_some(),
+                _ => false,
+            }
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    for key in dest_only
+        .iter()
+        .map(String::as_str)
+        .chain(origin_map.keys().map(String::as_str))
+    {
+        let ov = origin_map.get(key).cloned();
+        if ov.is_none() && matches!(dest_map.get(key), Some(Value::Null)) {
             // kyaml keeps an explicit null the patch does not mention.
             continue;
         }
-        let dv = dest_map.get_mut(&key).map(std::mem::take);
-        let fschema = schema.and_then(|s| s.field(&key));
-        path.push(key.clone());
-        let val = walk(dv, ov, fschema, path)?;
-        path.pop();
+        let dv = dest_map.get_mut(key).map(std::mem::take);
+        let fschema = schema.and_then(|s| s.field(key));
+        let val = walk(dv, ov, fschema).map_err(in_field(key))?;
         match val {
             None | Some(Value::Null) => {
-                dest_map.shift_remove(&key);
+                dest_map.shift_remove(key);
             }
             Some(v) => {
-                dest_map.insert(key, v);
+                dest_map.insert(key.to_string(), v);
             }
         }
     }
@@ -259,12 +285,18 @@ fn field_matcher(node: &Value, name: &str, value: &str) -> Result<bool, String> 
     }
     if name.is_empty() {
         if !crate::value::is_scalar(node) {
-            return Err(format!("wrong node kind: expected a scalar list element, got {}", kind_name(kind_of(node))));
+            return Err(format!(
+                "wrong node kind: expected a scalar list element, got {}",
+                kind_name(kind_of(node))
+            ));
         }
         return Ok(text(node) == value);
     }
     let Value::Object(m) = node else {
-        return Err(format!("wrong node kind: expected a map list element, got {}", kind_name(kind_of(node))));
+        return Err(format!(
+            "wrong node kind: expected a map list element, got {}",
+            kind_name(kind_of(node))
+        ));
     };
     Ok(match m.get(name) {
         None => false,
@@ -329,13 +361,20 @@ fn element_setter(
 }
 
 /// kyaml's `ElementList`: the first element matching all key values.
-fn element_list(arena: &Arena, list: &[usize], keys: &[String], values: &[String]) -> Option<usize> {
+fn element_list(
+    arena: &Arena,
+    list: &[usize],
+    keys: &[String],
+    values: &[String],
+) -> Option<usize> {
     if keys.is_empty() || keys[0].is_empty() {
         let want = values.first().map(String::as_str).unwrap_or("");
         return list.iter().copied().find(|&id| text(arena.get(id)) == want);
     }
     list.iter().copied().find(|&id| {
-        let Value::Object(m) = arena.get(id) else { return false };
+        let Value::Object(m) = arena.get(id) else {
+            return false;
+        };
         keys.iter()
             .zip(values)
             .all(|(k, v)| m.get(k).is_some_and(|f| text(f) == v.as_str()))
@@ -343,7 +382,11 @@ fn element_list(arena: &Arena, list: &[usize], keys: &[String], values: &[String
 }
 
 /// kyaml's `validateKeys`: drops keys that no element has a value for.
-fn validate_keys(all: &[Vec<String>], values: &[String], keys: &[String]) -> (Vec<String>, Vec<String>) {
+fn validate_keys(
+    all: &[Vec<String>],
+    values: &[String],
+    keys: &[String],
+) -> (Vec<String>, Vec<String>) {
     let valid: Vec<bool> = (0..keys.len())
         .map(|i| all.iter().any(|v| v.get(i).is_some_and(|s| !s.is_empty())))
         .collect();
@@ -431,7 +474,9 @@ fn plain_scalar(s: &str) -> Value {
         Resolved::Float(f) => serde_json::Number::from_f64(f)
             .map(Value::Number)
             .unwrap_or_else(|| Value::String(s.to_string())),
-        Resolved::NonFinite | Resolved::Timestamp(_) | Resolved::Str => Value::String(s.to_string()),
+        Resolved::NonFinite | Resolved::Timestamp(_) | Resolved::Str => {
+            Value::String(s.to_string())
+        }
     }
 }
 
@@ -440,7 +485,6 @@ fn walk_assoc(
     mut origin: Option<Value>,
     keys: &[String],
     elem_schema: Option<&Field>,
-    path: &mut Vec<String>,
 ) -> Result<Option<Value>, String> {
     // kyaml's Merger.VisitList for an associative list.
     let dest = match present(&dest) {
@@ -522,10 +566,13 @@ fn walk_assoc(
                     .and_then(|v| v.get("$patch"))
                     .is_some_and(|p| text(p) == "replace");
                 let is_map = dv.as_ref().or(ov.as_ref()).is_some_and(Value::is_object);
-                let ident = if is_map && d.is_some() && !replaces { d } else { o.or(d) };
-                path.push(format!("[{}]", vv.join(",")));
-                let merged = walk(dv, ov, elem_schema, path)?;
-                path.pop();
+                let ident = if is_map && d.is_some() && !replaces {
+                    d
+                } else {
+                    o.or(d)
+                };
+                let merged =
+                    walk(dv, ov, elem_schema).map_err(in_field(&format!("[{}]", vv.join(","))))?;
                 match (merged, ident) {
                     (Some(v), Some(id)) => {
                         arena.nodes[id] = v;
@@ -582,8 +629,7 @@ fn walk_assoc(
                     Value::Object(m) => m.get(key),
                     other => {
                         return Err(format!(
-                            "wrong node kind at {}: expected map elements, got {}",
-                            path_str(path),
+                            "wrong node kind: expected map elements, got {}",
                             kind_name(kind_of(other))
                         ))
                     }
@@ -598,9 +644,19 @@ fn walk_assoc(
             }
             element_setter(&arena, &mut items, Some(elem), &keys, &v)?;
         }
-        return Ok(Some(Value::Array(items.into_iter().map(|id| arena.nodes[id].clone()).collect())));
+        return Ok(Some(Value::Array(
+            items
+                .into_iter()
+                .map(|id| arena.nodes[id].clone())
+                .collect(),
+        )));
     }
-    Ok(Some(Value::Array(dest_ids.into_iter().map(|id| arena.nodes[id].clone()).collect())))
+    Ok(Some(Value::Array(
+        dest_ids
+            .into_iter()
+            .map(|id| arena.nodes[id].clone())
+            .collect(),
+    )))
 }
 
 #[cfg(test)]
@@ -627,11 +683,25 @@ mod tests {
 
     #[test]
     fn single_key_lists_put_patch_elements_first() {
-        let d = dep(json!([{"name": "init-like"}, {"name": "app", "image": "a"}, {"name": "metrics"}]));
+        let d =
+            dep(json!([{"name": "init-like"}, {"name": "app", "image": "a"}, {"name": "metrics"}]));
         let p = dep(json!([{"name": "sidecar"}, {"name": "app", "image": "b"}]));
         let out = merge(d, p).unwrap().unwrap();
-        let names: Vec<_> = containers(&out).as_array().unwrap().iter().map(|c| c["name"].clone()).collect();
-        assert_eq!(names, [json!("sidecar"), json!("app"), json!("init-like"), json!("metrics")]);
+        let names: Vec<_> = containers(&out)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].clone())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                json!("sidecar"),
+                json!("app"),
+                json!("init-like"),
+                json!("metrics")
+            ]
+        );
         assert_eq!(containers(&out)[1]["image"], "b");
     }
 
@@ -656,7 +726,9 @@ mod tests {
     #[test]
     fn an_element_without_its_key_wipes_the_list() {
         // Checked against kubectl.
-        let d = dep(json!([{"name": "c", "env": [{"name": "A", "value": "a"}, {"name": "B"}, {"value": "nokey"}]}]));
+        let d = dep(
+            json!([{"name": "c", "env": [{"name": "A", "value": "a"}, {"name": "B"}, {"value": "nokey"}]}]),
+        );
         let p = dep(json!([{"name": "c", "env": [{"name": "C"}, {"name": "A", "value": "a2"}]}]));
         let out = merge(d, p).unwrap().unwrap();
         assert_eq!(containers(&out)[0]["env"], json!([{"value": "nokey"}]));
@@ -673,22 +745,35 @@ mod tests {
     #[test]
     fn directives() {
         let d = dep(json!([{"name": "a"}, {"name": "b"}]));
-        let out = merge(d.clone(), dep(json!([{"name": "a", "$patch": "delete"}]))).unwrap().unwrap();
+        let out = merge(d.clone(), dep(json!([{"name": "a", "$patch": "delete"}])))
+            .unwrap()
+            .unwrap();
         assert_eq!(containers(&out), &json!([{"name": "b"}]));
-        let out = merge(d.clone(), dep(json!([{"$patch": "replace"}, {"name": "z"}]))).unwrap().unwrap();
+        let out = merge(
+            d.clone(),
+            dep(json!([{"$patch": "replace"}, {"name": "z"}])),
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(containers(&out), &json!([{"name": "z"}]));
         let p = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}, "$patch": "delete"});
         assert_eq!(merge(d.clone(), p).unwrap(), None);
         let p = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
                        "spec": {"$patch": "replace", "replicas": 2}});
-        assert_eq!(merge(d, p).unwrap().unwrap()["spec"], json!({"replicas": 2}));
+        assert_eq!(
+            merge(d, p).unwrap().unwrap()["spec"],
+            json!({"replicas": 2})
+        );
     }
 
     #[test]
     fn lists_of_unknown_types_are_replaced() {
         let d = json!({"apiVersion": "example.com/v1", "kind": "W", "metadata": {"name": "w"}, "spec": {"items": [{"name": "a"}]}});
         let p = json!({"apiVersion": "example.com/v1", "kind": "W", "metadata": {"name": "w"}, "spec": {"items": [{"name": "b"}]}});
-        assert_eq!(merge(d, p).unwrap().unwrap()["spec"]["items"], json!([{"name": "b"}]));
+        assert_eq!(
+            merge(d, p).unwrap().unwrap()["spec"]["items"],
+            json!([{"name": "b"}])
+        );
     }
 
     #[test]

@@ -33,15 +33,33 @@ pub const ORDER_FIRST: [&str; 22] = [
 ];
 
 /// kustomize's default `orderLast`.
-pub const ORDER_LAST: [&str; 2] = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+pub const ORDER_LAST: [&str; 2] = [
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
 
 fn gvk_sort_string(g: &Gvk) -> String {
-    let or = |s: &str, d: &'static str| if s.is_empty() { d.to_string() } else { s.to_string() };
-    format!("{}_{}_{}", or(&g.group, "~G"), or(&g.version, "~V"), or(&g.kind, "~K"))
+    let or = |s: &str, d: &'static str| {
+        if s.is_empty() {
+            d.to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    format!(
+        "{}_{}_{}",
+        or(&g.group, "~G"),
+        or(&g.version, "~V"),
+        or(&g.kind, "~K")
+    )
 }
 
 fn id_sort_string(id: &ResId) -> String {
-    let ns = if id.namespace.is_empty() { "~X" } else { &id.namespace };
+    let ns = if id.namespace.is_empty() {
+        "~X"
+    } else {
+        &id.namespace
+    };
     let name = if id.name.is_empty() { "~N" } else { &id.name };
     format!("{}|{ns}|{name}", id.gvk)
 }
@@ -69,7 +87,10 @@ pub fn legacy(resources: &mut Vec<Resource>, first: &[String], last: &[String]) 
                 return a.0.cmp(&b.0);
             }
             // kustomize puts the core Namespace first among Namespace types.
-            if a.3.kind == "Namespace" && b.3.kind == "Namespace" && (a.3.group.is_empty() || b.3.group.is_empty()) {
+            if a.3.kind == "Namespace"
+                && b.3.kind == "Namespace"
+                && (a.3.group.is_empty() || b.3.group.is_empty())
+            {
                 return b.1.cmp(&a.1);
             }
             return a.1.cmp(&b.1);
@@ -103,7 +124,12 @@ mod tests {
     #[test]
     fn legacy_order() {
         let mut v = vec![
-            r("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", "w", ""),
+            r(
+                "admissionregistration.k8s.io/v1",
+                "ValidatingWebhookConfiguration",
+                "w",
+                "",
+            ),
             r("v1", "Pod", "p", ""),
             r("example.com/v1", "Widget", "w", ""),
             r("batch/v1", "Job", "j", ""),
@@ -115,7 +141,10 @@ mod tests {
         ];
         let (f, l) = default_lists();
         legacy(&mut v, &f, &l);
-        let got: Vec<String> = v.iter().map(|r| format!("{}/{}", r.kind(), r.name())).collect();
+        let got: Vec<String> = v
+            .iter()
+            .map(|r| format!("{}/{}", r.kind(), r.name()))
+            .collect();
         assert_eq!(
             got,
             [

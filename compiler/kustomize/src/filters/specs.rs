@@ -2,8 +2,35 @@
 //! where labels, annotations, namespaces, images and replica counts go, and which fields refer
 //! to other objects by name. This is kustomize's own configuration, not Kubernetes API data.
 
+use std::sync::OnceLock;
+
+use crate::filters::fieldspec::{compile, Spec as Compiled};
 use crate::kustfile::FieldSpec;
 use crate::resid::Gvk;
+
+macro_rules! compiled {
+    ($name:ident, $doc:literal, $src:expr) => {
+        #[doc = $doc]
+        pub fn $name() -> &'static [Compiled] {
+            static CELL: OnceLock<Vec<Compiled>> = OnceLock::new();
+            CELL.get_or_init(|| compile(&$src))
+        }
+    };
+}
+
+compiled!(
+    common_labels_compiled,
+    "[`common_labels`], compiled.",
+    common_labels()
+);
+compiled!(
+    annotations,
+    "[`COMMON_ANNOTATIONS`], compiled.",
+    expand(COMMON_ANNOTATIONS)
+);
+compiled!(images, "[`IMAGES`], compiled.", expand(IMAGES));
+compiled!(replicas, "[`REPLICAS`], compiled.", expand(REPLICAS));
+compiled!(namespace, "[`NAMESPACE`], compiled.", expand(NAMESPACE));
 
 /// A compact field spec: group, version, kind, path, create.
 pub type Spec = (&'static str, &'static str, &'static str, &'static str, bool);
@@ -27,15 +54,45 @@ pub fn expand(specs: &[Spec]) -> Vec<FieldSpec> {
 /// `metadataLabels`: object labels and pod-template labels (also `templateLabels`).
 pub const METADATA_LABELS: &[Spec] = &[
     ("", "", "", "metadata/labels", true),
-    ("", "v1", "ReplicationController", "spec/template/metadata/labels", true),
+    (
+        "",
+        "v1",
+        "ReplicationController",
+        "spec/template/metadata/labels",
+        true,
+    ),
     ("", "", "Deployment", "spec/template/metadata/labels", true),
     ("", "", "ReplicaSet", "spec/template/metadata/labels", true),
     ("", "", "DaemonSet", "spec/template/metadata/labels", true),
-    ("apps", "", "StatefulSet", "spec/template/metadata/labels", true),
-    ("apps", "", "StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", true),
+    (
+        "apps",
+        "",
+        "StatefulSet",
+        "spec/template/metadata/labels",
+        true,
+    ),
+    (
+        "apps",
+        "",
+        "StatefulSet",
+        "spec/volumeClaimTemplates[]/metadata/labels",
+        true,
+    ),
     ("batch", "", "Job", "spec/template/metadata/labels", true),
-    ("batch", "", "CronJob", "spec/jobTemplate/metadata/labels", true),
-    ("batch", "", "CronJob", "spec/jobTemplate/spec/template/metadata/labels", true),
+    (
+        "batch",
+        "",
+        "CronJob",
+        "spec/jobTemplate/metadata/labels",
+        true,
+    ),
+    (
+        "batch",
+        "",
+        "CronJob",
+        "spec/jobTemplate/spec/template/metadata/labels",
+        true,
+    ),
 ];
 
 const AFFINITY: [&str; 5] = [
@@ -53,19 +110,63 @@ pub fn common_labels() -> Vec<FieldSpec> {
         ("", "v1", "ReplicationController", "spec/selector", true),
         ("", "", "Deployment", "spec/selector/matchLabels", true),
     ];
-    s.extend(AFFINITY.iter().map(|p| ("apps", "", "Deployment", *p, false)));
+    s.extend(
+        AFFINITY
+            .iter()
+            .map(|p| ("apps", "", "Deployment", *p, false)),
+    );
     s.push(("", "", "ReplicaSet", "spec/selector/matchLabels", true));
     s.push(("", "", "DaemonSet", "spec/selector/matchLabels", true));
     s.push(("apps", "", "StatefulSet", "spec/selector/matchLabels", true));
-    s.push(("apps", "", "StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", true));
-    s.extend(AFFINITY.iter().map(|p| ("apps", "", "StatefulSet", *p, false)));
+    s.push((
+        "apps",
+        "",
+        "StatefulSet",
+        "spec/volumeClaimTemplates[]/metadata/labels",
+        true,
+    ));
+    s.extend(
+        AFFINITY
+            .iter()
+            .map(|p| ("apps", "", "StatefulSet", *p, false)),
+    );
     s.extend_from_slice(&[
         ("batch", "", "Job", "spec/selector/matchLabels", false),
-        ("batch", "", "CronJob", "spec/jobTemplate/spec/selector/matchLabels", false),
-        ("policy", "", "PodDisruptionBudget", "spec/selector/matchLabels", false),
-        ("networking.k8s.io", "", "NetworkPolicy", "spec/podSelector/matchLabels", false),
-        ("networking.k8s.io", "", "NetworkPolicy", "spec/ingress/from/podSelector/matchLabels", false),
-        ("networking.k8s.io", "", "NetworkPolicy", "spec/egress/to/podSelector/matchLabels", false),
+        (
+            "batch",
+            "",
+            "CronJob",
+            "spec/jobTemplate/spec/selector/matchLabels",
+            false,
+        ),
+        (
+            "policy",
+            "",
+            "PodDisruptionBudget",
+            "spec/selector/matchLabels",
+            false,
+        ),
+        (
+            "networking.k8s.io",
+            "",
+            "NetworkPolicy",
+            "spec/podSelector/matchLabels",
+            false,
+        ),
+        (
+            "networking.k8s.io",
+            "",
+            "NetworkPolicy",
+            "spec/ingress/from/podSelector/matchLabels",
+            false,
+        ),
+        (
+            "networking.k8s.io",
+            "",
+            "NetworkPolicy",
+            "spec/egress/to/podSelector/matchLabels",
+            false,
+        ),
     ]);
     let mut out = expand(&s);
     // kustomize concatenates the two lists; duplicates are merged when the slice is built.
@@ -80,14 +181,62 @@ pub fn common_labels() -> Vec<FieldSpec> {
 /// `commonAnnotations`.
 pub const COMMON_ANNOTATIONS: &[Spec] = &[
     ("", "", "", "metadata/annotations", true),
-    ("", "v1", "ReplicationController", "spec/template/metadata/annotations", true),
-    ("", "", "Deployment", "spec/template/metadata/annotations", true),
-    ("", "", "ReplicaSet", "spec/template/metadata/annotations", true),
-    ("", "", "DaemonSet", "spec/template/metadata/annotations", true),
-    ("apps", "", "StatefulSet", "spec/template/metadata/annotations", true),
-    ("batch", "", "Job", "spec/template/metadata/annotations", true),
-    ("batch", "", "CronJob", "spec/jobTemplate/metadata/annotations", true),
-    ("batch", "", "CronJob", "spec/jobTemplate/spec/template/metadata/annotations", true),
+    (
+        "",
+        "v1",
+        "ReplicationController",
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    (
+        "",
+        "",
+        "Deployment",
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    (
+        "",
+        "",
+        "ReplicaSet",
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    (
+        "",
+        "",
+        "DaemonSet",
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    (
+        "apps",
+        "",
+        "StatefulSet",
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    (
+        "batch",
+        "",
+        "Job",
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    (
+        "batch",
+        "",
+        "CronJob",
+        "spec/jobTemplate/metadata/annotations",
+        true,
+    ),
+    (
+        "batch",
+        "",
+        "CronJob",
+        "spec/jobTemplate/spec/template/metadata/annotations",
+        true,
+    ),
 ];
 
 /// `images` (besides the legacy walk over every `containers`/`initContainers` list).
@@ -95,7 +244,13 @@ pub const IMAGES: &[Spec] = &[
     ("", "", "", "spec/containers[]/image", false),
     ("", "", "", "spec/initContainers[]/image", false),
     ("", "", "", "spec/template/spec/containers[]/image", false),
-    ("", "", "", "spec/template/spec/initContainers[]/image", false),
+    (
+        "",
+        "",
+        "",
+        "spec/template/spec/initContainers[]/image",
+        false,
+    ),
 ];
 
 /// `replicas`.
@@ -110,7 +265,13 @@ pub const REPLICAS: &[Spec] = &[
 /// kinds only).
 pub const NAMESPACE: &[Spec] = &[
     ("", "v1", "Namespace", "metadata/name", true),
-    ("apiregistration.k8s.io", "", "APIService", "spec/service/namespace", true),
+    (
+        "apiregistration.k8s.io",
+        "",
+        "APIService",
+        "spec/service/namespace",
+        true,
+    ),
     (
         "apiextensions.k8s.io",
         "",
@@ -146,10 +307,20 @@ pub fn name_references() -> Vec<NameRef> {
         path: p.into(),
         create: false,
     };
-    for target in ["Deployment", "ReplicationController", "ReplicaSet", "StatefulSet"] {
+    for target in [
+        "Deployment",
+        "ReplicationController",
+        "ReplicaSet",
+        "StatefulSet",
+    ] {
         out.push(NameRef {
             target: gvk("", "", target),
-            referrers: vec![fs("", "", "HorizontalPodAutoscaler", "spec/scaleTargetRef/name")],
+            referrers: vec![fs(
+                "",
+                "",
+                "HorizontalPodAutoscaler",
+                "spec/scaleTargetRef/name",
+            )],
         });
     }
     // Workloads: (kind, version, pod spec prefix). Pod fields carry `version: v1`.
@@ -191,7 +362,12 @@ pub fn name_references() -> Vec<NameRef> {
     refs.push(fs("", "", "Node", "spec/configSource/configMap"));
     refs.push(fs("", "", "Role", "rules/resourceNames"));
     refs.push(fs("", "", "ClusterRole", "rules/resourceNames"));
-    refs.push(fs("", "", "Ingress", "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap"));
+    refs.push(fs(
+        "",
+        "",
+        "Ingress",
+        "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap",
+    ));
     out.push(NameRef {
         target: gvk("", "v1", "ConfigMap"),
         referrers: refs,
@@ -243,7 +419,12 @@ pub fn name_references() -> Vec<NameRef> {
     }
     refs.push(fs("", "", "Role", "rules/resourceNames"));
     refs.push(fs("", "", "ClusterRole", "rules/resourceNames"));
-    refs.push(fs("serving.knative.dev", "v1", "Service", "spec/template/spec/containers/env/valueFrom/secretKeyRef/name"));
+    refs.push(fs(
+        "serving.knative.dev",
+        "v1",
+        "Service",
+        "spec/template/spec/containers/env/valueFrom/secretKeyRef/name",
+    ));
     refs.push(fs("", "", "PersistentVolume", "spec/azureFile/secretName"));
     out.push(NameRef {
         target: gvk("", "v1", "Secret"),
@@ -254,25 +435,65 @@ pub fn name_references() -> Vec<NameRef> {
         target: gvk("", "v1", "Service"),
         referrers: vec![
             fs("apps", "", "StatefulSet", "spec/serviceName"),
-            fs("", "", "Ingress", "spec/rules/http/paths/backend/serviceName"),
+            fs(
+                "",
+                "",
+                "Ingress",
+                "spec/rules/http/paths/backend/serviceName",
+            ),
             fs("", "", "Ingress", "spec/backend/serviceName"),
-            fs("", "", "Ingress", "spec/rules/http/paths/backend/service/name"),
+            fs(
+                "",
+                "",
+                "Ingress",
+                "spec/rules/http/paths/backend/service/name",
+            ),
             fs("", "", "Ingress", "spec/defaultBackend/service/name"),
-            fs("apiregistration.k8s.io", "", "APIService", "spec/service/name"),
-            fs("admissionregistration.k8s.io", "", "ValidatingWebhookConfiguration", "webhooks/clientConfig/service"),
-            fs("admissionregistration.k8s.io", "", "MutatingWebhookConfiguration", "webhooks/clientConfig/service"),
+            fs(
+                "apiregistration.k8s.io",
+                "",
+                "APIService",
+                "spec/service/name",
+            ),
+            fs(
+                "admissionregistration.k8s.io",
+                "",
+                "ValidatingWebhookConfiguration",
+                "webhooks/clientConfig/service",
+            ),
+            fs(
+                "admissionregistration.k8s.io",
+                "",
+                "MutatingWebhookConfiguration",
+                "webhooks/clientConfig/service",
+            ),
         ],
     });
     // Role, ClusterRole.
     out.push(NameRef {
         target: gvk("rbac.authorization.k8s.io", "", "Role"),
-        referrers: vec![fs("rbac.authorization.k8s.io", "", "RoleBinding", "roleRef/name")],
+        referrers: vec![fs(
+            "rbac.authorization.k8s.io",
+            "",
+            "RoleBinding",
+            "roleRef/name",
+        )],
     });
     out.push(NameRef {
         target: gvk("rbac.authorization.k8s.io", "", "ClusterRole"),
         referrers: vec![
-            fs("rbac.authorization.k8s.io", "", "RoleBinding", "roleRef/name"),
-            fs("rbac.authorization.k8s.io", "", "ClusterRoleBinding", "roleRef/name"),
+            fs(
+                "rbac.authorization.k8s.io",
+                "",
+                "RoleBinding",
+                "roleRef/name",
+            ),
+            fs(
+                "rbac.authorization.k8s.io",
+                "",
+                "ClusterRoleBinding",
+                "roleRef/name",
+            ),
         ],
     });
     // ServiceAccount.
@@ -280,12 +501,37 @@ pub fn name_references() -> Vec<NameRef> {
         target: gvk("", "v1", "ServiceAccount"),
         referrers: vec![
             fs("rbac.authorization.k8s.io", "", "RoleBinding", "subjects"),
-            fs("rbac.authorization.k8s.io", "", "ClusterRoleBinding", "subjects"),
+            fs(
+                "rbac.authorization.k8s.io",
+                "",
+                "ClusterRoleBinding",
+                "subjects",
+            ),
             fs("", "", "Pod", "spec/serviceAccountName"),
-            fs("", "", "StatefulSet", "spec/template/spec/serviceAccountName"),
-            fs("", "", "Deployment", "spec/template/spec/serviceAccountName"),
-            fs("", "", "ReplicationController", "spec/template/spec/serviceAccountName"),
-            fs("", "", "CronJob", "spec/jobTemplate/spec/template/spec/serviceAccountName"),
+            fs(
+                "",
+                "",
+                "StatefulSet",
+                "spec/template/spec/serviceAccountName",
+            ),
+            fs(
+                "",
+                "",
+                "Deployment",
+                "spec/template/spec/serviceAccountName",
+            ),
+            fs(
+                "",
+                "",
+                "ReplicationController",
+                "spec/template/spec/serviceAccountName",
+            ),
+            fs(
+                "",
+                "",
+                "CronJob",
+                "spec/jobTemplate/spec/template/spec/serviceAccountName",
+            ),
             fs("", "", "Job", "spec/template/spec/serviceAccountName"),
             fs("", "", "DaemonSet", "spec/template/spec/serviceAccountName"),
         ],
@@ -294,13 +540,48 @@ pub fn name_references() -> Vec<NameRef> {
     out.push(NameRef {
         target: gvk("", "v1", "PersistentVolumeClaim"),
         referrers: vec![
-            fs("", "", "Pod", "spec/volumes/persistentVolumeClaim/claimName"),
-            fs("", "", "StatefulSet", "spec/template/spec/volumes/persistentVolumeClaim/claimName"),
-            fs("", "", "Deployment", "spec/template/spec/volumes/persistentVolumeClaim/claimName"),
-            fs("", "", "ReplicationController", "spec/template/spec/volumes/persistentVolumeClaim/claimName"),
-            fs("", "", "CronJob", "spec/jobTemplate/spec/template/spec/volumes/persistentVolumeClaim/claimName"),
-            fs("", "", "Job", "spec/template/spec/volumes/persistentVolumeClaim/claimName"),
-            fs("", "", "DaemonSet", "spec/template/spec/volumes/persistentVolumeClaim/claimName"),
+            fs(
+                "",
+                "",
+                "Pod",
+                "spec/volumes/persistentVolumeClaim/claimName",
+            ),
+            fs(
+                "",
+                "",
+                "StatefulSet",
+                "spec/template/spec/volumes/persistentVolumeClaim/claimName",
+            ),
+            fs(
+                "",
+                "",
+                "Deployment",
+                "spec/template/spec/volumes/persistentVolumeClaim/claimName",
+            ),
+            fs(
+                "",
+                "",
+                "ReplicationController",
+                "spec/template/spec/volumes/persistentVolumeClaim/claimName",
+            ),
+            fs(
+                "",
+                "",
+                "CronJob",
+                "spec/jobTemplate/spec/template/spec/volumes/persistentVolumeClaim/claimName",
+            ),
+            fs(
+                "",
+                "",
+                "Job",
+                "spec/template/spec/volumes/persistentVolumeClaim/claimName",
+            ),
+            fs(
+                "",
+                "",
+                "DaemonSet",
+                "spec/template/spec/volumes/persistentVolumeClaim/claimName",
+            ),
         ],
     });
     // PersistentVolume.
@@ -317,7 +598,12 @@ pub fn name_references() -> Vec<NameRef> {
         referrers: vec![
             fs("", "", "PersistentVolume", "spec/storageClassName"),
             fs("", "", "PersistentVolumeClaim", "spec/storageClassName"),
-            fs("", "", "StatefulSet", "spec/volumeClaimTemplates/spec/storageClassName"),
+            fs(
+                "",
+                "",
+                "StatefulSet",
+                "spec/volumeClaimTemplates/spec/storageClassName",
+            ),
         ],
     });
     // PriorityClass.
@@ -325,10 +611,25 @@ pub fn name_references() -> Vec<NameRef> {
         target: gvk("scheduling.k8s.io", "v1", "PriorityClass"),
         referrers: vec![
             fs("", "", "Pod", "spec/priorityClassName"),
-            fs("", "", "StatefulSet", "spec/template/spec/priorityClassName"),
+            fs(
+                "",
+                "",
+                "StatefulSet",
+                "spec/template/spec/priorityClassName",
+            ),
             fs("", "", "Deployment", "spec/template/spec/priorityClassName"),
-            fs("", "", "ReplicationController", "spec/template/spec/priorityClassName"),
-            fs("", "", "CronJob", "spec/jobTemplate/spec/template/spec/priorityClassName"),
+            fs(
+                "",
+                "",
+                "ReplicationController",
+                "spec/template/spec/priorityClassName",
+            ),
+            fs(
+                "",
+                "",
+                "CronJob",
+                "spec/jobTemplate/spec/template/spec/priorityClassName",
+            ),
             fs("", "", "Job", "spec/template/spec/priorityClassName"),
             fs("", "", "DaemonSet", "spec/template/spec/priorityClassName"),
         ],
