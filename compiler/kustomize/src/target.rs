@@ -441,7 +441,9 @@ fn absorb(
 }
 
 /// kustomize's `CopyMergeMetaDataFieldsFrom`: labels and annotations merged (new wins), name,
-/// namespace and all build metadata from the old object.
+/// namespace and the build history from the old object. The merged object gets a hash suffix
+/// only if both the old and the new one asked for it (checked against kubectl: either side's
+/// `disableNameSuffixHash` wins).
 fn copy_merge_metadata(res: &mut Resource, old: &Resource) {
     let labels = crate::resource::merge_string_maps(&[&old.labels(), &res.labels()]);
     res.set_string_map("labels", labels);
@@ -452,7 +454,7 @@ fn copy_merge_metadata(res: &mut Resource, old: &Resource) {
     res.prev = old.prev.clone();
     res.prefixes = old.prefixes.clone();
     res.suffixes = old.suffixes.clone();
-    res.needs_hash = old.needs_hash;
+    res.needs_hash = old.needs_hash && res.needs_hash;
     res.origin = old.origin;
 }
 

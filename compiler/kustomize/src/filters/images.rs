@@ -87,8 +87,11 @@ impl<'a> Updater<'a> {
         } else if !im.digest.is_empty() {
             tag.clear();
             digest = im.digest.clone();
+        } else if !im.tag_suffix.is_empty() {
+            // A tag suffix drops the digest (it no longer matches the tag).
+            tag.push_str(&im.tag_suffix);
+            digest.clear();
         }
-        tag.push_str(&im.tag_suffix);
         if !tag.is_empty() {
             name.push(':');
             name.push_str(&tag);
