@@ -424,9 +424,9 @@ fn smp_for_deployment(r: &mut Rng, name: &str, container: &str) -> Value {
         spec["replicas"] = json!(r.range(2, 6));
     }
     if r.chance(0.2) {
-        spec["template"]["spec"]["containers"]
-            .as_array_mut()
-            .map(|a| a.push(json!({"name": "added", "image": "added:1"})));
+        if let Some(a) = spec["template"]["spec"]["containers"].as_array_mut() {
+            a.push(json!({"name": "added", "image": "added:1"}));
+        }
     }
     if r.chance(0.15) {
         spec["template"]["spec"]["containers"] = json!([{"name": "sidecar", "$patch": "delete"}]);
