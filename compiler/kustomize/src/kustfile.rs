@@ -254,7 +254,12 @@ fn opts(spans: bool) -> ParseOptions {
 }
 
 fn error_at(path: &Path, text: &Arc<str>, spans: &Spans, ptr: &str, message: String) -> Error {
-    let span = spans.nearest(ptr).map(|(_, s)| s.value);
+    // Point at the value, or at its key when the value starts on a later line (a block
+    // scalar or a nested map): that line names the entry.
+    let span = spans.nearest(ptr).map(|(_, s)| match s.key {
+        Some(k) if k.start.line < s.value.start.line => k,
+        _ => s.value,
+    });
     Error {
         message,
         file: Some(path.to_path_buf()),

@@ -28,6 +28,7 @@ pub fn validate_documents(values: Vec<Value>) -> Result<Vec<Value>, String> {
         match &v {
             Value::Null => continue,
             Value::Object(m) if m.is_empty() => continue,
+            Value::Array(a) if a.is_empty() => continue,
             Value::Object(_) => {}
             other => {
                 return Err(format!(

@@ -1,6 +1,6 @@
 //! `images` (`api/filters/imagetag`, `ImageTagTransformer`): rewrite container images that
 //! match a name. Like kustomize, each entry first walks every `containers`/`initContainers`
-//! list anywhere in the object (except in CRDs), then the standard pod-spec field specs; an
+//! list anywhere in the object, then the standard pod-spec field specs (CRDs are skipped); an
 //! image at a standard path is therefore visited twice, which only shows with `tagSuffix`
 //! (appended twice — checked against kubectl).
 
@@ -152,10 +152,12 @@ pub fn apply(acc: &mut ResMap, image: &Image) -> Result<(), String> {
     let up = Updater::new(image)?;
     let specs = specs::images();
     acc.try_for_each_mut(|_, r| {
-        if r.kind() != "CustomResourceDefinition" {
-            up.legacy_walk(&mut r.obj)
-                .map_err(|e| format!("{e} in {}", r.cur_id()))?;
+        // Both passes leave CRDs alone (kustomize's deny list).
+        if r.kind() == "CustomResourceDefinition" {
+            return Ok(());
         }
+        up.legacy_walk(&mut r.obj)
+            .map_err(|e| format!("{e} in {}", r.cur_id()))?;
         fieldspec::apply_all(&mut r.obj, specs, CreateKind::None, &mut |n| up.set(n))
             .map_err(|e| format!("{e} of object {}", r.cur_id()))
     })

@@ -17,8 +17,8 @@ use crate::resource::{merge_string_maps, Resource};
 enum Parsed {
     /// Strategic merge patch documents.
     Smp(Vec<Value>),
-    /// JSON 6902 operations.
-    Json(json6902::Patch),
+    /// JSON 6902 operations (or why they do not decode).
+    Json(Result<json6902::Patch, String>),
 }
 
 /// kustomize's `SliceFromBytes` for patches: Kubernetes objects (read like resource files).
@@ -37,6 +37,10 @@ fn parse_json(text: &str) -> Result<json6902::Patch, String> {
     } else {
         json6902::parse_text(text)?
     };
+    if v.is_null() {
+        // Go decodes `null` into an empty list of operations.
+        return Ok(json6902::Patch::default());
+    }
     json6902::Patch::decode(&v)
 }
 
@@ -65,11 +69,14 @@ fn parse_either(text: &str) -> Result<Parsed, String> {
         (Ok(_), Ok(_)) => {
             Err("the patch qualifies as both a strategic merge and a JSON patch".into())
         }
-        (Ok(docs), Err(_)) => Ok(Parsed::Smp(docs)),
-        (Err(_), Ok(ops)) => Ok(Parsed::Json(ops)),
         (Err(e1), Err(e2)) => Err(format!(
             "unable to parse the patch as a strategic merge patch ({e1}) or as a JSON patch ({e2})"
         )),
+        (Ok(docs), Err(_)) if !docs.is_empty() => Ok(Parsed::Smp(docs)),
+        // kustomize falls back to JSON when the text holds no object, e.g. `{}`: it then needs
+        // a target, and fails to decode (checked against kubectl).
+        (Ok(_), Err(e)) => Ok(Parsed::Json(Err(e))),
+        (Err(_), Ok(ops)) => Ok(Parsed::Json(Ok(ops))),
     }
 }
 
@@ -264,6 +271,7 @@ pub fn apply_entry(fs: &Fs, k: &KustFile, p: &Patch, acc: &mut ResMap) -> Result
                 return Err(at("a JSON patch must have a target".into())
                     .with_hint("add `target:` with the kind and name of the objects to patch"));
             };
+            let ops = ops.map_err(|m| k.error_at(&ptr, format!("decoding the JSON patch: {m}")))?;
             let sel = selected(acc, &t);
             apply_json(acc, &sel, &ops, true).map_err(|m| k.error_at(&ptr, m))
         }

@@ -634,6 +634,19 @@ pub fn name_references() -> Vec<NameRef> {
             fs("", "", "DaemonSet", "spec/template/spec/priorityClassName"),
         ],
     });
+    out.push(NameRef {
+        target: gvk(
+            "admissionregistration.k8s.io",
+            "",
+            "ValidatingAdmissionPolicy",
+        ),
+        referrers: vec![fs(
+            "admissionregistration.k8s.io",
+            "",
+            "ValidatingAdmissionPolicyBinding",
+            "spec/policyName",
+        )],
+    });
     // IngressClass: kustomize writes the group as `networking.k8s.io/v1`, which no object
     // has, so these references are never rewritten (checked against kubectl).
     out.push(NameRef {
