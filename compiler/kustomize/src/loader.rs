@@ -135,8 +135,8 @@ impl<'o> Fs<'o> {
             return Err(format!("new root '{rel}' cannot be absolute"));
         }
         let joined = root.join(rel);
-        let real = joined.canonicalize().map_err(|e| format!("'{rel}': {e}"))?;
-        if !real.is_dir() {
+        let (real, is_dir) = resolve(root, rel, &joined).map_err(|e| format!("'{rel}': {e}"))?;
+        if !is_dir {
             return Err(format!("'{rel}' is not a directory"));
         }
         self.check_boundary(&real, &joined)?;

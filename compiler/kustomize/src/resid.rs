@@ -113,17 +113,6 @@ impl ResId {
             && self.name == other.name
             && self.effective_namespace() == other.effective_namespace()
     }
-
-    /// A hashable key with [`ResId::same_as`] semantics.
-    pub fn key(&self) -> IdKey {
-        IdKey::new(
-            &self.gvk.group,
-            &self.gvk.version,
-            &self.gvk.kind,
-            &self.name,
-            self.effective_namespace(),
-        )
-    }
 }
 
 impl fmt::Display for ResId {
@@ -140,31 +129,6 @@ impl fmt::Display for ResId {
             &self.namespace
         };
         write!(f, "{}/{}.{}", self.gvk, name, ns)
-    }
-}
-
-/// A hash key for ids compared with [`ResId::same_as`]: the fields joined by NUL, which no
-/// field contains in practice (and a collision could only merge two distinct ids' keys if one
-/// field held a NUL).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct IdKey(String);
-
-impl IdKey {
-    /// The key of group, version, kind, name and effective namespace.
-    pub fn new(group: &str, version: &str, kind: &str, name: &str, effective_ns: &str) -> IdKey {
-        let mut s = String::with_capacity(
-            group.len() + version.len() + kind.len() + name.len() + effective_ns.len() + 4,
-        );
-        for (i, part) in [group, version, kind, name, effective_ns]
-            .into_iter()
-            .enumerate()
-        {
-            if i > 0 {
-                s.push('\0');
-            }
-            s.push_str(part);
-        }
-        IdKey(s)
     }
 }
 
@@ -229,7 +193,6 @@ mod tests {
         let mut b = a.clone();
         b.namespace = "default".into();
         assert!(a.same_as(&b));
-        assert_eq!(a.key(), b.key());
         assert_eq!(a.to_string(), "ConfigMap.v1.[noGrp]/x.[noNs]");
     }
 

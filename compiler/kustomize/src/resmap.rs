@@ -3,15 +3,42 @@
 
 use std::collections::HashMap;
 
-use crate::resid::{IdKey, ResId};
+use crate::resid::ResId;
 use crate::resource::Resource;
+
+/// Positions by current-id hash; ids whose hash collides with a different id are kept apart.
+#[derive(Clone, Debug, Default)]
+struct Index {
+    by_hash: HashMap<u64, usize>,
+    collided: Vec<usize>,
+}
+
+impl Index {
+    fn find(&self, list: &[Resource], h: u64, r: &Resource) -> Option<usize> {
+        if let Some(&i) = self.by_hash.get(&h) {
+            if list[i].same_id(r) {
+                return Some(i);
+            }
+        }
+        self.collided.iter().copied().find(|&i| list[i].same_id(r))
+    }
+
+    /// Records position `i` (whose id is not yet present).
+    fn insert(&mut self, h: u64, i: usize) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.by_hash.entry(h) {
+            e.insert(i);
+        } else {
+            self.collided.push(i);
+        }
+    }
+}
 
 /// An ordered list of resources with unique current ids.
 #[derive(Clone, Debug, Default)]
 pub struct ResMap {
     list: Vec<Resource>,
-    /// Current id → position; `None` when a mutation may have changed ids.
-    index: Option<HashMap<IdKey, usize>>,
+    /// The id index; `None` when a mutation may have changed ids.
+    index: Option<Index>,
 }
 
 impl ResMap {
@@ -70,61 +97,55 @@ impl ResMap {
         self.list
     }
 
-    fn ensure_index(&mut self) -> &mut HashMap<IdKey, usize> {
+    fn ensure_index(&mut self) -> &mut Index {
         let list = &self.list;
         self.index.get_or_insert_with(|| {
-            let mut m = HashMap::with_capacity(list.len());
+            let mut idx = Index {
+                by_hash: HashMap::with_capacity(list.len()),
+                collided: Vec::new(),
+            };
             for (i, r) in list.iter().enumerate() {
-                m.entry(r.id_key()).or_insert(i);
+                let h = r.id_hash();
+                if idx.find(list, h, r).is_none() {
+                    idx.insert(h, i);
+                }
             }
-            m
+            idx
         })
     }
 
     /// Appends a resource unless its current id is already present (then returns the id).
     pub fn append(&mut self, r: Resource) -> Result<(), ResId> {
-        let key = r.id_key();
+        let h = r.id_hash();
+        self.ensure_index();
         let n = self.list.len();
-        let index = self.ensure_index();
-        if index.contains_key(&key) {
-            return Err(r.cur_id());
+        if let Some(idx) = &self.index {
+            if idx.find(&self.list, h, &r).is_some() {
+                return Err(r.cur_id());
+            }
         }
-        index.insert(key, n);
+        if let Some(idx) = self.index.as_mut() {
+            idx.insert(h, n);
+        }
         self.list.push(r);
         Ok(())
     }
 
     /// Appends all resources of another accumulator, failing on the first duplicate id.
-    pub fn append_all(&mut self, mut other: ResMap) -> Result<(), ResId> {
-        // Reuse the other map's id keys when it has them (ids do not change on append).
-        let mut keys: Vec<Option<IdKey>> = vec![None; other.list.len()];
-        if let Some(idx) = other.index.take() {
-            for (k, i) in idx {
-                if let Some(slot) = keys.get_mut(i) {
-                    *slot = Some(k);
-                }
-            }
-        }
-        self.ensure_index();
-        for (r, key) in other.list.into_iter().zip(keys) {
-            let key = key.unwrap_or_else(|| r.id_key());
-            let n = self.list.len();
-            let index = self.ensure_index();
-            if index.contains_key(&key) {
-                return Err(r.cur_id());
-            }
-            index.insert(key, n);
-            self.list.push(r);
+    pub fn append_all(&mut self, other: ResMap) -> Result<(), ResId> {
+        self.list.reserve(other.list.len());
+        for r in other.list {
+            self.append(r)?;
         }
         Ok(())
     }
 
     /// Changes one resource, keeping the id index when its id stays the same.
     pub fn modify<R>(&mut self, i: usize, f: impl FnOnce(&mut Resource) -> R) -> R {
-        let before = self.index.as_ref().map(|_| self.list[i].id_key());
+        let before = self.index.as_ref().map(|_| self.list[i].clone_id_parts());
         let out = f(&mut self.list[i]);
         if let Some(b) = before {
-            if self.list[i].is_empty() || self.list[i].id_key() != b {
+            if self.list[i].is_empty() || self.list[i].clone_id_parts() != b {
                 self.index = None;
             }
         }
@@ -148,11 +169,6 @@ impl ResMap {
             .collect()
     }
 
-    /// Positions of resources whose current id equals `id`.
-    pub fn matching_current_id(&mut self, id: &ResId) -> Option<usize> {
-        self.ensure_index().get(&id.key()).copied()
-    }
-
     /// Rebuilds from a list, dropping emptied resources and checking ids are unique
     /// (kustomize re-appends every resource after a strategic merge patch).
     pub fn rebuild(&mut self) -> Result<(), ResId> {
@@ -173,13 +189,15 @@ impl ResMap {
     /// Checks that current ids are unique (after a transformer that renames).
     pub fn check_unique(&mut self) -> Result<(), ResId> {
         self.index = None;
-        let mut seen: HashMap<IdKey, usize> = HashMap::with_capacity(self.list.len());
+        let mut idx = Index::default();
         for (i, r) in self.list.iter().enumerate() {
-            if seen.insert(r.id_key(), i).is_some() {
+            let h = r.id_hash();
+            if idx.find(&self.list, h, r).is_some() {
                 return Err(r.cur_id());
             }
+            idx.insert(h, i);
         }
-        self.index = Some(seen);
+        self.index = Some(idx);
         Ok(())
     }
 }

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use crate::resid::{is_cluster_scoped, split_api_version, Gvk, IdKey, ResId, CLUSTER_NS};
+use crate::resid::{is_cluster_scoped, split_api_version, Gvk, ResId, CLUSTER_NS};
 use crate::value::{string_map, text_or_empty};
 
 /// A previous id of a resource, as kustomize records it: kind, name and *effective* namespace;
@@ -108,20 +108,44 @@ impl Resource {
         }
     }
 
-    /// The hash key of the current id (allocation-light [`ResId::key`]).
-    pub fn id_key(&self) -> IdKey {
+    /// The parts of the current id that identity compares: group, version, kind, name and
+    /// effective namespace.
+    fn id_parts(&self) -> [Cow<'_, str>; 5] {
         let av = self.api_version();
         let (g, v) = split_api_version(&av);
+        let (g, v) = (g.to_string(), v.to_string());
         let kind = self.kind();
         let ns = self.namespace();
-        let eff: &str = if is_cluster_scoped(g, v, &kind) {
-            CLUSTER_NS
+        let eff: Cow<'_, str> = if is_cluster_scoped(&g, &v, &kind) {
+            Cow::Borrowed(CLUSTER_NS)
         } else if ns.is_empty() {
-            "default"
+            Cow::Borrowed("default")
         } else {
-            &ns
+            ns
         };
-        IdKey::new(g, v, &kind, &self.name(), eff)
+        [Cow::Owned(g), Cow::Owned(v), kind, self.name(), eff]
+    }
+
+    /// A 64-bit hash of the current id (FNV-1a; equal ids hash equally).
+    pub fn id_hash(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for part in self.id_parts() {
+            for b in part.as_bytes().iter().chain(std::iter::once(&0xffu8)) {
+                h ^= u64::from(*b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        h
+    }
+
+    /// The id parts as owned strings, to compare an id before and after a change.
+    pub fn clone_id_parts(&self) -> [String; 5] {
+        self.id_parts().map(Cow::into_owned)
+    }
+
+    /// Whether two resources have the same current id ([`ResId::same_as`]).
+    pub fn same_id(&self, other: &Resource) -> bool {
+        self.id_parts() == other.id_parts()
     }
 
     /// The previous ids, oldest first (not including the current one).

@@ -479,13 +479,17 @@ fn merge_data(res: &mut Resource, old: &Resource, field: &str) {
 /// The top-level steps: hash suffixes, name references, local-config objects, order, and
 /// the cleanup kustomize does when it strips its build annotations.
 fn finish(mut acc: ResMap, k: Option<&KustFile>) -> Result<Vec<Resource>, Error> {
-    for r in acc.resources_mut().iter_mut() {
+    let hashed = acc.try_for_each_mut(|_, r| {
         if r.needs_hash {
             let h = hash::hash(&r.obj);
             r.store_previous_id();
             let name = format!("{}-{h}", r.name());
             r.set_name(&name);
         }
+        Ok(())
+    });
+    if let Err(m) = hashed {
+        return Err(Error::new(m));
     }
     nameref::fix(&mut acc).map_err(|m| match k {
         Some(k) => Error::in_file(m, &k.path),

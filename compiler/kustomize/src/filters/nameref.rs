@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::filters::fieldspec::split_path;
@@ -306,7 +307,11 @@ pub fn fix(acc: &mut ResMap) -> Result<(), String> {
             .collect();
         (table, paths)
     });
-    let infos: Vec<Info> = acc.resources().iter().map(info_of).collect();
+    let infos: Vec<Info> = if acc.len() >= 64 {
+        acc.resources().par_iter().map(info_of).collect()
+    } else {
+        acc.resources().iter().map(info_of).collect()
+    };
     let mut by_prev_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, info) in infos.iter().enumerate() {
         let mut names: Vec<&str> = info.prev.iter().map(|p| p.name.as_str()).collect();

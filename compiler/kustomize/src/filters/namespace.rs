@@ -14,9 +14,9 @@ pub fn apply(acc: &mut ResMap, ns: &str) -> Result<(), String> {
         return Ok(());
     }
     let extra = specs::namespace();
-    for r in acc.resources_mut() {
+    acc.try_for_each_mut(|_, r| {
         if r.is_empty() {
-            continue;
+            return Ok(());
         }
         r.store_previous_id();
         let gvk = r.gvk();
@@ -28,17 +28,15 @@ pub fn apply(acc: &mut ResMap, ns: &str) -> Result<(), String> {
         if gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding" {
             set_default_subjects(&mut r.obj, ns).map_err(|e| format!("{e} in {}", r.cur_id()))?;
         }
-        for fs in extra {
-            fieldspec::apply(&mut r.obj, fs, CreateKind::Scalar, &mut set_scalar(ns)).map_err(
-                |e| {
-                    format!(
-                        "namespace transformation failed: {e} of object {}",
-                        r.cur_id()
-                    )
-                },
-            )?;
-        }
-    }
+        fieldspec::apply_all(&mut r.obj, extra, CreateKind::Scalar, &mut set_scalar(ns)).map_err(
+            |e| {
+                format!(
+                    "namespace transformation failed: {e} of object {}",
+                    r.cur_id()
+                )
+            },
+        )
+    })?;
     acc.check_unique()
         .map_err(|id| format!("namespace transformation produces ID conflict: {id}"))
 }

@@ -29,9 +29,9 @@ fn apply(acc: &mut ResMap, affix: &str, is_prefix: bool) -> Result<(), String> {
     if affix.is_empty() {
         return Ok(());
     }
-    for r in acc.resources_mut() {
+    acc.try_for_each_mut(|_, r| {
         if skipped(&r.org_id()) {
-            continue;
+            return Ok(());
         }
         if is_prefix {
             r.prefixes.push(affix.to_string());
@@ -48,8 +48,8 @@ fn apply(acc: &mut ResMap, affix: &str, is_prefix: bool) -> Result<(), String> {
         if let Some(meta) = r.obj.get_mut("metadata").and_then(Value::as_object_mut) {
             meta.insert("name".into(), Value::String(new));
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::resid::{Gvk, ResId};
 use crate::resource::Resource;
 
@@ -74,7 +76,7 @@ pub fn legacy(resources: &mut Vec<Resource>, first: &[String], last: &[String]) 
         rank.insert(k, 1 + i as i64);
     }
     let mut keyed: Vec<(i64, String, String, Gvk, Resource)> = std::mem::take(resources)
-        .into_iter()
+        .into_par_iter()
         .map(|r| {
             let id = r.cur_id();
             let rk = rank.get(id.gvk.kind.as_str()).copied().unwrap_or(0);
