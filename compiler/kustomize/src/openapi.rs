@@ -1,11 +1,7 @@
 //! Strategic-merge metadata from the Kubernetes OpenAPI schema (the table
 //! `data/patch-strategies.json`, extracted by `scripts/gen-patch-strategies.py` from the
-//! Kubernetes 1.21 definitions, the version kustomize embeds).
-
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
-use serde_json::Value;
+//! Kubernetes 1.21 definitions, the version kustomize embeds; compiled into static data by
+//! `build.rs`).
 
 /// What the schema says about a field.
 #[derive(Debug)]
@@ -18,93 +14,35 @@ pub enum Field {
     /// a set of scalars) and the schema of its items.
     MergeList {
         /// Merge keys.
-        keys: Vec<String>,
+        keys: &'static [&'static str],
         /// Item schema.
-        items: Box<Field>,
+        items: &'static Field,
     },
 }
 
-struct TypeDef {
-    props: HashMap<String, Field>,
+/// A definition holding merge lists: its fields (sorted by name) and the schema of extra keys.
+#[derive(Debug)]
+pub struct TypeDef {
+    props: &'static [(&'static str, Field)],
     additional: Option<Field>,
 }
 
-struct Table {
-    kinds: HashMap<String, Field>,
-    types: Vec<TypeDef>,
-}
+include!(concat!(env!("OUT_DIR"), "/patch_strategies.rs"));
 
 static OPAQUE: Field = Field::Opaque;
 
-fn parse_field(v: &Value, names: &HashMap<&str, usize>) -> Field {
-    match v {
-        Value::String(s) => names
-            .get(s.as_str())
-            .map_or(Field::Opaque, |i| Field::Type(*i)),
-        Value::Object(m) => Field::MergeList {
-            keys: m
-                .get("keys")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|k| k.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            items: Box::new(
-                m.get("items")
-                    .map_or(Field::Opaque, |i| parse_field(i, names)),
-            ),
-        },
-        _ => Field::Opaque,
-    }
-}
-
-fn table() -> &'static Table {
-    static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        // The table is embedded at compile time and checked by a unit test; should it ever
-        // fail to parse, every type is treated as unknown (lists replaced).
-        let raw: Value = serde_json::from_str(include_str!("../data/patch-strategies.json"))
-            .unwrap_or(Value::Null);
-        let empty = serde_json::Map::new();
-        let defs = raw
-            .get("types")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let names: HashMap<&str, usize> = defs
-            .keys()
-            .enumerate()
-            .map(|(i, k)| (k.as_str(), i))
-            .collect();
-        let field_map = |v: Option<&Value>| -> HashMap<String, Field> {
-            v.and_then(Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .map(|(k, f)| (k.clone(), parse_field(f, &names)))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let types = defs
-            .values()
-            .map(|def| TypeDef {
-                props: field_map(def.get("props")),
-                additional: def.get("additional").map(|a| parse_field(a, &names)),
-            })
-            .collect();
-        let kinds = field_map(raw.get("kinds"));
-        Table { kinds, types }
-    })
-}
-
 /// The schema of a resource type, if Kubernetes 1.21 defines it.
 pub fn resource(api_version: &str, kind: &str) -> Option<&'static Field> {
-    let mut key = String::with_capacity(api_version.len() + kind.len() + 1);
-    key.push_str(api_version);
-    key.push('/');
-    key.push_str(kind);
-    table().kinds.get(&key)
+    let cmp = |key: &str| -> std::cmp::Ordering {
+        // Compare `key` with `api_version/kind` without building the string.
+        let (a, b) = key.split_at(key.rfind('/').unwrap_or(0));
+        a.cmp(api_version)
+            .then_with(|| b.get(1..).unwrap_or("").cmp(kind))
+    };
+    KINDS
+        .binary_search_by(|(k, _)| cmp(k))
+        .ok()
+        .map(|i| &KINDS[i].1)
 }
 
 /// Whether the schema subtree can hold an associative list (else a merge with nothing
@@ -119,8 +57,11 @@ impl Field {
         match self {
             Field::Opaque => Some(&OPAQUE),
             Field::Type(i) => {
-                let def = table().types.get(*i)?;
-                def.props.get(key).or(def.additional.as_ref())
+                let def = TYPES.get(*i)?;
+                match def.props.binary_search_by(|(k, _)| (*k).cmp(key)) {
+                    Ok(j) => Some(&def.props[j].1),
+                    Err(_) => def.additional.as_ref(),
+                }
             }
             Field::MergeList { .. } => None,
         }
@@ -136,7 +77,7 @@ impl Field {
     }
 
     /// The merge keys, if this is an associative list.
-    pub fn merge_keys(&self) -> Option<&[String]> {
+    pub fn merge_keys(&self) -> Option<&'static [&'static str]> {
         match self {
             Field::MergeList { keys, .. } => Some(keys),
             _ => None,
@@ -188,5 +129,8 @@ mod tests {
             .is_empty());
         assert!(resource("example.com/v1", "Widget").is_none());
         assert!(matches!(resource("v1", "ConfigMap"), Some(Field::Type(_))));
+        assert!(resource("rbac.authorization.k8s.io/v1", "ClusterRole").is_some());
+        assert!(resource("v1", "Nope").is_none());
+        assert!(KINDS.len() > 200 && TYPES.len() > 100);
     }
 }

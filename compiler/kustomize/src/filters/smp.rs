@@ -128,7 +128,10 @@ fn walk(
         Kind::Seq => {
             let keys = schema.and_then(Field::merge_keys);
             match keys {
-                Some(keys) => walk_assoc(dest, origin, keys, schema.and_then(Field::elements)),
+                Some(keys) => {
+                    let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+                    walk_assoc(dest, origin, &keys, schema.and_then(Field::elements))
+                }
                 // A non-associative list is replaced by the patch's.
                 None => Ok(if origin.is_some() { origin } else { dest }),
             }
