@@ -19,7 +19,7 @@
 #![allow(clippy::result_large_err)]
 
 mod error;
-pub mod filters;
+mod filters;
 mod kustfile;
 mod loader;
 mod openapi;

@@ -52,11 +52,6 @@ impl ResMap {
         self.list.len()
     }
 
-    /// Whether there are no resources.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
     /// The resources in order.
     pub fn resources(&self) -> &[Resource] {
         &self.list

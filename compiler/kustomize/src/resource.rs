@@ -65,11 +65,6 @@ impl Resource {
         }
     }
 
-    /// The object's top-level map.
-    pub fn map(&self) -> Option<&Map<String, Value>> {
-        self.obj.as_object()
-    }
-
     fn meta_field(&self, field: &str) -> Option<&Value> {
         self.obj.get("metadata")?.get(field)
     }

@@ -476,6 +476,31 @@ fn merge_data(res: &mut Resource, old: &Resource, field: &str) {
     }
 }
 
+/// Annotations kustomize uses during a build and removes from its output (it keeps its own
+/// build metadata in them; ours lives outside the object, but an input may carry them).
+const BUILD_ANNOTATIONS: [&str; 20] = [
+    "internal.config.kubernetes.io/previousNames",
+    "internal.config.kubernetes.io/previousNamespaces",
+    "internal.config.kubernetes.io/previousKinds",
+    "internal.config.kubernetes.io/prefixes",
+    "internal.config.kubernetes.io/suffixes",
+    "internal.config.kubernetes.io/refBy",
+    "internal.config.kubernetes.io/generatorBehavior",
+    "internal.config.kubernetes.io/needsHashSuffix",
+    "internal.config.kubernetes.io/allowNameChange",
+    "internal.config.kubernetes.io/allowKindChange",
+    "internal.config.kubernetes.io/path",
+    "internal.config.kubernetes.io/index",
+    "internal.config.kubernetes.io/id",
+    "internal.config.kubernetes.io/seqindent",
+    "internal.config.kubernetes.io/annotations-migration-resource-id",
+    "config.kubernetes.io/path",
+    "config.kubernetes.io/index",
+    "config.k8s.io/id",
+    "config.kubernetes.io/origin",
+    "alpha.config.kubernetes.io/transformations",
+];
+
 /// The top-level steps: hash suffixes, name references, local-config objects, order, and
 /// the cleanup kustomize does when it strips its build annotations.
 fn finish(mut acc: ResMap, k: Option<&KustFile>) -> Result<Vec<Resource>, Error> {
@@ -538,6 +563,9 @@ fn finish(mut acc: ResMap, k: Option<&KustFile>) -> Result<Vec<Resource>, Error>
     }
     for r in &mut list {
         if let Some(meta) = r.obj.get_mut("metadata").and_then(Value::as_object_mut) {
+            if let Some(Value::Object(a)) = meta.get_mut("annotations") {
+                a.retain(|k, _| !BUILD_ANNOTATIONS.contains(&k.as_str()));
+            }
             let empty = match meta.get("annotations") {
                 Some(Value::Null) => true,
                 Some(Value::Object(m)) => m.is_empty(),

@@ -346,6 +346,23 @@ fn gen_base(r: &mut Rng, dir: &Path) -> Base {
         resources.push(json!({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"}, "value": 1000}));
     }
     if r.chance(0.15) {
+        resources.push(json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": "widgets.example.com"},
+            "spec": {"group": "example.com", "names": {"kind": "Widget"}, "containers": [{"name": "x", "image": "nginx"}]}}));
+    }
+    if r.chance(0.15) {
+        resources.push(json!({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "nginx"},
+            "spec": {"controller": "k8s.io/ingress-nginx"}}));
+    }
+    if r.chance(0.15) {
+        let mut job = json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "migrate"},
+            "spec": {"template": {"spec": pod_spec(r, "migrate", &b)}}});
+        if r.chance(0.5) {
+            job["spec"]["selector"] = json!({"matchLabels": {"job": "migrate"}});
+        }
+        resources.push(job);
+    }
+    if r.chance(0.15) {
         resources.push(json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}));
     }
@@ -735,6 +752,54 @@ fn gen_tree(seed: u64, root: &Path) -> std::path::PathBuf {
     for i in 0..n_comp {
         gen_component(&mut r, &root.join(format!("components/c{i}")), &b, i);
         comps.push(format!("../components/c{i}"));
+    }
+    if r.chance(0.25) {
+        // A diamond: the base twice, in two namespaces with two prefixes, joined at the top;
+        // name references must resolve within each copy.
+        for (side, ns) in [("side-a", "ns-a"), ("side-b", "ns-b")] {
+            let mut k = Map::new();
+            k.insert("resources".into(), json!(["../base"]));
+            k.insert("namespace".into(), json!(ns));
+            k.insert("namePrefix".into(), json!(format!("{}-", &side[5..])));
+            if r.chance(0.5) {
+                k.insert("nameSuffix".into(), json!("-x"));
+            }
+            if !b.generated_cms.is_empty() && r.chance(0.5) {
+                k.insert(
+                    "configMapGenerator".into(),
+                    json!([{"name": b.generated_cms[0], "behavior": "merge", "literals": [format!("side={side}")]}]),
+                );
+            }
+            write(
+                &root.join(side),
+                "kustomization.yaml",
+                &yaml(&Value::Object(k)),
+            );
+        }
+        let mut k = Map::new();
+        k.insert("resources".into(), json!(["../side-a", "../side-b"]));
+        if !comps.is_empty() && r.chance(0.5) {
+            k.insert("components".into(), json!(comps));
+        }
+        if r.chance(0.5) {
+            k.insert("namePrefix".into(), json!("top-"));
+        }
+        if r.chance(0.5) {
+            k.insert("commonLabels".into(), json!({"diamond": "yes"}));
+        }
+        if r.chance(0.5) {
+            k.insert(
+                "patches".into(),
+                json!([{"target": {"kind": "Deployment", "namespace": "ns-a"},
+                        "patch": yaml(&json!([{"op": "add", "path": "/metadata/annotations", "value": {"side": "a"}}]))}]),
+            );
+        }
+        write(
+            &root.join("top"),
+            "kustomization.yaml",
+            &yaml(&Value::Object(k)),
+        );
+        return root.join("top");
     }
     let mid = r.chance(0.4);
     if mid {

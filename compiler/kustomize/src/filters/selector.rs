@@ -52,6 +52,7 @@ impl LabelSelector {
     }
 
     /// Whether a label set satisfies every requirement.
+    #[cfg(test)]
     pub fn matches(&self, labels: &[(String, String)]) -> bool {
         self.matches_with(|key| {
             labels
