@@ -3,10 +3,11 @@
 //! (nothing may be read outside it), and caches so that every file is read and parsed once
 //! per build.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use rayon::prelude::*;
 use serde_json::Value;
 use strata_yaml::ParseOptions;
 
@@ -70,12 +71,44 @@ fn resolve(root: &Path, rel: &str, joined: &Path) -> std::io::Result<(PathBuf, b
     Ok((cur, is_dir))
 }
 
+/// A path with `.` and `..` removed lexically (a key for the reuse plan; symlinks are not
+/// followed, which at worst caches a file that did not need it).
+fn lexical(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
 /// The file system of one build.
 pub struct Fs<'o> {
     opts: &'o Options,
     boundary: Option<PathBuf>,
+    /// Parsed resource files that the plan says are loaded more than once.
     docs: Mutex<HashMap<PathBuf, Arc<Vec<Value>>>>,
     kusts: Mutex<HashMap<PathBuf, Arc<KustFile>>>,
+    /// Which resource files are loaded more than once in this build (see [`Fs::plan`]).
+    reuse: Mutex<Reuse>,
+}
+
+/// Folders visited, resource files counted, and whether a folder was entered twice.
+type PlanState = (HashSet<PathBuf>, HashMap<PathBuf, u32>, bool);
+
+/// The result of [`Fs::plan`].
+#[derive(Default)]
+struct Reuse {
+    /// A folder is entered twice (a diamond): cache every resource file.
+    all: bool,
+    /// Resource files (joined paths) listed more than once.
+    files: HashSet<PathBuf>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -98,6 +131,7 @@ impl<'o> Fs<'o> {
             boundary,
             docs: Mutex::new(HashMap::new()),
             kusts: Mutex::new(HashMap::new()),
+            reuse: Mutex::new(Reuse::default()),
         })
     }
 
@@ -216,6 +250,66 @@ impl<'o> Fs<'o> {
         Ok(k)
     }
 
+    /// Finds out, before a build, which resource files it will load more than once, so that
+    /// only those are kept after parsing: every file is parsed once, and the objects of a file
+    /// used once are moved into the build instead of copied out of a cache. Reads only the
+    /// kustomization files (which the build reuses); anything it cannot read is left for the
+    /// build to report.
+    pub fn plan(&self, roots: &[PathBuf]) {
+        let state = Mutex::new((HashSet::new(), HashMap::new(), false));
+        for root in roots {
+            self.plan_dir(root, &state, 0);
+        }
+        let (_, counts, all): (HashSet<PathBuf>, HashMap<PathBuf, u32>, bool) =
+            state.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut reuse = lock(&self.reuse);
+        reuse.all = all;
+        reuse.files = counts
+            .into_iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|(p, _)| p)
+            .collect();
+    }
+
+    /// Visits a folder of the plan (its sub-folders in parallel: the visit reads and parses
+    /// their kustomization files, which the build then finds in the cache).
+    fn plan_dir(&self, dir: &Path, state: &Mutex<PlanState>, depth: usize) {
+        {
+            let mut st = lock(state);
+            if !st.0.insert(dir.to_path_buf()) {
+                st.2 = true;
+                return;
+            }
+        }
+        // Deeper than any real tree: a cycle the build will report.
+        if depth > 64 {
+            return;
+        }
+        let Ok(k) = self.kustomization(dir) else {
+            return;
+        };
+        let entries: Vec<&str> =
+            k.k.resources
+                .iter()
+                .chain(&k.k.components)
+                .map(|e| e.value.as_str())
+                .collect();
+        let visit = |rel: &&str| match self.child_dir(dir, rel) {
+            Ok(sub) => self.plan_dir(&sub, state, depth + 1),
+            Err(_) => *lock(state).1.entry(lexical(&dir.join(rel))).or_default() += 1,
+        };
+        if entries.len() > 1 {
+            entries.par_iter().for_each(visit);
+        } else {
+            entries.iter().for_each(visit);
+        }
+    }
+
+    fn reused(&self, joined: &Path) -> bool {
+        let reuse = lock(&self.reuse);
+        reuse.all || reuse.files.contains(&lexical(joined))
+    }
+
     /// Frees the parsed-document cache on a background thread, so that freeing the copies
     /// overlaps with the rest of the build (they are no longer needed once all resources are
     /// accumulated).
@@ -228,14 +322,12 @@ impl<'o> Fs<'o> {
 
     /// Parses a resource file (cached): multi-document YAML read like go-yaml v3, empty
     /// documents skipped, `*List` documents inlined, every object checked for a kind and name.
-    pub fn resources(
-        &self,
-        real: &Path,
-        rel: &str,
-        bytes: &[u8],
-    ) -> Result<Arc<Vec<Value>>, Error> {
-        if let Some(d) = lock(&self.docs).get(real) {
-            return Ok(d.clone());
+    pub fn resources(&self, real: &Path, rel: &str, bytes: &[u8]) -> Result<Vec<Value>, Error> {
+        let cache = self.reused(real);
+        if cache {
+            if let Some(d) = lock(&self.docs).get(real) {
+                return Ok(d.as_ref().clone());
+            }
         }
         let text = std::str::from_utf8(bytes)
             .map_err(|_| Error::in_file(format!("'{rel}' is not valid UTF-8 text"), real))?;
@@ -247,11 +339,11 @@ impl<'o> Fs<'o> {
             hint: None,
         })?;
         let values: Vec<Value> = docs.into_iter().map(|d| d.value).collect();
-        let objs = Arc::new(
-            crate::target::validate_documents(values)
-                .map_err(|m| Error::in_file(format!("in '{rel}': {m}"), real))?,
-        );
-        lock(&self.docs).insert(real.to_path_buf(), objs.clone());
+        let objs = crate::target::validate_documents(values)
+            .map_err(|m| Error::in_file(format!("in '{rel}': {m}"), real))?;
+        if cache {
+            lock(&self.docs).insert(real.to_path_buf(), Arc::new(objs.clone()));
+        }
         Ok(objs)
     }
 }

@@ -138,6 +138,7 @@ impl<'f, 'o> Builder<'f, 'o> {
     /// `kubectl kustomize DIR`.
     pub fn build_dir(&self, dir: &Path) -> Result<Vec<Resource>, Error> {
         let root = self.fs.root_dir(dir)?;
+        self.fs.plan(std::slice::from_ref(&root));
         let k = self.fs.kustomization(&root)?;
         let mut acc = ResMap::new();
         self.accumulate_target(&k, &mut acc, std::slice::from_ref(&root))?;
@@ -176,6 +177,13 @@ impl<'f, 'o> Builder<'f, 'o> {
             acc.append(r)
                 .map_err(|id| err!("two base objects have the same id: {id}"))?;
         }
+        let roots: Vec<PathBuf> = components
+            .iter()
+            .map(PathBuf::as_path)
+            .chain(site)
+            .filter_map(|d| self.fs.root_dir(d).ok())
+            .collect();
+        self.fs.plan(&roots);
         for c in components {
             let dir = self.fs.root_dir(c)?;
             let k = self.fs.kustomization(&dir)?;
@@ -290,8 +298,8 @@ impl<'f, 'o> Builder<'f, 'o> {
         let file_err = match self.fs.load_file(&k.dir, path) {
             Ok((real, bytes)) => {
                 let docs = self.fs.resources(&real, path, &bytes)?;
-                for obj in docs.iter() {
-                    acc.append(Resource::new(obj.clone())).map_err(|id| {
+                for obj in docs {
+                    acc.append(Resource::new(obj)).map_err(|id| {
                         k.error_at(
                             &entry.ptr,
                             format!("may not add resource with an already registered id: {id} (from '{path}')"),
