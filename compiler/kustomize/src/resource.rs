@@ -106,9 +106,16 @@ impl Resource {
     /// The parts of the current id that identity compares: group, version, kind, name and
     /// effective namespace.
     fn id_parts(&self) -> [Cow<'_, str>; 5] {
-        let av = self.api_version();
-        let (g, v) = split_api_version(&av);
-        let (g, v) = (g.to_string(), v.to_string());
+        let (g, v): (Cow<'_, str>, Cow<'_, str>) = match self.api_version() {
+            Cow::Borrowed(av) => {
+                let (g, v) = split_api_version(av);
+                (Cow::Borrowed(g), Cow::Borrowed(v))
+            }
+            Cow::Owned(av) => {
+                let (g, v) = split_api_version(&av);
+                (Cow::Owned(g.to_string()), Cow::Owned(v.to_string()))
+            }
+        };
         let kind = self.kind();
         let ns = self.namespace();
         let eff: Cow<'_, str> = if is_cluster_scoped(&g, &v, &kind) {
@@ -118,7 +125,7 @@ impl Resource {
         } else {
             ns
         };
-        [Cow::Owned(g), Cow::Owned(v), kind, self.name(), eff]
+        [g, v, kind, self.name(), eff]
     }
 
     /// A 64-bit hash of the current id (FNV-1a; equal ids hash equally).
