@@ -8,11 +8,29 @@
 //! accumulator), runs its generators, applies its components to the same accumulator, then runs
 //! its transformers in kustomize's fixed order. Only at the top level are generated names hashed,
 //! name references fixed and the result sorted. Every transformation lives in its own module
-//! under [`filters`], modelled on kustomize's `api/filters/*`.
+//! under `src/filters/`, modelled on kustomize's `api/filters/*`.
 //!
 //! Differences from kustomize are deliberate and limited to errors: every error names the file
 //! and the line and column of the entry at fault; a field Strata does not support (helm charts,
 //! replacements, vars, plugins…) is an error; an unknown generator `behavior` is an error.
+//!
+//! Behaviour reproduced from kubectl (v1.32, kustomize v5.5.0) beyond `SEMANTICS.md`, each
+//! checked against it (see `tests/cases/`):
+//!
+//! * an `images` entry with `tagSuffix` drops the digest, and is applied twice to images at the
+//!   standard pod-spec paths (`nginx:1` becomes `nginx:1-x-x`); CRDs are never touched;
+//! * a generator merged into (or replacing) an existing object gets a hash suffix only if both
+//!   asked for one; a plain ConfigMap merged with a generator stays unhashed;
+//! * a strategic merge patch with a `target` turns `null` label and annotation values into the
+//!   string `"null"` (kustomize re-sets the patch's metadata as strings); without a target,
+//!   `null` deletes;
+//! * in a several-key merge list (container ports), destination elements are kept unmerged
+//!   after the patch-only ones; an element lacking the merge key empties the list around it;
+//! * a patch whose text holds no object (`{}`) is taken as a JSON patch that fails to decode;
+//! * `IngressClass` references (`spec.ingressClassName`) are never renamed (kustomize's table
+//!   writes the group as `networking.k8s.io/v1`); `HTTPRoute` back-ends are not references in
+//!   v5.5; `ValidatingAdmissionPolicyBinding.spec.policyName` is;
+//! * an env-file line without `=` gives an empty value (not the process environment).
 
 // The public `Error` (message, file, span, source text, hint) is larger than clippy likes for
 // an `Err` variant; errors are rare and its shape is part of the API Strata consumes.
@@ -32,7 +50,6 @@ mod value;
 use std::path::{Path, PathBuf};
 
 pub use error::Error;
-pub use resid::{Gvk, ResId};
 
 /// kustomize's `--load-restrictor`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

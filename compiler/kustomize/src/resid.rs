@@ -25,15 +25,6 @@ impl Gvk {
         }
     }
 
-    /// The `apiVersion` string this group and version are written as.
-    pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.clone()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
-    }
-
     /// kyaml's `IsSelected`: every non-empty field of `selector` equals ours.
     pub fn is_selected_by(&self, selector: &Gvk) -> bool {
         (selector.group.is_empty() || selector.group == self.group)
@@ -108,6 +99,7 @@ impl ResId {
     }
 
     /// kyaml's `ResId.Equals`: same type, name and effective namespace.
+    #[cfg(test)]
     pub fn same_as(&self, other: &ResId) -> bool {
         self.gvk == other.gvk
             && self.name == other.name
