@@ -25,6 +25,7 @@ pub mod graph;
 pub mod load;
 pub mod merge;
 pub mod model;
+pub mod overlay;
 pub mod pipeline;
 pub mod render;
 pub mod repo;

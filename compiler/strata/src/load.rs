@@ -198,7 +198,8 @@ pub fn load(repo: &Repo) -> (Inputs, Vec<Diagnostic>) {
 }
 
 /// A digest of the names and contents of every file under `dir` (sorted).
-fn folder_digest(dir: &std::path::Path) -> String {
+/// A digest of every file below `dir` (names and contents), for `_meta` input digests.
+pub fn folder_digest(dir: &std::path::Path) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     for e in walkdir::WalkDir::new(dir)

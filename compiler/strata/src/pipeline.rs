@@ -20,6 +20,7 @@ use crate::gitops;
 use crate::graph::ServiceGraph;
 use crate::load::{self, Inputs};
 use crate::model::Site;
+use crate::overlay;
 use crate::render::{self, Object};
 use crate::repo::Repo;
 use crate::suggest::did_you_mean;
@@ -159,11 +160,17 @@ impl Project {
                     .filter_map(|l| self.inputs.layers.get(l))
                     .map(|d| &d.source)
                     .collect();
+                let site_folder = overlay::site_kustomization(&self.repo, &site.name).map(|_| {
+                    let dir = format!("sites/{}", site.name);
+                    let digest = load::folder_digest(&self.repo.abs(&dir));
+                    (dir, digest)
+                });
                 o.files.extend(gitops::meta::files(
                     site,
                     &self.checked.catalog,
                     &layers,
                     &self.inputs.overlay_digests,
+                    site_folder.as_ref(),
                     &units,
                 ));
                 r.output = Some(o);
@@ -174,37 +181,18 @@ impl Project {
         r
     }
 
-    /// Stages 5 and 6: overlays (to come), the leak check and output validation (to come).
+    /// Stages 5 and 6: overlays, then the leak check and output validation of the final objects.
     fn finish_objects(
         &self,
-        _site: &Site,
+        site: &Site,
         objects: Vec<Object>,
     ) -> Result<Vec<Final>, Vec<Diagnostic>> {
-        let mut diags = Vec::new();
-        for o in &objects {
-            for leak in crate::secrets::leak::scan(&o.value) {
-                let (src, span) = match leak.line {
-                    Some(line) => o.provenance.locate_line(&leak.pointer, line),
-                    None => o.provenance.locate(&leak.pointer),
-                };
-                diags.push(
-                    Diagnostic::error(diag::Code::SecretLeak, format!("{} would carry secret material: {} (value not shown)", o.display(), leak.reason))
-                        .at(&src.redact_line(span.start.line), span, "rendered from here")
-                        .help("read secrets from a Secret: secret_ref() for env and volumes, secret_value() inside secret_file() for config files"),
-                );
-            }
-        }
+        let finals = overlay::apply(&self.repo, site, objects)?;
+        let diags = crate::secrets::leak::check(&finals);
         if !diags.is_empty() {
             return Err(diags);
         }
-        Ok(objects
-            .into_iter()
-            .map(|o| Final {
-                value: o.value,
-                folder: o.service,
-                provenance: Some(o.provenance),
-            })
-            .collect())
+        Ok(finals)
     }
 
     /// Compiles the named sites in parallel; diagnostics of the repository-wide stages come

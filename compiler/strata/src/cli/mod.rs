@@ -73,6 +73,17 @@ pub enum DiffFormat {
     Json,
 }
 
+/// kustomize's `--load-restrictor` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LoadRestrictor {
+    /// Files must resolve inside the kustomization's own folder (kustomize's default).
+    #[value(name = "LoadRestrictionsRootOnly", alias = "root-only")]
+    RootOnly,
+    /// Files may be anywhere in the repository.
+    #[value(name = "LoadRestrictionsNone", alias = "none")]
+    None,
+}
+
 /// The commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -137,6 +148,14 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
+    },
+    /// Build a kustomization folder and print what `kubectl kustomize DIR` prints.
+    Kustomize {
+        /// The kustomization folder (relative to the current folder, as for kubectl).
+        dir: PathBuf,
+        /// kustomize's load restrictor: whether files must be inside each kustomization's folder.
+        #[arg(long, value_enum, default_value_t = LoadRestrictor::RootOnly)]
+        load_restrictor: LoadRestrictor,
     },
     /// Show a site's service graph and rollout waves.
     Graph {
@@ -225,6 +244,10 @@ pub fn run(cli: &Cli) -> u8 {
         }
         Command::Validate { sites, format } => validate(cli, &printer, sites, *format),
         Command::Graph { site, format } => graph(cli, &printer, site, *format),
+        Command::Kustomize {
+            dir,
+            load_restrictor,
+        } => kustomize(cli, &printer, dir, *load_restrictor),
         Command::Secrets { site, format } => secrets(cli, &printer, site, *format),
         Command::Explain {
             site,
@@ -262,6 +285,51 @@ pub fn run(cli: &Cli) -> u8 {
             *max_bytes,
             output.as_deref(),
         ),
+    }
+}
+
+/// `strata kustomize DIR`. When DIR is inside the repository (`--root`), nothing outside the
+/// repository is read; a DIR outside it is the user's explicit choice, and kustomize's load
+/// restrictor alone applies (as with kubectl).
+fn kustomize(cli: &Cli, printer: &Printer, dir: &Path, restrictor: LoadRestrictor) -> u8 {
+    let repo = crate::repo::Repo::open(&cli.root).ok();
+    let inside = repo.as_ref().is_some_and(|r| r.rel(dir).is_some());
+    let opts = strata_kustomize::Options {
+        boundary: repo
+            .as_ref()
+            .filter(|_| inside)
+            .map(|r| r.root().to_path_buf()),
+        load_restrictor: match restrictor {
+            LoadRestrictor::RootOnly => strata_kustomize::LoadRestrictor::RootOnly,
+            LoadRestrictor::None => strata_kustomize::LoadRestrictor::None,
+        },
+    };
+    match strata_kustomize::build_dir(dir, &opts) {
+        Ok(docs) => {
+            use rayon::prelude::*;
+            // Documents are emitted in parallel, then joined as one stream.
+            let parts: Vec<String> = docs
+                .par_iter()
+                .map(|d| strata_yaml::emit(d, strata_yaml::KeyOrder::Sorted))
+                .collect();
+            let mut stdout = std::io::stdout().lock();
+            let written = stdout
+                .write_all(parts.join("---\n").as_bytes())
+                .and_then(|()| stdout.flush());
+            if written.is_err() {
+                return 2;
+            }
+            0
+        }
+        Err(e) => {
+            let d = crate::overlay::kustomize_diagnostic(
+                repo.as_ref(),
+                &e,
+                format!("cannot build `{}`", dir.display()),
+            );
+            printer.diagnostics(&[d], ReportFormat::Text);
+            2
+        }
     }
 }
 

@@ -227,7 +227,10 @@ pub fn markdown(r: &Report, max_bytes: Option<usize>, full_report: Option<&str>)
     let note_room = 400;
     if let Some(max) = max_bytes {
         // Even the summary may not fit: cut it at a line boundary (the note says so).
-        let room = max.saturating_sub(note_room);
+        let mut room = max.saturating_sub(note_room);
+        while !head.is_char_boundary(room.min(head.len())) {
+            room -= 1;
+        }
         if head.len() > room {
             let cut = head[..room].rfind('\n').unwrap_or(0);
             head.truncate(cut);

@@ -42,12 +42,14 @@ fn service_sources<'a>(catalog: &'a Catalog, name: &str) -> Vec<&'a Source> {
 }
 
 /// The `_meta` files of a site. `layers` are the layer documents it merged, `overlays` the
-/// digests of the overlay folders it applies.
+/// digests of the overlay folders it applies, `site_folder` the digest of the site folder
+/// when it has its own kustomization (whose patches and resources are inputs too).
 pub fn files(
     site: &Site,
     catalog: &Catalog,
     layers: &[&Source],
     overlays: &BTreeMap<String, String>,
+    site_folder: Option<&(String, String)>,
     units: &[Unit],
 ) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
@@ -77,6 +79,7 @@ pub fn files(
         })
         .collect();
     inputs.extend(overlay_parts.iter().map(|(a, b)| (a.as_str(), b.as_str())));
+    inputs.extend(site_folder.map(|(a, b)| (a.as_str(), b.as_str())));
     inputs.sort();
     inputs.dedup();
     let site_digest = digest(inputs.iter().copied());

@@ -697,7 +697,12 @@ fn render_endpoints(
 /// The span of a byte range of `text`.
 pub fn span_of(text: &str, range: std::ops::Range<usize>) -> Span {
     let pos = |off: usize| {
-        let off = off.min(text.len());
+        // Offsets from other tools (minijinja counts in bytes too) can land inside a
+        // multi-byte character: round down to its start.
+        let mut off = off.min(text.len());
+        while !text.is_char_boundary(off) {
+            off -= 1;
+        }
         let before = &text[..off];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);

@@ -13,6 +13,10 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::Value;
 
+use crate::diag::{Code, Diagnostic};
+use crate::emit::Final;
+use crate::render::object_display;
+
 /// One finding: where, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Leak {
@@ -30,6 +34,15 @@ fn is_placeholder(s: &str) -> bool {
         || (t.starts_with("{{") && t.ends_with("}}"))
         || t.starts_with("$(")
         || t.starts_with("${")
+}
+
+/// Booleans are switches, not credentials: `send_service_user_token = true` is an option
+/// *about* tokens (oslo.config reads these words as booleans).
+fn is_flag(s: &str) -> bool {
+    matches!(
+        s.trim().to_ascii_lowercase().as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off"
+    )
 }
 
 fn url_credentials() -> &'static Regex {
@@ -136,7 +149,7 @@ fn walk(v: &Value, ptr: &mut String, out: &mut Vec<Leak>) {
                     let (Some(key), Some(value)) = (c.get(1), c.get(2)) else {
                         continue;
                     };
-                    if !is_placeholder(value.as_str()) {
+                    if !is_placeholder(value.as_str()) && !is_flag(value.as_str()) {
                         out.push(Leak {
                             pointer: ptr.clone(),
                             reason: format!("option `{}` with a literal value", key.as_str()),
@@ -149,6 +162,42 @@ fn walk(v: &Value, ptr: &mut String, out: &mut Vec<Leak>) {
         }
         _ => {}
     }
+}
+
+/// The leak check of a site's final objects, as diagnostics pointing at the template each
+/// finding was rendered from (with the line itself redacted, as it may hold the secret).
+pub fn check(objects: &[Final]) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for o in objects {
+        for leak in scan(&o.value) {
+            let mut d = Diagnostic::error(
+                Code::SecretLeak,
+                format!(
+                    "{} would carry secret material: {} (value not shown)",
+                    object_display(&o.value),
+                    leak.reason
+                ),
+            );
+            d = match &o.provenance {
+                Some(p) => {
+                    let (src, span) = match leak.line {
+                        Some(line) => p.locate_line(&leak.pointer, line),
+                        None => p.locate(&leak.pointer),
+                    };
+                    d.at(
+                        &src.redact_line(span.start.line),
+                        span,
+                        "rendered from here",
+                    )
+                }
+                None => d.note(format!("at {} of an object an overlay added", leak.pointer)),
+            };
+            diags.push(d.help(
+                "read secrets from a Secret: secret_ref() for env and volumes, secret_value() inside secret_file() for config files",
+            ));
+        }
+    }
+    diags
 }
 
 #[cfg(test)]
@@ -186,6 +235,11 @@ mod tests {
         assert!(leaks(cm("transport_url = rabbit://nova:{{ .nova_rabbit_password }}@r-0:5672,nova:{{ .nova_rabbit_password }}@r-1:5672/nova\n")).is_empty());
         let env = json!({"kind": "Deployment", "spec": {"env": [{"name": "DB_PASSWORD", "value": "x"}, {"name": "OS_PASSWORD", "valueFrom": {}}]}});
         assert_eq!(leaks(env), vec!["/spec/env/0/value"]);
+        assert!(leaks(cm("[nova]\nsend_service_user_token = true\n")).is_empty());
+        assert_eq!(
+            leaks(cm("[x]\nadmin_token = truly-secret\n")),
+            vec!["/data/k.conf"]
+        );
         let msg = format!("{:?}", scan(&cm("password = hunter2\n")));
         assert!(!msg.contains("hunter2"));
     }
