@@ -164,7 +164,12 @@ pub fn explain(
     })?;
     let pointer = field_pointer(field).map_err(|e| vec![Diagnostic::error(Code::Usage, e)])?;
     let r = project.compile_site(site_name);
-    if crate::diag::has_errors(&r.diagnostics) {
+    // Invalid output (E05xx) still has objects to explain: that is when explaining helps most.
+    let blocking = r
+        .diagnostics
+        .iter()
+        .any(|d| d.is_error() && !matches!(d.code, Code::SchemaViolation | Code::NoSchema));
+    if blocking || r.objects.is_empty() {
         return Err(r.diagnostics);
     }
     let Some(site) = &r.site else {

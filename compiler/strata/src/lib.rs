@@ -31,3 +31,4 @@ pub mod render;
 pub mod repo;
 pub mod secrets;
 pub mod suggest;
+pub mod validate;

@@ -9,7 +9,7 @@
 //! does not hide the errors of another.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -24,6 +24,7 @@ use crate::overlay;
 use crate::render::{self, Object};
 use crate::repo::Repo;
 use crate::suggest::did_you_mean;
+use crate::validate::{self, Validators};
 
 /// A repository after the repository-wide stages.
 pub struct Project {
@@ -35,6 +36,8 @@ pub struct Project {
     pub checked: Checked,
     /// Diagnostics of the repository-wide stages.
     pub diagnostics: Vec<Diagnostic>,
+    /// Output validators, shared by every site.
+    pub validators: Validators,
 }
 
 /// A site taken through the pipeline as far as it got.
@@ -53,17 +56,30 @@ pub struct SiteResult {
 }
 
 impl Project {
-    /// Loads and checks the repository at `root`.
+    /// Loads and checks the repository at `root`; custom resources validate against the
+    /// repository's `schemas/crds/` (and the bundled GitOps schemas).
     pub fn open(root: &Path) -> Result<Project, Diagnostic> {
+        Project::open_with(root, &[])
+    }
+
+    /// [`Project::open`], with more custom resource schema folders (`--schema-dir`), read
+    /// after the repository's own.
+    pub fn open_with(root: &Path, schema_dirs: &[PathBuf]) -> Result<Project, Diagnostic> {
         let repo = Repo::open(root)?;
         let (inputs, mut diagnostics) = load::load(&repo);
         let (checked, more) = check::check_documents(&inputs);
         diagnostics.extend(more);
+        let mut dirs = Vec::new();
+        if repo.abs("schemas/crds").is_dir() {
+            dirs.push(repo.abs("schemas/crds"));
+        }
+        dirs.extend(schema_dirs.iter().cloned());
         Ok(Project {
             repo,
             inputs,
             checked,
             diagnostics,
+            validators: Validators::new(dirs),
         })
     }
 
@@ -138,6 +154,13 @@ impl Project {
             }
         };
         gitops::prepare(site, &mut finals);
+        let invalid = validate::check(&self.validators, site, &finals);
+        if diag::has_errors(&invalid) {
+            // The objects are kept (not written): `strata explain` traces an invalid value.
+            r.diagnostics.extend(invalid);
+            r.objects = finals;
+            return r;
+        }
         let mut folders: BTreeSet<String> = graph.waves.keys().cloned().collect();
         folders.insert(gitops::CLUSTER_UNIT.to_string());
         let placed: Vec<Placed<'_>> = finals
@@ -181,7 +204,8 @@ impl Project {
         r
     }
 
-    /// Stages 5 and 6: overlays, then the leak check and output validation of the final objects.
+    /// Stage 5 and the leak check: overlays, then no secret material in the final objects.
+    /// (Output validation runs after the GitOps stage has added its objects.)
     fn finish_objects(
         &self,
         site: &Site,

@@ -103,6 +103,9 @@ pub enum Command {
         /// Report format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
+        /// More custom resource schemas (CRD YAML, or <group>/<kind>_<version>.json), after schemas/crds/.
+        #[arg(long = "schema-dir", value_name = "DIR")]
+        schema_dirs: Vec<PathBuf>,
     },
     /// Run every check without writing anything.
     Validate {
@@ -111,6 +114,9 @@ pub enum Command {
         /// Report format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
+        /// More custom resource schemas (CRD YAML, or <group>/<kind>_<version>.json), after schemas/crds/.
+        #[arg(long = "schema-dir", value_name = "DIR")]
+        schema_dirs: Vec<PathBuf>,
     },
     /// Show what a change does to the rendered output of every site.
     Diff {
@@ -234,15 +240,20 @@ pub fn run(cli: &Cli) -> u8 {
             check,
             jobs,
             format,
+            schema_dirs,
         } => {
             if let Some(n) = jobs {
                 let _ = rayon::ThreadPoolBuilder::new()
                     .num_threads((*n).max(1))
                     .build_global();
             }
-            build(cli, &printer, sites, out, *check, *format)
+            build(cli, &printer, sites, out, *check, *format, schema_dirs)
         }
-        Command::Validate { sites, format } => validate(cli, &printer, sites, *format),
+        Command::Validate {
+            sites,
+            format,
+            schema_dirs,
+        } => validate(cli, &printer, sites, *format, schema_dirs),
         Command::Graph { site, format } => graph(cli, &printer, site, *format),
         Command::Kustomize {
             dir,
@@ -334,7 +345,17 @@ fn kustomize(cli: &Cli, printer: &Printer, dir: &Path, restrictor: LoadRestricto
 }
 
 fn open(cli: &Cli, printer: &Printer, format: ReportFormat) -> Option<Project> {
-    match Project::open(&cli.root) {
+    open_with(cli, printer, format, &[])
+}
+
+fn open_with(
+    cli: &Cli,
+    printer: &Printer,
+    format: ReportFormat,
+    schema_dirs: &[PathBuf],
+) -> Option<Project> {
+    // --schema-dir is relative to the current folder, as a user typing it expects.
+    match Project::open_with(&cli.root, schema_dirs) {
         Ok(p) => Some(p),
         Err(d) => {
             printer.diagnostics(&[d], format);
@@ -359,8 +380,9 @@ fn build(
     out: &Path,
     check: bool,
     format: ReportFormat,
+    schema_dirs: &[PathBuf],
 ) -> u8 {
-    let Some(project) = open(cli, printer, format) else {
+    let Some(project) = open_with(cli, printer, format, schema_dirs) else {
         return 2;
     };
     let names = match project.select_sites(sites) {
@@ -435,8 +457,14 @@ fn build(
     0
 }
 
-fn validate(cli: &Cli, printer: &Printer, sites: &[String], format: ReportFormat) -> u8 {
-    let Some(project) = open(cli, printer, format) else {
+fn validate(
+    cli: &Cli,
+    printer: &Printer,
+    sites: &[String],
+    format: ReportFormat,
+    schema_dirs: &[PathBuf],
+) -> u8 {
+    let Some(project) = open_with(cli, printer, format, schema_dirs) else {
         return 2;
     };
     let names = match project.select_sites(sites) {
