@@ -67,7 +67,7 @@ fn gitops_objects_validate_against_the_upstream_crds() {
             .unwrap_or("1.31")
             .to_string();
         // The upstream CRDs (YAML, and their JSON Schema conversions) override Strata's bundled copies.
-        let validator = strata_validate::Validator::new(&version, &[crds.clone()], &[])
+        let validator = strata_validate::Validator::new(&version, std::slice::from_ref(&crds), &[])
             .unwrap_or_else(|e| panic!("{e}"));
         for engine in ["flux", "argocd"] {
             let dir = site.path().join(engine);
