@@ -170,7 +170,7 @@ impl Project {
                 folder: &f.folder,
             })
             .collect();
-        let raw = sops_files(site, &self.checked.catalog);
+        let raw = sops_files(site, &self.checked.catalog, graph);
         match emit::layout(&site.name, &placed, &raw, &folders) {
             Ok(mut o) => {
                 let sops_folders: BTreeSet<String> = raw.iter().map(|r| r.folder.clone()).collect();
@@ -254,9 +254,14 @@ impl Project {
 }
 
 /// The site's SOPS files, each placed in the folder of the service that owns it: the folder
-/// named in its path, else the first enabled service (by name) that declares its Secret.
+/// named in its path, else the service of the earliest wave (then the first by name) that
+/// declares its Secret, so that it exists before every service reading it.
 /// (The check stage has made sure every file has an owner.)
-fn sops_files(site: &Site, catalog: &crate::model::Catalog) -> Vec<emit::Raw> {
+fn sops_files(
+    site: &Site,
+    catalog: &crate::model::Catalog,
+    graph: &ServiceGraph,
+) -> Vec<emit::Raw> {
     site.sops
         .values()
         .filter_map(|f| {
@@ -264,12 +269,13 @@ fn sops_files(site: &Site, catalog: &crate::model::Catalog) -> Vec<emit::Raw> {
                 site.spec
                     .services
                     .keys()
-                    .find(|s| {
+                    .filter(|s| {
                         catalog
                             .services
                             .get(*s)
                             .is_some_and(|svc| svc.spec.secrets.contains_key(&f.name))
                     })
+                    .min_by_key(|s| (graph.waves.get(*s).copied(), s.as_str()))
                     .cloned()
             })?;
             let name = f

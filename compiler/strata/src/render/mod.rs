@@ -273,9 +273,54 @@ pub fn render_site(
         diags.extend(d);
     }
     if diags.is_empty() {
+        share_declared_secrets(&mut objects, graph);
         diags.extend(duplicates(&objects));
     }
     (objects, diags)
+}
+
+/// A Secret that several services declare alike (e.g. a shared admin password) is read from
+/// the store once: the ExternalSecrets generated from identical declarations collapse into
+/// one, kept in the service of the earliest wave (then the first by name), so it exists
+/// before every service that reads it. Declarations that differ stay duplicates (E0306).
+fn share_declared_secrets(objects: &mut Vec<Object>, graph: &ServiceGraph) {
+    let generated_external = |o: &Object| {
+        o.provenance.fixed.is_some()
+            && o.value.get("kind").and_then(Value::as_str) == Some("ExternalSecret")
+    };
+    let rank = |o: &Object| (graph.waves.get(&o.service).copied(), o.service.clone());
+    let mut keep: HashMap<String, usize> = HashMap::new();
+    let mut drop = vec![false; objects.len()];
+    for i in 0..objects.len() {
+        if !generated_external(&objects[i]) {
+            continue;
+        }
+        let name = objects[i]
+            .value
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        match keep.get(&name).copied() {
+            Some(j) if objects[j].value == objects[i].value => {
+                if rank(&objects[i]) < rank(&objects[j]) {
+                    drop[j] = true;
+                    keep.insert(name, i);
+                } else {
+                    drop[i] = true;
+                }
+            }
+            Some(_) => {}
+            None => {
+                keep.insert(name, i);
+            }
+        }
+    }
+    let mut i = 0;
+    objects.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
 }
 
 fn duplicates(objects: &[Object]) -> Vec<Diagnostic> {
