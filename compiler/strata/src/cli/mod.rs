@@ -330,6 +330,10 @@ fn kustomize(cli: &Cli, printer: &Printer, dir: &Path, restrictor: LoadRestricto
             if written.is_err() {
                 return 2;
             }
+            // The process ends right after this: freeing thousands of small values one by one
+            // is measurable on big trees (`make bench`) and buys nothing.
+            std::mem::forget(docs);
+            std::mem::forget(parts);
             0
         }
         Err(e) => {
