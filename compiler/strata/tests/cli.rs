@@ -624,3 +624,106 @@ fn explain_traces_a_value_to_its_inputs() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("did you mean `replicas`?"));
 }
+
+/// The acceptance scenarios of `strata diff` on a scratch repository made from this
+/// repository's reference sites: one layer value shared by two sites is one entry listing both;
+/// a changed SOPS secret names the key and shows no material; removing a service shows its
+/// objects as deletions with a warning.
+#[test]
+fn diff_on_the_reference_sites() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let repo = tmp.path().join("repo");
+    for dir in ["services", "sites", "overlays", "schemas"] {
+        copy_tree(&workspace().join(dir), &repo.join(dir));
+    }
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-qm", "base"]);
+
+    // The production tier layer is shared by prod-brno and prod-ostrava.
+    edit(
+        &repo.join("sites/_layers/tier-production.yaml"),
+        "storage: {size: 100Gi}",
+        "storage: {size: 200Gi}",
+    );
+    let out = strata(&repo, &["diff", "--base", "HEAD", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let changes = v["changes"].as_array().cloned().unwrap_or_default();
+    assert_eq!(changes.len(), 1, "{v:#}");
+    assert_eq!(
+        changes[0]["sites"],
+        serde_json::json!(["prod-brno", "prod-ostrava"])
+    );
+    assert_eq!(changes[0]["name"], "mariadb-server");
+    assert!(changes[0]["risks"]
+        .as_array()
+        .is_some_and(|r| r.contains(&Value::from("immutable-field"))));
+    git(&repo, &["commit", "-qam", "bigger volumes"]);
+
+    // A SOPS secret of edge-north1 gets a new ciphertext for `password`.
+    let secret = repo.join("sites/edge-north1/secrets/keystone-admin.sops.yaml");
+    let text = std::fs::read_to_string(&secret).unwrap_or_default();
+    let marker = "password: ENC[AES256_GCM,data:";
+    let at = text
+        .find(marker)
+        .map(|i| i + marker.len())
+        .unwrap_or_else(|| panic!("no encrypted password in {}", secret.display()));
+    let old_ct = text[at..at + 12].to_string();
+    std::fs::write(
+        &secret,
+        format!("{}Zm9vYmFyYmF6{}", &text[..at], &text[at + 12..]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = strata(&repo, &["diff", "--base", "HEAD", "--format", "markdown"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("key `password` changed"), "{shown}");
+    assert!(shown.contains("edge-north1"), "{shown}");
+    for material in [old_ct.as_str(), "Zm9vYmFyYmF6", "ENC["] {
+        assert!(
+            !shown.contains(material),
+            "secret material `{material}` shown:\n{shown}"
+        );
+    }
+    git(&repo, &["commit", "-qam", "rotate"]);
+
+    // Removing horizon from edge-north1 (and its secrets).
+    edit(
+        &repo.join("sites/edge-north1/site.yaml"),
+        "    horizon: {}\n",
+        "",
+    );
+    for f in [
+        "horizon-db-admin",
+        "horizon-db",
+        "horizon-etc-secret",
+        "horizon-secret-key",
+    ] {
+        std::fs::remove_file(repo.join(format!("sites/edge-north1/secrets/{f}.sops.yaml")))
+            .unwrap_or_else(|e| panic!("{f}: {e}"));
+    }
+    let out = strata(&repo, &["diff", "--base", "HEAD", "--format", "markdown"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains("> **Deletions**"), "{md}");
+    assert!(
+        md.contains("`Deployment openstack/horizon` (horizon) in edge-north1"),
+        "{md}"
+    );
+}
