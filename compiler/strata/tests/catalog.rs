@@ -5,33 +5,17 @@
 //!   split between the ConfigMap and the secret config file's template;
 //! - no literal credential appears anywhere in the output.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{workspace, yaml_docs as docs};
 
 fn strata(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
-        .arg("--root")
-        .arg(workspace())
-        .args(["--color", "never"])
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run strata: {e}"))
-}
-
-fn docs(path: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    strata_yaml::parse(&text, &strata_yaml::ParseOptions::kubernetes())
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .into_iter()
-        .map(|d| d.value)
-        .filter(|v| !v.is_null())
-        .collect()
+    common::strata(&workspace(), args)
 }
 
 fn build() -> tempfile::TempDir {

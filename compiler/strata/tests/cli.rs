@@ -11,32 +11,16 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
-fn strata(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
-        .arg("--root")
-        .arg(root)
-        .arg("--color")
-        .arg("never")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run strata: {e}"))
-}
+use common::{copy_tree, strata, workspace};
 
 fn have_kubectl() -> bool {
-    let ok = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let ok = common::have_kubectl();
     if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "kubectl is required under CI=true"
+        common::skip_or_fail(
+            "kubectl is not available; rendered folders were not checked with kubectl kustomize",
         );
-        eprintln!("\n!!! SKIPPED: kubectl is not available; rendered folders were not checked with kubectl kustomize !!!\n");
     }
     ok
 }
@@ -385,19 +369,16 @@ fn git(dir: &Path, args: &[&str]) {
     );
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from).into_iter().flatten() {
-        let rel = e.path().strip_prefix(from).unwrap_or(e.path());
-        if rel.starts_with("expected") || rel.starts_with("rendered") {
-            continue;
-        }
-        let dest = to.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap_or_else(|err| panic!("{err}"));
-        } else if e.file_type().is_file() {
-            std::fs::copy(e.path(), &dest).unwrap_or_else(|err| panic!("{err}"));
-        }
-    }
+/// `strata diff --base HEAD --format FORMAT` in `repo`, which must report changes (exit 1).
+fn changed(repo: &Path, format: &str) -> Output {
+    let out = strata(repo, &["diff", "--base", "HEAD", "--format", format]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 fn edit(path: &Path, from: &str, to: &str) {
@@ -443,13 +424,7 @@ fn diff_scenarios() {
         "    db: {}",
         "    db:\n      values: {replicas: 4}",
     );
-    let out = strata(&repo, &["diff", "--base", "HEAD", "--format", "json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = changed(&repo, "json");
     let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     let changes = v["changes"].as_array().cloned().unwrap_or_default();
     assert_eq!(changes.len(), 1, "{v:#}");
@@ -472,8 +447,7 @@ fn diff_scenarios() {
         format!("{}Zm9vYmFy{}", &text[..at], &text[at + 8..]),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let out = strata(&repo, &["diff", "--base", "HEAD"]);
-    assert_eq!(out.status.code(), Some(1));
+    let out = changed(&repo, "text");
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(shown.contains("key `password` changed"), "{shown}");
     assert!(
@@ -502,13 +476,7 @@ fn diff_scenarios() {
         .unwrap_or_else(|e| panic!("{e}"));
     std::fs::remove_file(repo.join("sites/demo2/secrets/web-etc-secret.sops.yaml"))
         .unwrap_or_else(|e| panic!("{e}"));
-    let out = strata(&repo, &["diff", "--base", "HEAD", "--format", "markdown"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = changed(&repo, "markdown");
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.contains("> **Deletions**"), "{md}");
     assert!(
@@ -646,13 +614,7 @@ fn diff_on_the_reference_sites() {
         "storage: {size: 100Gi}",
         "storage: {size: 200Gi}",
     );
-    let out = strata(&repo, &["diff", "--base", "HEAD", "--format", "json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = changed(&repo, "json");
     let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     let changes = v["changes"].as_array().cloned().unwrap_or_default();
     assert_eq!(changes.len(), 1, "{v:#}");
@@ -680,13 +642,7 @@ fn diff_on_the_reference_sites() {
         format!("{}Zm9vYmFyYmF6{}", &text[..at], &text[at + 12..]),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let out = strata(&repo, &["diff", "--base", "HEAD", "--format", "markdown"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = changed(&repo, "markdown");
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(shown.contains("key `password` changed"), "{shown}");
     assert!(shown.contains("edge-north1"), "{shown}");
@@ -713,13 +669,7 @@ fn diff_on_the_reference_sites() {
         std::fs::remove_file(repo.join(format!("sites/edge-north1/secrets/{f}.sops.yaml")))
             .unwrap_or_else(|e| panic!("{f}: {e}"));
     }
-    let out = strata(&repo, &["diff", "--base", "HEAD", "--format", "markdown"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = changed(&repo, "markdown");
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.contains("> **Deletions**"), "{md}");
     assert!(

@@ -8,12 +8,12 @@
 //!   without them; a failure under `CI=true`).
 //! - Errors exit 2 and name the kustomization file, line and column.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{have_kubectl, skip_or_fail, workspace};
 
 fn strata_kustomize(dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_strata"))
@@ -25,20 +25,7 @@ fn strata_kustomize(dir: &Path) -> Output {
 }
 
 fn values(text: &str) -> Vec<serde_json::Value> {
-    strata_yaml::parse(text, &strata_yaml::ParseOptions::kubernetes())
-        .unwrap_or_else(|e| panic!("output does not parse: {e}\n{text}"))
-        .into_iter()
-        .map(|d| d.value)
-        .filter(|v| !v.is_null())
-        .collect()
-}
-
-fn skip_or_fail(what: &str) {
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{what} (required under CI=true)"
-    );
-    eprintln!("\n!!! SKIPPED: {what} !!!\n");
+    common::yaml_stream(text).unwrap_or_else(|e| panic!("output does not parse: {e}\n{text}"))
 }
 
 #[test]
@@ -114,11 +101,7 @@ fn generated_trees_match_live_kubectl() {
             "../shared is absent; strata kustomize was not compared with generated trees",
         );
     }
-    let kubectl = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !kubectl {
+    if !have_kubectl() {
         return skip_or_fail("kubectl is not available; strata kustomize was not compared with it");
     }
     let work = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -75,22 +75,32 @@ pub fn checkout(root: &Path, rev: &str) -> Result<Checkout, Diagnostic> {
         .spawn()
         .map_err(|e| Diagnostic::error(Code::Io, format!("cannot run git archive: {e}")))?;
     let unpacked = match child.stdout.take() {
-        Some(out) => tar::Archive::new(out).unpack(dir.path()),
+        Some(mut out) => {
+            let r = tar::Archive::new(&mut out).unpack(dir.path());
+            // The tar reader stops at the end-of-archive marker, but git pads the stream to a
+            // full record: read the rest, or git dies of SIGPIPE and the run fails at random.
+            let drained = std::io::copy(&mut out, &mut std::io::sink());
+            r.and(drained.map(|_| ()))
+        }
         None => Err(std::io::Error::other("no output")),
     };
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
+    }
     let status = child
         .wait()
         .map_err(|e| Diagnostic::error(Code::Io, format!("git archive failed: {e}")))?;
+    if !status.success() {
+        return Err(Diagnostic::error(
+            Code::Io,
+            format!("git archive {rev} failed: {}", stderr.trim()),
+        ));
+    }
     if let Err(e) = unpacked {
         return Err(Diagnostic::error(
             Code::Io,
             format!("cannot unpack revision `{rev}`: {e}"),
-        ));
-    }
-    if !status.success() {
-        return Err(Diagnostic::error(
-            Code::Io,
-            format!("git archive {rev} failed"),
         ));
     }
     let root = dir.path().join(prefix);

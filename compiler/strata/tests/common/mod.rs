@@ -1,0 +1,76 @@
+//! Helpers shared by the integration tests: run the binary, read YAML back, copy trees, and
+//! the skip rule for tools that may be absent (skip loudly; fail under `CI=true`).
+
+#![allow(dead_code)] // Each test file uses a different subset.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The repository root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs `strata --root ROOT --color never ARGS…`.
+pub fn strata(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+        .arg("--root")
+        .arg(root)
+        .args(["--color", "never"])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run strata: {e}"))
+}
+
+/// The non-empty documents of a YAML file, as Kubernetes (go-yaml) reads them.
+pub fn yaml_docs(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    yaml_stream(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The non-empty documents of a YAML stream.
+pub fn yaml_stream(text: &str) -> Result<Vec<Value>, String> {
+    Ok(
+        strata_yaml::parse(text, &strata_yaml::ParseOptions::kubernetes())
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|d| d.value)
+            .filter(|v| !v.is_null())
+            .collect(),
+    )
+}
+
+/// Copies a tree (leaving out recorded `expected*` and `rendered` output of golden cases).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from).into_iter().flatten() {
+        let rel = e.path().strip_prefix(from).unwrap_or(e.path());
+        if rel.starts_with("expected") || rel.starts_with("rendered") {
+            continue;
+        }
+        let dest = to.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap_or_else(|err| panic!("{err}"));
+        } else if e.file_type().is_file() {
+            std::fs::copy(e.path(), &dest).unwrap_or_else(|err| panic!("{err}"));
+        }
+    }
+}
+
+/// For a missing tool or reference folder: a loud skip, or a failure under `CI=true`.
+pub fn skip_or_fail(what: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{what} (required under CI=true)"
+    );
+    eprintln!("\n!!! SKIPPED: {what} !!!\n");
+}
+
+/// Whether `kubectl` runs.
+pub fn have_kubectl() -> bool {
+    Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
