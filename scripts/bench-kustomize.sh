@@ -26,13 +26,8 @@ done
 target=${CARGO_TARGET_DIR:-$root/target}
 cd "$root"
 echo "building the release binary..."
+cargo build --release -q --locked -p strata --bin strata
 strata_cmd=("$target/release/strata" kustomize)
-if ! cargo build --release -q -p strata --bin strata || ! "$target/release/strata" kustomize --help >/dev/null 2>&1; then
-  # The CLI does not have the subcommand yet: use the crate's stand-in binary.
-  cargo build --release -q -p strata-kustomize --example kustomize
-  strata_cmd=("$target/release/examples/kustomize")
-  echo "note: 'strata kustomize' is not available yet; measuring ${strata_cmd[0]}"
-fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-kustomize.XXXXXX")
 trap 'rm -rf "$work"' EXIT

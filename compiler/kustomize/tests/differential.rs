@@ -8,8 +8,6 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 /// Generator parameters derived deterministically from the seed.
 fn params(seed: u64) -> (u64, u64, u64, u64) {
@@ -73,35 +71,14 @@ fn two_hundred_generated_seeds_match_kubectl() {
         Ok(w) => w,
         Err(e) => panic!("cannot create a temporary folder: {e}"),
     };
-    let next = AtomicUsize::new(1);
-    let failures = Mutex::new(Vec::new());
-    let sites = AtomicUsize::new(0);
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
         .clamp(2, 8);
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let seed = next.fetch_add(1, Ordering::SeqCst) as u64;
-                if seed > 200 {
-                    break;
-                }
-                match run_seed(&gen, seed, work.path()) {
-                    Ok(n) => {
-                        sites.fetch_add(n, Ordering::SeqCst);
-                    }
-                    Err(e) => failures
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push((seed, e)),
-                }
-            });
-        }
-    });
-    let mut failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
-    failures.sort_by_key(|(s, _)| *s);
-    let sites = sites.load(Ordering::SeqCst);
+    let seeds: Vec<u64> = (1..=200).collect();
+    let (passed, failures) =
+        common::run_seeds(&seeds, threads, |seed| run_seed(&gen, seed, work.path()));
+    let sites: usize = passed.iter().sum();
     eprintln!(
         "differential: {} of 200 seeds pass ({sites} sites compared)",
         200 - failures.len()

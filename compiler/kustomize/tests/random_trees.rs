@@ -10,8 +10,6 @@
 mod common;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use serde_json::{json, Map, Value};
 
@@ -868,34 +866,14 @@ fn random_trees_match_kubectl() {
     };
     let work =
         tempfile::tempdir().unwrap_or_else(|e| panic!("cannot create a temporary folder: {e}"));
-    let next = AtomicUsize::new(0);
-    let failures = Mutex::new(Vec::new());
-    let errors_matched = AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..2 {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(&seed) = seeds.get(i) else { break };
-                match run_case(seed, work.path()) {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        errors_matched.fetch_add(1, Ordering::SeqCst);
-                    }
-                    Err(e) => failures
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push((seed, e)),
-                }
-            });
-        }
-    });
-    let mut failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
-    failures.sort_by_key(|(s, _)| *s);
+    // Ok(false): both tools report an error.
+    let (passed, failures) = common::run_seeds(&seeds, 2, |seed| run_case(seed, work.path()));
+    let errors_matched = passed.iter().filter(|built| !**built).count();
     eprintln!(
         "random trees: {} of {} cases match kubectl ({} where both report an error)",
         seeds.len() - failures.len(),
         seeds.len(),
-        errors_matched.load(Ordering::SeqCst)
+        errors_matched
     );
     for (seed, e) in failures.iter().take(3) {
         eprintln!("case {seed}: {e}\n");

@@ -50,16 +50,25 @@ fn patch_text(fs: &Fs, k: &KustFile, p: &Patch) -> Result<(String, String), Erro
         (true, None) => Err(k.error_at(&p.ptr, "a patch must have one of `patch` and `path`")),
         (false, Some(_)) => Err(k.error_at(&p.ptr, "a patch cannot have both `patch` and `path`")),
         (false, None) => Ok((inline.to_string(), format!("{}/patch", p.ptr))),
-        (true, Some(path)) => {
-            let ptr = format!("{}/path", p.ptr);
-            let (_, bytes) = fs.load_file(&k.dir, path).map_err(|e| {
-                k.error_at(&ptr, format!("cannot read patch '{path}': {}", e.message()))
-            })?;
-            let text = String::from_utf8(bytes.to_vec())
-                .map_err(|_| k.error_at(&ptr, format!("patch '{path}' is not valid UTF-8")))?;
-            Ok((text, ptr))
-        }
+        (true, Some(path)) => read_patch_file(fs, k, &p.ptr, path),
     }
+}
+
+/// Reads the file of a patch entry's `path` (entry at `entry_ptr`) as text; errors point at
+/// the `path` field. Returns the text and that pointer.
+fn read_patch_file(
+    fs: &Fs,
+    k: &KustFile,
+    entry_ptr: &str,
+    path: &str,
+) -> Result<(String, String), Error> {
+    let ptr = format!("{entry_ptr}/path");
+    let (_, bytes) = fs
+        .load_file(&k.dir, path)
+        .map_err(|e| k.error_at(&ptr, format!("cannot read patch '{path}': {}", e.message())))?;
+    let text = String::from_utf8(bytes.to_vec())
+        .map_err(|_| k.error_at(&ptr, format!("patch '{path}' is not valid UTF-8")))?;
+    Ok((text, ptr))
 }
 
 fn parse_either(text: &str) -> Result<Parsed, String> {
@@ -346,12 +355,7 @@ pub fn apply_legacy_json(fs: &Fs, k: &KustFile, p: &Patch, acc: &mut ResMap) -> 
         }
         (None, false) => (inline, format!("{}/patch", p.ptr)),
         (Some(path), true) => {
-            let ptr = format!("{}/path", p.ptr);
-            let (_, bytes) = fs.load_file(&k.dir, path).map_err(|e| {
-                k.error_at(&ptr, format!("cannot read patch '{path}': {}", e.message()))
-            })?;
-            let text = String::from_utf8(bytes.to_vec())
-                .map_err(|_| k.error_at(&ptr, format!("patch '{path}' is not valid UTF-8")))?;
+            let (text, ptr) = read_patch_file(fs, k, &p.ptr, path)?;
             if text.is_empty() {
                 return Err(k.error_at(&ptr, format!("patch file '{path}' is empty")));
             }

@@ -133,3 +133,39 @@ pub fn compare(ours: &[Value], expected_text: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Runs `case` for every seed on `threads` worker threads (each seed once, in any order):
+/// the successes, and the failures sorted by seed.
+pub fn run_seeds<T: Send>(
+    seeds: &[u64],
+    threads: usize,
+    case: impl Fn(u64) -> Result<T, String> + Sync,
+) -> (Vec<T>, Vec<(u64, String)>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let next = AtomicUsize::new(0);
+    let passed = Mutex::new(Vec::new());
+    let failed = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| {
+                while let Some(&seed) = seeds.get(next.fetch_add(1, Ordering::SeqCst)) {
+                    let r = case(seed);
+                    match r {
+                        Ok(v) => passed.lock().unwrap_or_else(|p| p.into_inner()).push(v),
+                        Err(e) => failed
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push((seed, e)),
+                    }
+                }
+            });
+        }
+    });
+    let mut failed = failed.into_inner().unwrap_or_else(|p| p.into_inner());
+    failed.sort_by_key(|(s, _)| *s);
+    (
+        passed.into_inner().unwrap_or_else(|p| p.into_inner()),
+        failed,
+    )
+}
