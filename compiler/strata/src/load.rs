@@ -63,7 +63,13 @@ pub struct Inputs {
     pub sops: BTreeMap<String, Vec<Source>>,
     /// A digest of every overlay folder's files (for `_meta`), by overlay name.
     pub overlay_digests: BTreeMap<String, String>,
+    /// For each site whose folder has its own kustomization: a digest of the site folder's
+    /// files (the kustomization's patches and resources are inputs too), by site.
+    pub site_kustomizations: BTreeMap<String, String>,
 }
+
+/// The file names kustomize accepts for a kustomization, in its order of preference.
+const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// Reads and parses the repository's inputs.
 pub fn load(repo: &Repo) -> (Inputs, Vec<Diagnostic>) {
@@ -194,12 +200,22 @@ pub fn load(repo: &Repo) -> (Inputs, Vec<Diagnostic>) {
             folder_digest(&repo.abs(&format!("overlays/{name}"))),
         );
     }
+    for name in inputs.sites.keys() {
+        let dir = format!("sites/{name}");
+        if KUSTOMIZATION_FILES
+            .iter()
+            .any(|f| repo.exists(&format!("{dir}/{f}")))
+        {
+            inputs
+                .site_kustomizations
+                .insert(name.clone(), folder_digest(&repo.abs(&dir)));
+        }
+    }
     (inputs, diags)
 }
 
 /// A digest of the names and contents of every file under `dir` (sorted).
-/// A digest of every file below `dir` (names and contents), for `_meta` input digests.
-pub fn folder_digest(dir: &std::path::Path) -> String {
+fn folder_digest(dir: &std::path::Path) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     for e in walkdir::WalkDir::new(dir)

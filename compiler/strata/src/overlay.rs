@@ -27,25 +27,15 @@ use crate::repo::Repo;
 /// The label an object added by an overlay carries to name its service folder.
 pub const SERVICE_LABEL: &str = "strata.io/service";
 
-/// The file names kustomize accepts for a kustomization, in its order of preference.
-const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
-/// The site folder's kustomization file (repository-relative), if it has one.
-pub fn site_kustomization(repo: &Repo, site: &str) -> Option<String> {
-    KUSTOMIZATION_FILES
-        .iter()
-        .map(|f| format!("sites/{site}/{f}"))
-        .find(|rel| repo.exists(rel))
-}
-
-/// Applies the site's overlays to its rendered objects.
+/// Applies the site's overlays to its rendered objects; `has_kustomization`: whether the site
+/// folder has its own kustomization (found by the load stage).
 pub fn apply(
     repo: &Repo,
     site: &Site,
+    has_kustomization: bool,
     objects: Vec<Object>,
 ) -> Result<Vec<Final>, Vec<Diagnostic>> {
-    let kustomization = site_kustomization(repo, &site.name);
-    if site.spec.overlays.is_empty() && kustomization.is_none() {
+    if site.spec.overlays.is_empty() && !has_kustomization {
         return Ok(objects.into_iter().map(final_of).collect());
     }
     let components: Vec<PathBuf> = site
@@ -54,9 +44,7 @@ pub fn apply(
         .iter()
         .map(|name| repo.abs(&format!("overlays/{name}")))
         .collect();
-    let site_dir = kustomization
-        .as_ref()
-        .map(|_| repo.abs(&format!("sites/{}", site.name)));
+    let site_dir = has_kustomization.then(|| repo.abs(&format!("sites/{}", site.name)));
     let opts = strata_kustomize::Options {
         boundary: Some(repo.root().to_path_buf()),
         load_restrictor: strata_kustomize::LoadRestrictor::RootOnly,

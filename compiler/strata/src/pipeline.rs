@@ -183,11 +183,11 @@ impl Project {
                     .filter_map(|l| self.inputs.layers.get(l))
                     .map(|d| &d.source)
                     .collect();
-                let site_folder = overlay::site_kustomization(&self.repo, &site.name).map(|_| {
-                    let dir = format!("sites/{}", site.name);
-                    let digest = load::folder_digest(&self.repo.abs(&dir));
-                    (dir, digest)
-                });
+                let site_folder = self
+                    .inputs
+                    .site_kustomizations
+                    .get(&site.name)
+                    .map(|digest| (format!("sites/{}", site.name), digest.clone()));
                 o.files.extend(gitops::meta::files(
                     site,
                     &self.checked.catalog,
@@ -211,7 +211,8 @@ impl Project {
         site: &Site,
         objects: Vec<Object>,
     ) -> Result<Vec<Final>, Vec<Diagnostic>> {
-        let finals = overlay::apply(&self.repo, site, objects)?;
+        let has_kustomization = self.inputs.site_kustomizations.contains_key(&site.name);
+        let finals = overlay::apply(&self.repo, site, has_kustomization, objects)?;
         let diags = crate::secrets::leak::check(&finals);
         if !diags.is_empty() {
             return Err(diags);
@@ -275,7 +276,7 @@ fn sops_files(
                             .get(*s)
                             .is_some_and(|svc| svc.spec.secrets.contains_key(&f.name))
                     })
-                    .min_by_key(|s| (graph.waves.get(*s).copied(), s.as_str()))
+                    .min_by_key(|s| graph.rollout_key(s))
                     .cloned()
             })?;
             let name = f

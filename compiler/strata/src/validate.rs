@@ -40,11 +40,6 @@ impl Validators {
         }
     }
 
-    /// The folders schemas are read from.
-    pub fn schema_dirs(&self) -> &[PathBuf] {
-        &self.schema_dirs
-    }
-
     /// The validator for a site (made once, then shared).
     pub fn for_site(&self, site: &Site) -> Result<Arc<Validator>, Diagnostic> {
         let key = (

@@ -50,6 +50,16 @@ pub struct ServiceGraph {
 }
 
 impl ServiceGraph {
+    /// The rollout order of services: by wave, then by name (a service outside the graph
+    /// comes last). Where several services could own a shared object, the first in this order
+    /// does, so the object exists before any of them needs it.
+    pub fn rollout_key<'a>(&self, service: &'a str) -> (usize, &'a str) {
+        (
+            self.waves.get(service).copied().unwrap_or(usize::MAX),
+            service,
+        )
+    }
+
     /// Builds and checks the graph of `site`.
     pub fn build(site: &Site, catalog: &Catalog) -> Result<ServiceGraph, Vec<Diagnostic>> {
         let enabled: BTreeSet<&str> = site

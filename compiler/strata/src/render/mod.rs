@@ -288,7 +288,6 @@ fn share_declared_secrets(objects: &mut Vec<Object>, graph: &ServiceGraph) {
         o.provenance.fixed.is_some()
             && o.value.get("kind").and_then(Value::as_str) == Some("ExternalSecret")
     };
-    let rank = |o: &Object| (graph.waves.get(&o.service).copied(), o.service.clone());
     let mut keep: HashMap<String, usize> = HashMap::new();
     let mut drop = vec![false; objects.len()];
     for i in 0..objects.len() {
@@ -303,7 +302,7 @@ fn share_declared_secrets(objects: &mut Vec<Object>, graph: &ServiceGraph) {
             .to_string();
         match keep.get(&name).copied() {
             Some(j) if objects[j].value == objects[i].value => {
-                if rank(&objects[i]) < rank(&objects[j]) {
+                if graph.rollout_key(&objects[i].service) < graph.rollout_key(&objects[j].service) {
                     drop[j] = true;
                     keep.insert(name, i);
                 } else {
@@ -316,11 +315,8 @@ fn share_declared_secrets(objects: &mut Vec<Object>, graph: &ServiceGraph) {
             }
         }
     }
-    let mut i = 0;
-    objects.retain(|_| {
-        i += 1;
-        !drop[i - 1]
-    });
+    let mut dropped = drop.into_iter();
+    objects.retain(|_| !dropped.next().unwrap_or(false));
 }
 
 fn duplicates(objects: &[Object]) -> Vec<Diagnostic> {
