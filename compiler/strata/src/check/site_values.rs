@@ -188,7 +188,10 @@ mod tests {
         let ok = merged(&[("sites/demo/site.yaml", "spec:\n  values: {rack: r1}\n")]);
         assert!(check(&ok, &s, (&src, strata_yaml::Span::default())).is_empty());
         let bad = merged(&[("sites/demo/site.yaml", "spec:\n  values: {tls: {}}\n")]);
-        assert_eq!(check(&bad, &s, (&src, strata_yaml::Span::default())).len(), 1);
+        assert_eq!(
+            check(&bad, &s, (&src, strata_yaml::Span::default())).len(),
+            1
+        );
 
         let broken = Inputs {
             site_values_schema: Some(Source::new(SCHEMA_PATH, "{\n  \"type\": \n")),
