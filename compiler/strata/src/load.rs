@@ -66,6 +66,9 @@ pub struct Inputs {
     /// For each site whose folder has its own kustomization: a digest of the site folder's
     /// files (the kustomization's patches and resources are inputs too), by site.
     pub site_kustomizations: BTreeMap<String, String>,
+    /// The repository's schema of site-wide values (`schemas/site-values.schema.json`), when
+    /// it has one.
+    pub site_values_schema: Option<Source>,
 }
 
 /// The file names kustomize accepts for a kustomization, in its order of preference.
@@ -192,6 +195,12 @@ pub fn load(repo: &Repo) -> (Inputs, Vec<Diagnostic>) {
                 values_schema,
             },
         );
+    }
+    if repo.exists(crate::check::site_values::SCHEMA_PATH) {
+        match repo.read(crate::check::site_values::SCHEMA_PATH) {
+            Ok(src) => inputs.site_values_schema = Some(src),
+            Err(d) => diags.push(d),
+        }
     }
     inputs.overlays = repo.dirs("overlays").into_iter().collect();
     for name in &inputs.overlays {

@@ -5,6 +5,7 @@
 //! each service's values schema), or the diagnostics explaining why it is not valid.
 
 pub mod schema;
+pub mod site_values;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -58,6 +59,8 @@ pub struct Checked {
     pub valid_sites: BTreeSet<String>,
     /// Layers whose document is valid.
     pub valid_layers: BTreeSet<String>,
+    /// The schema of site-wide values (`spec.values`).
+    pub site_values: site_values::SiteValuesSchema,
 }
 
 /// Checks every Site, Layer and Service document against its schema and its name.
@@ -65,6 +68,9 @@ pub fn check_documents(inputs: &Inputs) -> (Checked, Vec<Diagnostic>) {
     let schemas = input_schemas();
     let mut diags = Vec::new();
     let mut checked = Checked::default();
+    let (site_values, bad) = site_values::compile(inputs);
+    checked.site_values = site_values;
+    diags.extend(bad);
 
     for (name, doc) in &inputs.sites {
         if check_doc(
@@ -285,7 +291,11 @@ pub fn resolve_site(
         return Err(Vec::new());
     }
     let (merged, spec, layer_docs) = merge_spec(name, doc, inputs, checked)?;
-    let mut diags = Vec::new();
+    let mut diags = site_values::check(
+        &merged,
+        &checked.site_values,
+        (&doc.source, doc.span("/spec/values", true)),
+    );
 
     // Names the site uses: services and overlays.
     let locate = |ptr: &str, key: bool| -> (Source, strata_yaml::Span) {
