@@ -78,7 +78,12 @@ pub struct Change {
     pub risks: Vec<Risk>,
     /// For Secrets and SOPS files: which keys changed.
     pub secret_keys: Option<SecretKeys>,
-    /// Unified diff of the object's YAML (secret values masked).
+    /// How much a reviewer should look at this change (see [`risk_score`]); the report lists
+    /// changes by it, highest first, so a truncated report keeps the risky ones.
+    pub risk_score: u32,
+    /// Unified diff of the object's YAML (secret values masked). With several sites, the
+    /// first site's: the changed lines are the same in all of them, the unchanged lines
+    /// around them (hostnames, config hashes) may differ.
     pub diff: String,
 }
 
@@ -100,7 +105,8 @@ pub struct Report {
     pub base: String,
     /// The head revision (or "working tree").
     pub head: String,
-    /// Every change, grouped across sites, in (service, kind, namespace, name) order.
+    /// Every change, grouped across sites: the riskiest first (highest [`Change::risk_score`]),
+    /// then in (service, API group, kind, namespace, name) order.
     pub changes: Vec<Change>,
     /// Per site: per service, counts of added, changed, removed objects.
     pub summary: BTreeMap<String, BTreeMap<String, [usize; 3]>>,
@@ -219,17 +225,33 @@ fn objects(site: &str, out: &crate::emit::SiteOutput) -> Vec<Obj> {
 
 type Key = (String, String, String, Option<String>, String);
 
-/// A change without its sites: equal keys are the same change in several sites.
-type GroupKey = (
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Status,
-    String,
-);
+/// A change without its sites: changes with equal keys are the same change in several sites
+/// and make one entry. The order of the fields is the report's order among equally risky
+/// changes.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct GroupKey {
+    /// The unit (service folder).
+    service: String,
+    /// `apiVersion`.
+    api_version: String,
+    /// `kind`.
+    kind: String,
+    /// `metadata.namespace`.
+    namespace: Option<String>,
+    /// `metadata.name` (the head's).
+    name: String,
+    /// The base name of a hash-suffix rename.
+    renamed_from: Option<String>,
+    /// Added, changed or removed.
+    status: Status,
+    /// Risk flags (the same lines may be risky in one site only, e.g. when a hunk touches a
+    /// selector there).
+    risks: Vec<Risk>,
+    /// The change itself: the removed and added lines of each hunk, without the context lines
+    /// and positions (which differ between sites whose objects differ elsewhere); for a Secret,
+    /// the names of the keys added, removed and changed (fingerprints are salted per site).
+    change: String,
+}
 
 fn key(o: &Obj) -> Key {
     let group = o
@@ -342,6 +364,75 @@ fn risks(before: Option<&Obj>, after: Option<&Obj>) -> Vec<Risk> {
     r.into_iter().collect()
 }
 
+/// Weight of each risk in [`risk_score`]: what a reviewer must not miss first.
+fn risk_weight(r: Risk) -> u32 {
+    match r {
+        // The apply fails, or the object is deleted and re-created.
+        Risk::ImmutableField => 70,
+        Risk::Deletion => 60,
+        // A CRD change can drop a version or a field of every custom resource of its kind.
+        Risk::Crd => 50,
+        // A credential that changes must change everywhere it is read, at once.
+        Risk::Secret => 40,
+        Risk::Replicas => 30,
+        Risk::Image => 30,
+        Risk::Rbac => 20,
+    }
+}
+
+/// The order a reviewer should read changes in, as a number (higher = earlier): a change with
+/// risk flags scores its heaviest flag's weight plus one per flag, so two flags outrank one of
+/// the same weight; any other change to an object's content scores 10; a change to
+/// annotations only (a config hash, an owner annotation) scores 0.
+pub fn risk_score(risks: &[Risk], annotations_only: bool) -> u32 {
+    match risks.iter().map(|r| risk_weight(*r)).max() {
+        Some(w) => w + u32::try_from(risks.len()).unwrap_or(u32::MAX).min(9),
+        None if annotations_only => 0,
+        None => 10,
+    }
+}
+
+/// The object without any `annotations` map (of its own metadata or of a pod template's).
+fn without_annotations(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| k.as_str() != "annotations")
+                .map(|(k, c)| (k.clone(), without_annotations(c)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(without_annotations).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Whether only annotations differ between the two versions of an object.
+fn annotations_only(before: Option<&Obj>, after: Option<&Obj>) -> bool {
+    match (before, after) {
+        (Some(b), Some(a)) => {
+            b.secret == a.secret && without_annotations(&b.masked) == without_annotations(&a.masked)
+        }
+        _ => false,
+    }
+}
+
+/// The change a unified diff makes, without context: per hunk, its removed and added lines.
+/// (The `---`/`+++` header comes before the first hunk; inside hunks every line is marked.)
+fn changed_lines(diff: &str) -> String {
+    let mut out = String::new();
+    let mut in_hunk = false;
+    for line in diff.lines() {
+        if line.starts_with("@@") {
+            in_hunk = true;
+            out.push_str("@@\n");
+        } else if in_hunk && (line.starts_with('-') || line.starts_with('+')) {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 fn secret_keys(before: Option<&Obj>, after: Option<&Obj>) -> Option<SecretKeys> {
     let b = before.and_then(|o| o.secret.clone());
     let a = after.and_then(|o| o.secret.clone());
@@ -446,6 +537,7 @@ pub fn compare(base: &Snapshot, head: &Snapshot, base_rev: &str, head_rev: &str)
                 &yaml(a.map(|o| &o.masked)),
                 &file_label(any),
             );
+            let risks = risks(b, a);
             let change = Change {
                 sites: Vec::new(),
                 service: any.unit.clone(),
@@ -455,36 +547,32 @@ pub fn compare(base: &Snapshot, head: &Snapshot, base_rev: &str, head_rev: &str)
                 name: any.name.clone(),
                 renamed_from: renamed_from.clone(),
                 status,
-                risks: risks(b, a),
+                risk_score: risk_score(&risks, annotations_only(b, a)),
+                risks,
                 secret_keys: secret_keys(b, a),
-                diff: diff.clone(),
+                diff,
             };
             // Secret fingerprints are salted per site, so group secrets by their key names.
-            let group_text = match &change.secret_keys {
+            let change_text = match &change.secret_keys {
                 Some(s) => format!(
                     "{:?}{:?}{:?}",
                     s.added,
                     s.removed,
                     s.changed.iter().map(|c| &c.0).collect::<Vec<_>>()
                 ),
-                // Hunk positions differ between sites whose objects differ elsewhere (an
-                // image mirror, a hostname); the change itself is the same.
-                None => diff
-                    .lines()
-                    .map(|l| if l.starts_with("@@") { "@@" } else { l })
-                    .collect::<Vec<_>>()
-                    .join("\n"),
+                None => changed_lines(&change.diff),
             };
-            let gk = (
-                change.service.clone(),
-                change.api_version.clone(),
-                change.kind.clone(),
-                change.namespace.clone(),
-                change.name.clone(),
+            let gk = GroupKey {
+                service: change.service.clone(),
+                api_version: change.api_version.clone(),
+                kind: change.kind.clone(),
+                namespace: change.namespace.clone(),
+                name: change.name.clone(),
                 renamed_from,
                 status,
-                group_text,
-            );
+                risks: change.risks.clone(),
+                change: change_text,
+            };
             grouped
                 .entry(gk)
                 .or_insert_with(|| (change, Vec::new()))
@@ -512,6 +600,10 @@ pub fn compare(base: &Snapshot, head: &Snapshot, base_rev: &str, head_rev: &str)
             c
         })
         .collect();
+    // Stable: equally risky changes keep the key order.
+    report
+        .changes
+        .sort_by_key(|c| std::cmp::Reverse(c.risk_score));
     report
 }
 
