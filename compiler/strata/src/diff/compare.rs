@@ -712,4 +712,103 @@ mod tests {
         assert!(del.is_some_and(|c| c.risks.contains(&Risk::Deletion)));
         assert_eq!(r.summary["a"]["svc"], [0, 1, 1]);
     }
+
+    fn deployment(host: &str, hash: &str, replicas: u32, note: Option<&str>) -> String {
+        let note = note.map_or(String::new(), |n| format!("    example.org/note: {n}\n"));
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  annotations:\n{note}    example.org/host: {host}\n  name: api\n  namespace: os\nspec:\n  replicas: {replicas}\n  template:\n    metadata:\n      annotations:\n        strata.io/config-hash: {hash}\n    spec:\n      containers:\n      - image: api:1\n        name: api\n"
+        )
+    }
+
+    /// The same lines added in two sites whose objects differ right beside them (hostnames,
+    /// config hashes) are one change listing both sites.
+    #[test]
+    fn same_change_with_different_context_is_one_entry() {
+        let a0 = deployment("a.example.org", "1111", 1, None);
+        let a1 = deployment("a.example.org", "1111", 1, Some("hi"));
+        let b0 = deployment("b.example.org", "2222", 1, None);
+        let b1 = deployment("b.example.org", "2222", 1, Some("hi"));
+        let base = snap(&[
+            ("a", &[("api/deployment-api.yaml", a0.as_str())]),
+            ("b", &[("api/deployment-api.yaml", b0.as_str())]),
+        ]);
+        let head = snap(&[
+            ("a", &[("api/deployment-api.yaml", a1.as_str())]),
+            ("b", &[("api/deployment-api.yaml", b1.as_str())]),
+        ]);
+        let r = compare(&base, &head, "base", "head");
+        assert_eq!(r.changes.len(), 1, "{:#?}", r.changes);
+        assert_eq!(r.changes[0].sites, vec!["a", "b"]);
+        assert_eq!(r.changes[0].risk_score, 0, "annotations only");
+        // A different change in one site stays apart.
+        let b2 = deployment("b.example.org", "2222", 1, Some("ho"));
+        let head = snap(&[
+            ("a", &[("api/deployment-api.yaml", a1.as_str())]),
+            ("b", &[("api/deployment-api.yaml", b2.as_str())]),
+        ]);
+        assert_eq!(compare(&base, &head, "base", "head").changes.len(), 2);
+    }
+
+    /// Risky changes come first, whatever their names; equally risky ones keep the key order.
+    #[test]
+    fn changes_are_ordered_by_risk_then_key() {
+        let cm = |name: &str, v: &str| {
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  k: {v}\n")
+        };
+        let (c1, c2) = (cm("a-etc", "1"), cm("a-etc", "2"));
+        let base = snap(&[(
+            "s",
+            &[
+                ("a/configmap-a-etc.yaml", c1.as_str()),
+                ("a/deployment-api.yaml", &deployment("h", "1", 1, None)),
+                ("b/deployment-api.yaml", &deployment("h", "1", 1, None)),
+                ("z/deployment-api.yaml", &deployment("h", "1", 1, None)),
+            ],
+        )]);
+        let head = snap(&[(
+            "s",
+            &[
+                ("a/configmap-a-etc.yaml", c2.as_str()),
+                ("a/deployment-api.yaml", &deployment("h", "2", 1, None)),
+                ("b/deployment-api.yaml", &deployment("h", "2", 1, None)),
+                ("z/deployment-api.yaml", &deployment("h", "1", 3, None)),
+            ],
+        )]);
+        let r = compare(&base, &head, "base", "head");
+        let order: Vec<(&str, &str, u32)> = r
+            .changes
+            .iter()
+            .map(|c| (c.service.as_str(), c.kind.as_str(), c.risk_score))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                ("z", "Deployment", 31),
+                ("a", "ConfigMap", 10),
+                ("a", "Deployment", 0),
+                ("b", "Deployment", 0),
+            ]
+        );
+    }
+
+    #[test]
+    fn risk_scores_rank_the_flags() {
+        let s = |r: &[Risk]| risk_score(r, false);
+        assert!(s(&[Risk::ImmutableField]) > s(&[Risk::Deletion]));
+        assert!(s(&[Risk::Deletion]) > s(&[Risk::Secret, Risk::Replicas, Risk::Image]));
+        assert!(s(&[Risk::Replicas, Risk::Image]) > s(&[Risk::Replicas]));
+        assert!(s(&[Risk::Rbac]) > s(&[]));
+        assert!(s(&[]) > risk_score(&[], true));
+    }
+
+    #[test]
+    fn changed_lines_leave_out_context_and_positions() {
+        let d1 = "--- a/x\n+++ b/x\n@@ -1,3 +1,4 @@\n a: 1\n+b: 2\n c: 3\n";
+        let d2 = "--- a/x\n+++ b/x\n@@ -7,3 +7,4 @@\n z: 9\n+b: 2\n y: 8\n";
+        assert_eq!(changed_lines(d1), changed_lines(d2));
+        assert_eq!(changed_lines(d1), "@@\n+b: 2\n");
+        // A removed line whose text starts with `--` is a change, not a header.
+        let d3 = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n---x\n++++y\n";
+        assert_eq!(changed_lines(d3), "@@\n---x\n++++y\n");
+    }
 }
