@@ -150,7 +150,13 @@ fn max_bytes_is_a_hard_bound_for_every_value() {
     use strata::diff::render;
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let root = tmp.path();
-    fleet(root, &[("north", "north.example.org"), ("south", "south.example.org")]);
+    fleet(
+        root,
+        &[
+            ("north", "north.example.org"),
+            ("south", "south.example.org"),
+        ],
+    );
     set_value(root, "alpha", "level", "debug");
     set_value(root, "zeta", "replicas", "3");
     write(
@@ -174,7 +180,10 @@ fn max_bytes_is_a_hard_bound_for_every_value() {
                     out.len()
                 );
                 if n >= full.len() {
-                    assert_eq!(out, full, "{format}: --max-bytes {n} cut a report that fits");
+                    assert_eq!(
+                        out, full,
+                        "{format}: --max-bytes {n} cut a report that fits"
+                    );
                 } else if n >= 300 {
                     assert!(
                         out.contains(&format!("truncated to {n} bytes")),
@@ -241,7 +250,10 @@ fn a_replica_change_survives_truncation_ahead_of_config_hash_only_diffs() {
         let out = diff(root, &["--format", format, "--max-bytes", &n.to_string()]);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.len() <= n, "{format}: {} > {n}", text.len());
-        assert!(text.contains("truncated"), "{format}: not truncated:\n{text}");
+        assert!(
+            text.contains("truncated"),
+            "{format}: not truncated:\n{text}"
+        );
         let zeta = match format {
             "markdown" => "Changed <code>Deployment demo/zeta</code>",
             _ => "changed Deployment demo/zeta [zeta]",
@@ -282,7 +294,10 @@ fn an_annotation_added_through_a_shared_overlay_is_one_entry_listing_the_sites()
             "{c:#}"
         );
         let diff = c["diff"].as_str().unwrap_or("");
-        assert!(diff.contains("+    example.org/reviewed: \"yes\""), "{diff}");
+        assert!(
+            diff.contains("+    example.org/reviewed: \"yes\""),
+            "{diff}"
+        );
     }
     // The context around the added line does differ between the sites.
     let host = changes

@@ -72,10 +72,17 @@ fn argocd_applications_of_two_sites_do_not_collide() {
         ("demo2", "server: https://prod.example.org:6443"),
         (long, "server: prod-cluster"),
     ] {
-        copy_tree(&repo.join("sites/demo"), &repo.join(format!("sites/{site}")));
+        copy_tree(
+            &repo.join("sites/demo"),
+            &repo.join(format!("sites/{site}")),
+        );
         let yaml = repo.join(format!("sites/{site}/site.yaml"));
         edit(&yaml, "name: demo\n", &format!("name: {site}\n"));
-        edit(&yaml, "project: openstack\n", &format!("project: openstack\n    {server}\n"));
+        edit(
+            &yaml,
+            "project: openstack\n",
+            &format!("project: openstack\n    {server}\n"),
+        );
     }
     let out = tmp.path().join("rendered");
     build(&repo, &out);
@@ -93,7 +100,10 @@ fn argocd_applications_of_two_sites_do_not_collide() {
             }
             let dest = &app["spec"]["destination"];
             if file == "root.yaml" {
-                assert_eq!(dest["server"], "https://kubernetes.default.svc", "{site}: {dest}");
+                assert_eq!(
+                    dest["server"], "https://kubernetes.default.svc",
+                    "{site}: {dest}"
+                );
                 assert_eq!(dest["namespace"], "argocd", "{site}: {dest}");
                 continue;
             }
@@ -120,7 +130,10 @@ fn flux_paths_are_normalized() {
         (None, "./rendered/demo/web"),
         (Some("./rendered/demo/"), "./rendered/demo/web"),
         (Some("rendered//demo"), "./rendered/demo/web"),
-        (Some("./fleet/./sites/../rendered/demo"), "./fleet/rendered/demo/web"),
+        (
+            Some("./fleet/./sites/../rendered/demo"),
+            "./fleet/rendered/demo/web",
+        ),
         (Some("/clusters/demo"), "./clusters/demo/web"),
         (Some("."), "./web"),
         (Some("./"), "./web"),
@@ -138,7 +151,10 @@ fn flux_paths_are_normalized() {
         let out = tmp.path().join("rendered");
         build(&repo, &out);
         let ks = objects(&out.join("demo/flux"));
-        assert_eq!(ks["web.yaml"]["spec"]["path"], expected, "gitops.path {path:?}");
+        assert_eq!(
+            ks["web.yaml"]["spec"]["path"], expected,
+            "gitops.path {path:?}"
+        );
         for (file, k) in &ks {
             let p = k["spec"]["path"].as_str().unwrap_or("");
             assert!(
@@ -157,7 +173,11 @@ fn objects_a_site_kustomization_adds_get_the_site_namespace() {
     let repo = tmp.path().join("repo");
     copy_tree(&workspace().join("golden-tests/site-overlays"), &repo);
     let site = repo.join("sites/demo");
-    edit(&site.join("extra-configmap.yaml"), "  namespace: demo\n", "");
+    edit(
+        &site.join("extra-configmap.yaml"),
+        "  namespace: demo\n",
+        "",
+    );
     std::fs::write(
         site.join("extra-role.yaml"),
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: web-reader\n  labels:\n    strata.io/service: web\nrules: []\n",

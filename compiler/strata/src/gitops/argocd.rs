@@ -167,11 +167,51 @@ pub fn files(site: &Site, units: &[Unit]) -> BTreeMap<String, String> {
 /// The root's name: `<site>-root`, unless a service of the site is called `root` (its child
 /// Application has that name), then the first free `<site>-root-<n>`.
 fn root_name(site: &Site, units: &[Unit]) -> String {
-    let taken: std::collections::BTreeSet<String> =
-        units.iter().map(|u| app_name(&site.name, &u.name)).collect();
+    let taken: std::collections::BTreeSet<String> = units
+        .iter()
+        .map(|u| app_name(&site.name, &u.name))
+        .collect();
     std::iter::once("root".to_string())
         .chain((1..).map(|n| format!("root-{n}")))
         .map(|r| app_name(&site.name, &r))
         .find(|n| !taken.contains(n))
         .unwrap_or_else(|| app_name(&site.name, "root"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_per_site_dns_labels_of_at_most_63_characters() {
+        assert_eq!(app_name("prod-brno", "glance"), "prod-brno-glance");
+        let site = "s".repeat(63);
+        let (a, b) = (app_name(&site, "glance"), app_name(&site, "glance-api"));
+        for n in [&a, &b] {
+            assert_eq!(n.len(), 63, "{n}");
+            assert!(!n.contains("--") || site.contains("--"), "{n}");
+        }
+        assert_ne!(a, b);
+        // A cut that lands on a `-` does not leave `--` behind.
+        let dashed = format!("{}-{}", "a".repeat(53), "b".repeat(9));
+        let n = app_name(&dashed, "unit");
+        assert!(n.starts_with(&format!("{}-", "a".repeat(53))), "{n}");
+        assert!(!n.contains("--") && n.len() <= 63, "{n}");
+    }
+
+    #[test]
+    fn destination_by_url_or_by_registered_name() {
+        assert_eq!(
+            destination(None, "os"),
+            json!({"server": IN_CLUSTER, "namespace": "os"})
+        );
+        assert_eq!(
+            destination(Some("https://10.0.0.1:6443"), "os"),
+            json!({"server": "https://10.0.0.1:6443", "namespace": "os"})
+        );
+        assert_eq!(
+            destination(Some("prod-brno"), "os"),
+            json!({"name": "prod-brno", "namespace": "os"})
+        );
+    }
 }

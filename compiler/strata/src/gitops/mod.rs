@@ -222,3 +222,26 @@ pub fn kustomization(resources: &[String]) -> String {
         strata_yaml::KeyOrder::Kubernetes,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::repo_path;
+
+    #[test]
+    fn repo_paths_are_normalized() {
+        for (parts, expected) in [
+            (
+                &["./rendered/prod-ostrava/", "glance"][..],
+                "rendered/prod-ostrava/glance",
+            ),
+            (&["././rendered//x", "y"][..], "rendered/x/y"),
+            (&["/abs/x/", "y"][..], "abs/x/y"),
+            (&[".", "y"][..], "y"),
+            (&["a/../b", "y"][..], "b/y"),
+            (&["../up", "y"][..], "../up/y"),
+            (&["", ""][..], ""),
+        ] {
+            assert_eq!(repo_path(parts), expected, "{parts:?}");
+        }
+    }
+}
