@@ -173,11 +173,13 @@ fn objects_a_site_kustomization_adds_get_the_site_namespace() {
     let repo = tmp.path().join("repo");
     copy_tree(&workspace().join("golden-tests/site-overlays"), &repo);
     let site = repo.join("sites/demo");
-    edit(
-        &site.join("extra-configmap.yaml"),
-        "  namespace: demo\n",
-        "",
-    );
+    // No namespace of its own (the golden case's file has none either; written here so that
+    // the test does not depend on it).
+    std::fs::write(
+        site.join("extra-configmap.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-banner\n  labels:\n    strata.io/service: web\ndata:\n  banner.txt: hello\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(
         site.join("extra-role.yaml"),
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: web-reader\n  labels:\n    strata.io/service: web\nrules: []\n",

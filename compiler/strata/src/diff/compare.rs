@@ -392,13 +392,21 @@ pub fn risk_score(risks: &[Risk], annotations_only: bool) -> u32 {
     }
 }
 
-/// The object without any `annotations` map (of its own metadata or of a pod template's).
+/// The object without the `annotations` of any `metadata` in it (its own, a pod template's);
+/// other fields named `annotations` (a ConfigMap key, say) stay.
 fn without_annotations(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.iter()
-                .filter(|(k, _)| k.as_str() != "annotations")
-                .map(|(k, c)| (k.clone(), without_annotations(c)))
+                .map(|(k, c)| {
+                    let mut c = without_annotations(c);
+                    if k == "metadata" {
+                        if let Some(meta) = c.as_object_mut() {
+                            meta.shift_remove("annotations");
+                        }
+                    }
+                    (k.clone(), c)
+                })
                 .collect(),
         ),
         Value::Array(a) => Value::Array(a.iter().map(without_annotations).collect()),
@@ -799,6 +807,23 @@ mod tests {
         assert!(s(&[Risk::Replicas, Risk::Image]) > s(&[Risk::Replicas]));
         assert!(s(&[Risk::Rbac]) > s(&[]));
         assert!(s(&[]) > risk_score(&[], true));
+    }
+
+    #[test]
+    fn only_metadata_annotations_are_left_out() {
+        let v = serde_json::json!({
+            "metadata": {"name": "x", "annotations": {"a": "1"}},
+            "data": {"annotations": "kept"},
+            "spec": {"template": {"metadata": {"annotations": {"h": "2"}, "labels": {"l": "3"}}}},
+        });
+        assert_eq!(
+            without_annotations(&v),
+            serde_json::json!({
+                "metadata": {"name": "x"},
+                "data": {"annotations": "kept"},
+                "spec": {"template": {"metadata": {"labels": {"l": "3"}}}},
+            })
+        );
     }
 
     #[test]
