@@ -10,7 +10,9 @@
 //! - every object keeps the provenance of the template it was rendered from, so later stages
 //!   (the leak check, output validation) point at templates even after a patch;
 //! - an object an overlay adds (a `resources:` entry of the site kustomization, a generated
-//!   ConfigMap) says which service folder it belongs to with the `strata.io/service` label;
+//!   ConfigMap) says which service folder it belongs to with the `strata.io/service` label, and
+//!   gets the site's namespace when it names none and its kind is namespaced — as a rendered
+//!   object does;
 //! - nothing outside the repository is read: the engine's boundary is the repository root,
 //!   and kustomize's own load restrictor (root-only) applies inside it.
 
@@ -21,7 +23,7 @@ use serde_json::Value;
 use crate::diag::{self, Diagnostic, Source};
 use crate::emit::Final;
 use crate::model::Site;
-use crate::render::{object_display, Object};
+use crate::render::{is_cluster_scoped, object_display, Object};
 use crate::repo::Repo;
 
 /// The label an object added by an overlay carries to name its service folder.
@@ -72,7 +74,7 @@ pub fn apply(
             }),
             None => match added_object_folder(site, &value) {
                 Ok(folder) => finals.push(Final {
-                    value,
+                    value: with_site_namespace(site, value),
                     folder,
                     provenance: None,
                 }),
@@ -85,6 +87,25 @@ pub fn apply(
     } else {
         Err(diags)
     }
+}
+
+/// An added object as the render stage would have placed it: without `metadata.namespace`
+/// and of a namespaced kind, it goes to the site's namespace (an overlay's own `namespace:`
+/// has already set it where the user asked for one). Cluster-scoped kinds stay without.
+fn with_site_namespace(site: &Site, mut value: Value) -> Value {
+    let text = |p: &str| value.pointer(p).and_then(Value::as_str).unwrap_or("");
+    if is_cluster_scoped(text("/apiVersion"), text("/kind")) {
+        return value;
+    }
+    if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
+        if meta.get("namespace").is_none_or(Value::is_null) {
+            meta.insert(
+                "namespace".into(),
+                Value::String(site.spec.namespace.clone()),
+            );
+        }
+    }
+    value
 }
 
 fn final_of(o: Object) -> Final {

@@ -131,7 +131,7 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
-        /// Markdown: keep the report under this many bytes (diffs that do not fit are left out, with a note).
+        /// Text and markdown: keep the report within this many bytes, the note included (the riskiest diffs come first; JSON is never cut).
         #[arg(long, value_name = "N")]
         max_bytes: Option<usize>,
         /// Also write the full, untruncated report to FILE.
@@ -614,6 +614,8 @@ fn diff(
                 && full.is_none()
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none(),
+            limit,
+            full,
         ),
         DiffFormat::Markdown => diff::render::markdown(&report, limit, full),
         DiffFormat::Json => diff::render::json(&report),

@@ -78,7 +78,12 @@ pub struct Change {
     pub risks: Vec<Risk>,
     /// For Secrets and SOPS files: which keys changed.
     pub secret_keys: Option<SecretKeys>,
-    /// Unified diff of the object's YAML (secret values masked).
+    /// How much a reviewer should look at this change (see [`risk_score`]); the report lists
+    /// changes by it, highest first, so a truncated report keeps the risky ones.
+    pub risk_score: u32,
+    /// Unified diff of the object's YAML (secret values masked). With several sites, the
+    /// first site's: the changed lines are the same in all of them, the unchanged lines
+    /// around them (hostnames, config hashes) may differ.
     pub diff: String,
 }
 
@@ -100,7 +105,8 @@ pub struct Report {
     pub base: String,
     /// The head revision (or "working tree").
     pub head: String,
-    /// Every change, grouped across sites, in (service, kind, namespace, name) order.
+    /// Every change, grouped across sites: the riskiest first (highest [`Change::risk_score`]),
+    /// then in (service, API group, kind, namespace, name) order.
     pub changes: Vec<Change>,
     /// Per site: per service, counts of added, changed, removed objects.
     pub summary: BTreeMap<String, BTreeMap<String, [usize; 3]>>,
@@ -219,17 +225,33 @@ fn objects(site: &str, out: &crate::emit::SiteOutput) -> Vec<Obj> {
 
 type Key = (String, String, String, Option<String>, String);
 
-/// A change without its sites: equal keys are the same change in several sites.
-type GroupKey = (
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Status,
-    String,
-);
+/// A change without its sites: changes with equal keys are the same change in several sites
+/// and make one entry. The order of the fields is the report's order among equally risky
+/// changes.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct GroupKey {
+    /// The unit (service folder).
+    service: String,
+    /// `apiVersion`.
+    api_version: String,
+    /// `kind`.
+    kind: String,
+    /// `metadata.namespace`.
+    namespace: Option<String>,
+    /// `metadata.name` (the head's).
+    name: String,
+    /// The base name of a hash-suffix rename.
+    renamed_from: Option<String>,
+    /// Added, changed or removed.
+    status: Status,
+    /// Risk flags (the same lines may be risky in one site only, e.g. when a hunk touches a
+    /// selector there).
+    risks: Vec<Risk>,
+    /// The change itself: the removed and added lines of each hunk, without the context lines
+    /// and positions (which differ between sites whose objects differ elsewhere); for a Secret,
+    /// the names of the keys added, removed and changed (fingerprints are salted per site).
+    change: String,
+}
 
 fn key(o: &Obj) -> Key {
     let group = o
@@ -342,6 +364,83 @@ fn risks(before: Option<&Obj>, after: Option<&Obj>) -> Vec<Risk> {
     r.into_iter().collect()
 }
 
+/// Weight of each risk in [`risk_score`]: what a reviewer must not miss first.
+fn risk_weight(r: Risk) -> u32 {
+    match r {
+        // The apply fails, or the object is deleted and re-created.
+        Risk::ImmutableField => 70,
+        Risk::Deletion => 60,
+        // A CRD change can drop a version or a field of every custom resource of its kind.
+        Risk::Crd => 50,
+        // A credential that changes must change everywhere it is read, at once.
+        Risk::Secret => 40,
+        Risk::Replicas => 30,
+        Risk::Image => 30,
+        Risk::Rbac => 20,
+    }
+}
+
+/// The order a reviewer should read changes in, as a number (higher = earlier): a change with
+/// risk flags scores its heaviest flag's weight plus one per flag, so two flags outrank one of
+/// the same weight; any other change to an object's content scores 10; a change to
+/// annotations only (a config hash, an owner annotation) scores 0.
+pub fn risk_score(risks: &[Risk], annotations_only: bool) -> u32 {
+    match risks.iter().map(|r| risk_weight(*r)).max() {
+        Some(w) => w + u32::try_from(risks.len()).unwrap_or(u32::MAX).min(9),
+        None if annotations_only => 0,
+        None => 10,
+    }
+}
+
+/// The object without the `annotations` of any `metadata` in it (its own, a pod template's);
+/// other fields named `annotations` (a ConfigMap key, say) stay.
+fn without_annotations(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, c)| {
+                    let mut c = without_annotations(c);
+                    if k == "metadata" {
+                        if let Some(meta) = c.as_object_mut() {
+                            meta.shift_remove("annotations");
+                        }
+                    }
+                    (k.clone(), c)
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(without_annotations).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Whether only annotations differ between the two versions of an object.
+fn annotations_only(before: Option<&Obj>, after: Option<&Obj>) -> bool {
+    match (before, after) {
+        (Some(b), Some(a)) => {
+            b.secret == a.secret && without_annotations(&b.masked) == without_annotations(&a.masked)
+        }
+        _ => false,
+    }
+}
+
+/// The change a unified diff makes, without context: per hunk, its removed and added lines.
+/// (The `---`/`+++` header comes before the first hunk; inside hunks every line is marked.)
+fn changed_lines(diff: &str) -> String {
+    let mut out = String::new();
+    let mut in_hunk = false;
+    for line in diff.lines() {
+        if line.starts_with("@@") {
+            in_hunk = true;
+            out.push_str("@@\n");
+        } else if in_hunk && (line.starts_with('-') || line.starts_with('+')) {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 fn secret_keys(before: Option<&Obj>, after: Option<&Obj>) -> Option<SecretKeys> {
     let b = before.and_then(|o| o.secret.clone());
     let a = after.and_then(|o| o.secret.clone());
@@ -446,6 +545,7 @@ pub fn compare(base: &Snapshot, head: &Snapshot, base_rev: &str, head_rev: &str)
                 &yaml(a.map(|o| &o.masked)),
                 &file_label(any),
             );
+            let risks = risks(b, a);
             let change = Change {
                 sites: Vec::new(),
                 service: any.unit.clone(),
@@ -455,36 +555,32 @@ pub fn compare(base: &Snapshot, head: &Snapshot, base_rev: &str, head_rev: &str)
                 name: any.name.clone(),
                 renamed_from: renamed_from.clone(),
                 status,
-                risks: risks(b, a),
+                risk_score: risk_score(&risks, annotations_only(b, a)),
+                risks,
                 secret_keys: secret_keys(b, a),
-                diff: diff.clone(),
+                diff,
             };
             // Secret fingerprints are salted per site, so group secrets by their key names.
-            let group_text = match &change.secret_keys {
+            let change_text = match &change.secret_keys {
                 Some(s) => format!(
                     "{:?}{:?}{:?}",
                     s.added,
                     s.removed,
                     s.changed.iter().map(|c| &c.0).collect::<Vec<_>>()
                 ),
-                // Hunk positions differ between sites whose objects differ elsewhere (an
-                // image mirror, a hostname); the change itself is the same.
-                None => diff
-                    .lines()
-                    .map(|l| if l.starts_with("@@") { "@@" } else { l })
-                    .collect::<Vec<_>>()
-                    .join("\n"),
+                None => changed_lines(&change.diff),
             };
-            let gk = (
-                change.service.clone(),
-                change.api_version.clone(),
-                change.kind.clone(),
-                change.namespace.clone(),
-                change.name.clone(),
+            let gk = GroupKey {
+                service: change.service.clone(),
+                api_version: change.api_version.clone(),
+                kind: change.kind.clone(),
+                namespace: change.namespace.clone(),
+                name: change.name.clone(),
                 renamed_from,
                 status,
-                group_text,
-            );
+                risks: change.risks.clone(),
+                change: change_text,
+            };
             grouped
                 .entry(gk)
                 .or_insert_with(|| (change, Vec::new()))
@@ -512,6 +608,10 @@ pub fn compare(base: &Snapshot, head: &Snapshot, base_rev: &str, head_rev: &str)
             c
         })
         .collect();
+    // Stable: equally risky changes keep the key order.
+    report
+        .changes
+        .sort_by_key(|c| std::cmp::Reverse(c.risk_score));
     report
 }
 
@@ -619,5 +719,121 @@ mod tests {
         assert_eq!(del.map(|c| c.status), Some(Status::Removed));
         assert!(del.is_some_and(|c| c.risks.contains(&Risk::Deletion)));
         assert_eq!(r.summary["a"]["svc"], [0, 1, 1]);
+    }
+
+    fn deployment(host: &str, hash: &str, replicas: u32, note: Option<&str>) -> String {
+        let note = note.map_or(String::new(), |n| format!("    example.org/note: {n}\n"));
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  annotations:\n{note}    example.org/host: {host}\n  name: api\n  namespace: os\nspec:\n  replicas: {replicas}\n  template:\n    metadata:\n      annotations:\n        strata.io/config-hash: {hash}\n    spec:\n      containers:\n      - image: api:1\n        name: api\n"
+        )
+    }
+
+    /// The same lines added in two sites whose objects differ right beside them (hostnames,
+    /// config hashes) are one change listing both sites.
+    #[test]
+    fn same_change_with_different_context_is_one_entry() {
+        let a0 = deployment("a.example.org", "1111", 1, None);
+        let a1 = deployment("a.example.org", "1111", 1, Some("hi"));
+        let b0 = deployment("b.example.org", "2222", 1, None);
+        let b1 = deployment("b.example.org", "2222", 1, Some("hi"));
+        let base = snap(&[
+            ("a", &[("api/deployment-api.yaml", a0.as_str())]),
+            ("b", &[("api/deployment-api.yaml", b0.as_str())]),
+        ]);
+        let head = snap(&[
+            ("a", &[("api/deployment-api.yaml", a1.as_str())]),
+            ("b", &[("api/deployment-api.yaml", b1.as_str())]),
+        ]);
+        let r = compare(&base, &head, "base", "head");
+        assert_eq!(r.changes.len(), 1, "{:#?}", r.changes);
+        assert_eq!(r.changes[0].sites, vec!["a", "b"]);
+        assert_eq!(r.changes[0].risk_score, 0, "annotations only");
+        // A different change in one site stays apart.
+        let b2 = deployment("b.example.org", "2222", 1, Some("ho"));
+        let head = snap(&[
+            ("a", &[("api/deployment-api.yaml", a1.as_str())]),
+            ("b", &[("api/deployment-api.yaml", b2.as_str())]),
+        ]);
+        assert_eq!(compare(&base, &head, "base", "head").changes.len(), 2);
+    }
+
+    /// Risky changes come first, whatever their names; equally risky ones keep the key order.
+    #[test]
+    fn changes_are_ordered_by_risk_then_key() {
+        let cm = |name: &str, v: &str| {
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  k: {v}\n")
+        };
+        let (c1, c2) = (cm("a-etc", "1"), cm("a-etc", "2"));
+        let base = snap(&[(
+            "s",
+            &[
+                ("a/configmap-a-etc.yaml", c1.as_str()),
+                ("a/deployment-api.yaml", &deployment("h", "1", 1, None)),
+                ("b/deployment-api.yaml", &deployment("h", "1", 1, None)),
+                ("z/deployment-api.yaml", &deployment("h", "1", 1, None)),
+            ],
+        )]);
+        let head = snap(&[(
+            "s",
+            &[
+                ("a/configmap-a-etc.yaml", c2.as_str()),
+                ("a/deployment-api.yaml", &deployment("h", "2", 1, None)),
+                ("b/deployment-api.yaml", &deployment("h", "2", 1, None)),
+                ("z/deployment-api.yaml", &deployment("h", "1", 3, None)),
+            ],
+        )]);
+        let r = compare(&base, &head, "base", "head");
+        let order: Vec<(&str, &str, u32)> = r
+            .changes
+            .iter()
+            .map(|c| (c.service.as_str(), c.kind.as_str(), c.risk_score))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                ("z", "Deployment", 31),
+                ("a", "ConfigMap", 10),
+                ("a", "Deployment", 0),
+                ("b", "Deployment", 0),
+            ]
+        );
+    }
+
+    #[test]
+    fn risk_scores_rank_the_flags() {
+        let s = |r: &[Risk]| risk_score(r, false);
+        assert!(s(&[Risk::ImmutableField]) > s(&[Risk::Deletion]));
+        assert!(s(&[Risk::Deletion]) > s(&[Risk::Secret, Risk::Replicas, Risk::Image]));
+        assert!(s(&[Risk::Replicas, Risk::Image]) > s(&[Risk::Replicas]));
+        assert!(s(&[Risk::Rbac]) > s(&[]));
+        assert!(s(&[]) > risk_score(&[], true));
+    }
+
+    #[test]
+    fn only_metadata_annotations_are_left_out() {
+        let v = serde_json::json!({
+            "metadata": {"name": "x", "annotations": {"a": "1"}},
+            "data": {"annotations": "kept"},
+            "spec": {"template": {"metadata": {"annotations": {"h": "2"}, "labels": {"l": "3"}}}},
+        });
+        assert_eq!(
+            without_annotations(&v),
+            serde_json::json!({
+                "metadata": {"name": "x"},
+                "data": {"annotations": "kept"},
+                "spec": {"template": {"metadata": {"labels": {"l": "3"}}}},
+            })
+        );
+    }
+
+    #[test]
+    fn changed_lines_leave_out_context_and_positions() {
+        let d1 = "--- a/x\n+++ b/x\n@@ -1,3 +1,4 @@\n a: 1\n+b: 2\n c: 3\n";
+        let d2 = "--- a/x\n+++ b/x\n@@ -7,3 +7,4 @@\n z: 9\n+b: 2\n y: 8\n";
+        assert_eq!(changed_lines(d1), changed_lines(d2));
+        assert_eq!(changed_lines(d1), "@@\n+b: 2\n");
+        // A removed line whose text starts with `--` is a change, not a header.
+        let d3 = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n---x\n++++y\n";
+        assert_eq!(changed_lines(d3), "@@\n---x\n++++y\n");
     }
 }

@@ -62,8 +62,14 @@ fn title(c: &Change) -> String {
     t
 }
 
-/// Text for a terminal or a log.
-pub fn text(r: &Report, color: bool) -> String {
+/// Text for a terminal or a log. With `max_bytes`, the output stays within that many bytes
+/// (see [`bounded`]); `full_report` names the file holding the full report, if any.
+pub fn text(
+    r: &Report,
+    color: bool,
+    max_bytes: Option<usize>,
+    full_report: Option<&str>,
+) -> String {
     let paint = |code: &str, s: &str| {
         if color {
             format!("\x1b[{code}m{s}\x1b[0m")
@@ -71,16 +77,16 @@ pub fn text(r: &Report, color: bool) -> String {
             s.to_string()
         }
     };
-    let mut out = String::new();
+    let mut head = String::new();
     let t = totals(r);
     let _ = writeln!(
-        out,
+        head,
         "strata diff {} → {}: {} added, {} changed, {} removed",
         r.base, r.head, t[0], t[1], t[2]
     );
     for (site, imp) in &r.impact {
         let _ = writeln!(
-            out,
+            head,
             "site {site}: changed {}{}",
             imp.changed.iter().cloned().collect::<Vec<_>>().join(", "),
             if imp.dependents.is_empty() {
@@ -97,10 +103,12 @@ pub fn text(r: &Report, color: bool) -> String {
             }
         );
     }
+    let mut sections = Vec::with_capacity(r.changes.len());
     for c in &r.changes {
+        let mut out = String::new();
         let _ = writeln!(out);
-        let head = format!("{} [{}] in {}", title(c), c.service, c.sites.join(", "));
-        let _ = writeln!(out, "{}", paint("1", &head));
+        let title = format!("{} [{}] in {}", title(c), c.service, c.sites.join(", "));
+        let _ = writeln!(out, "{}", paint("1", &title));
         if !c.risks.is_empty() {
             let risks: Vec<&str> = c.risks.iter().map(|r| risk_text(*r)).collect();
             let _ = writeln!(
@@ -126,19 +134,100 @@ pub fn text(r: &Report, color: bool) -> String {
             };
             let _ = writeln!(out, "{colored}");
         }
+        sections.push(out);
     }
+    let total = r.changes.len();
+    let notice = |max: usize, shown: usize| {
+        let keep = match full_report {
+            Some(f) => format!("the full report is in {f}"),
+            None => "run with --output FILE to keep the full report".to_string(),
+        };
+        format!(
+            "\n… truncated to {max} bytes: {shown} of {total} changes shown (the riskiest first), {} left out; {keep}\n",
+            total - shown
+        )
+    };
+    bounded(&head, &sections, max_bytes, notice, "…\n")
+}
+
+/// Lays out a report: `head` (the summary), then `sections` (one per change, in the report's
+/// order: the riskiest first). Without `max_bytes`, or when everything fits, that is all.
+/// Otherwise the output never exceeds `max_bytes` bytes, the notice included:
+/// - room is kept for the notice (`notice(max, shown)`: what was left out) at its longest;
+/// - a head that does not fit is cut at a line end and marked with `cut_mark`, and no section
+///   follows it;
+/// - sections go in whole, in order; one that does not fit in what is left is left out and a
+///   later, smaller one may still go in (every shown section ranks above or beside the ones
+///   left out, or was too big to be shown at all);
+/// - if even the notice does not fit, the output is the notice, cut to the bound (at a
+///   character boundary).
+pub fn bounded(
+    head: &str,
+    sections: &[String],
+    max_bytes: Option<usize>,
+    notice: impl Fn(usize, usize) -> String,
+    cut_mark: &str,
+) -> String {
+    let whole = head.len() + sections.iter().map(String::len).sum::<usize>();
+    let max = match max_bytes {
+        Some(max) if whole > max => max,
+        _ => return [head.to_string(), sections.concat()].concat(),
+    };
+    // The notice's length depends on the counts it names: room for the longest of them.
+    let longest = (0..=sections.len())
+        .map(|shown| notice(max, shown).len())
+        .max()
+        .unwrap_or(0);
+    if longest > max {
+        let mut n = notice(max, 0);
+        n.truncate(floor_char_boundary(&n, max));
+        return n;
+    }
+    let room = max - longest;
+    let mut out = String::with_capacity(max);
+    let mut shown = 0;
+    if head.len() > room {
+        let cut = floor_char_boundary(head, room.saturating_sub(cut_mark.len()));
+        if let Some(end) = head[..cut].rfind('\n') {
+            out.push_str(&head[..=end]);
+        }
+        if out.len() + cut_mark.len() <= room {
+            out.push_str(cut_mark);
+        }
+    } else {
+        out.push_str(head);
+        for s in sections {
+            if out.len() + s.len() <= room {
+                out.push_str(s);
+                shown += 1;
+            }
+        }
+    }
+    out.push_str(&notice(max, shown));
     out
 }
 
-/// Markdown for a merge-request comment. With `max_bytes`, per-object diffs stop before the
-/// limit and a note says so (and where the full report is, when `full_report` names a file).
+/// The largest index `<= i` that is a character boundary of `s`.
+fn floor_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Markdown for a merge-request comment. With `max_bytes`, the comment stays within that many
+/// bytes (see [`bounded`]): per-object sections that do not fit are left out, the riskiest
+/// kept, and a note says how many (and where the full report is, when `full_report` names a
+/// file).
 pub fn markdown(r: &Report, max_bytes: Option<usize>, full_report: Option<&str>) -> String {
     let mut head = String::new();
     let t = totals(r);
     let _ = writeln!(head, "## Strata diff: `{}` → `{}`\n", r.base, r.head);
     if r.changes.is_empty() {
         let _ = writeln!(head, "No change to the rendered output.");
-        return head;
+        let notice = |max: usize, _: usize| format!("(report truncated to {max} bytes)\n");
+        return bounded(&head, &[], max_bytes, notice, "…\n");
     }
     let _ = writeln!(
         head,
@@ -224,21 +313,7 @@ pub fn markdown(r: &Report, max_bytes: Option<usize>, full_report: Option<&str>)
         let _ = writeln!(head);
     }
     let _ = writeln!(head, "### Changes\n");
-    let note_room = 400;
-    if let Some(max) = max_bytes {
-        // Even the summary may not fit: cut it at a line boundary (the note says so).
-        let mut room = max.saturating_sub(note_room);
-        while !head.is_char_boundary(room.min(head.len())) {
-            room -= 1;
-        }
-        if head.len() > room {
-            let cut = head[..room].rfind('\n').unwrap_or(0);
-            head.truncate(cut);
-            head.push_str("\n…\n\n");
-        }
-    }
-    let mut body = String::new();
-    let mut shown = 0;
+    let mut sections = Vec::with_capacity(r.changes.len());
     for c in &r.changes {
         let mut section = String::new();
         let _ = writeln!(
@@ -267,35 +342,20 @@ pub fn markdown(r: &Report, max_bytes: Option<usize>, full_report: Option<&str>)
             "```"
         };
         let _ = writeln!(section, "{fence}diff\n{}{fence}\n\n</details>\n", c.diff);
-        if let Some(max) = max_bytes {
-            if head.len() + body.len() + section.len() + note_room > max {
-                break;
-            }
-        }
-        body.push_str(&section);
-        shown += 1;
+        sections.push(section);
     }
-    let mut out = head + &body;
-    if shown < r.changes.len() {
-        let _ = write!(
-            out,
-            "> [!NOTE]\n> Report truncated to {} bytes: {shown} of {} object diffs shown.",
-            max_bytes.unwrap_or(0),
-            r.changes.len()
-        );
-        match full_report {
-            Some(f) => {
-                let _ = writeln!(out, " The full report is in `{f}`.");
-            }
-            None => {
-                let _ = writeln!(
-                    out,
-                    " Run `strata diff` with `--output FILE` to keep the full report."
-                );
-            }
-        }
-    }
-    out
+    let total = r.changes.len();
+    let notice = |max: usize, shown: usize| {
+        let keep = match full_report {
+            Some(f) => format!("The full report is in `{f}`."),
+            None => "Run `strata diff` with `--output FILE` to keep the full report.".to_string(),
+        };
+        format!(
+            "> [!NOTE]\n> Report truncated to {max} bytes: {shown} of {total} object diffs shown (the riskiest first), {} left out. {keep}\n",
+            total - shown
+        )
+    };
+    bounded(&head, &sections, max_bytes, notice, "…\n\n")
 }
 
 fn sites_suffix(c: &Change) -> String {
@@ -360,6 +420,7 @@ mod tests {
                     changed: vec![("password".into(), "aaaa".into(), "bbbb".into())],
                     ..SecretKeys::default()
                 }),
+                risk_score: 0,
                 diff: "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a: 1\n+a: 2\n".repeat(5),
             });
         }
@@ -404,5 +465,69 @@ mod tests {
             );
         }
         assert!(!full.contains("truncated"));
+    }
+
+    /// The bound is hard for every value, the notice included, in both formats that honour
+    /// it, with or without a full-report file, and whatever the size of the report.
+    #[test]
+    fn max_bytes_is_a_hard_bound_for_any_value() {
+        for n in [0, 1, 3, 12] {
+            let r = report(n.max(1));
+            let r = if n == 0 {
+                Report {
+                    changes: Vec::new(),
+                    summary: Default::default(),
+                    impact: Default::default(),
+                    ..r
+                }
+            } else {
+                r
+            };
+            let full_md = markdown(&r, None, None).len();
+            let full_text = text(&r, false, None, None).len();
+            for max in (0..=full_md.max(full_text) + 10).step_by(7) {
+                for file in [None, Some("diff.md")] {
+                    let md = markdown(&r, Some(max), file);
+                    assert!(md.len() <= max, "markdown: {} > {max}", md.len());
+                    let t = text(&r, false, Some(max), file);
+                    assert!(t.len() <= max, "text: {} > {max}", t.len());
+                    if max >= full_md {
+                        assert_eq!(md, markdown(&r, None, None));
+                    }
+                    if max >= full_text {
+                        assert_eq!(t, text(&r, false, None, None));
+                    }
+                }
+            }
+        }
+    }
+
+    /// What the old code printed for `--max-bytes 100`: at least the whole notice, 118 bytes.
+    #[test]
+    fn a_bound_smaller_than_the_notice_cuts_the_notice() {
+        let md = markdown(&report(5), Some(100), None);
+        assert!(md.len() <= 100, "{} > 100", md.len());
+        assert!(md.starts_with("> [!NOTE]"), "{md}");
+    }
+
+    #[test]
+    fn sections_go_in_whole_in_report_order_and_the_notice_counts_them() {
+        let r = report(20);
+        let full = markdown(&r, None, None);
+        let max = full.len() / 2;
+        let md = markdown(&r, Some(max), None);
+        let shown = md.matches("<details>").count();
+        assert!(shown > 0 && shown < 20, "{shown}");
+        assert!(
+            md.contains(&format!(
+                "{shown} of 20 object diffs shown (the riskiest first), {} left out",
+                20 - shown
+            )),
+            "{md}"
+        );
+        // The first sections of the report, in order.
+        for c in &r.changes[..shown] {
+            assert!(md.contains(&format!("<code>{}</code>", html(&c.display()))));
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 use strata_yaml::KeyOrder;
 
-use super::{kustomization, site_path, Unit};
+use super::{kustomization, repo_path, site_path, Unit};
 use crate::model::Site;
 
 /// The Kustomization of one unit.
@@ -23,7 +23,8 @@ pub fn object(site: &Site, unit: &Unit) -> Value {
     }
     let mut spec = json!({
         "interval": g.interval.clone().unwrap_or_else(|| "10m".into()),
-        "path": format!("./{}/{}", site_path(site), unit.name),
+        // Flux reads a path relative to the source's root; `./` is its documented form.
+        "path": format!("./{}", repo_path(&[&site_path(site), &unit.name])),
         "prune": g.prune.unwrap_or(true),
         "wait": true,
         "timeout": unit.timeout,

@@ -186,15 +186,33 @@ pub fn files(site: &Site, units: &[Unit]) -> BTreeMap<String, String> {
     }
 }
 
-/// The path of the site's rendered folder inside the Git repository the engine reads.
+/// The path of the site's rendered folder inside the Git repository the engine reads, relative
+/// to the repository root and normalized (see [`repo_path`]): `rendered/<site>` unless
+/// `gitops.path` says otherwise. Empty when the folder is the repository root.
 pub fn site_path(site: &Site) -> String {
-    site.spec
-        .gitops
-        .path
-        .clone()
-        .unwrap_or_else(|| format!("rendered/{}", site.name))
-        .trim_end_matches('/')
-        .to_string()
+    match &site.spec.gitops.path {
+        Some(p) => repo_path(&[p]),
+        None => repo_path(&["rendered", &site.name]),
+    }
+}
+
+/// Joins path parts into one path relative to the repository root, normalized the way both
+/// engines read it: no empty or `.` segments (so no `./` repeats and no `//`, whatever the
+/// user wrote in `gitops.path`), `..` resolved against the segments before it, no leading or
+/// trailing `/`. A `..` that would climb above the root is kept, so the engine reports the
+/// path as wrong instead of Strata silently pointing somewhere else.
+pub fn repo_path(parts: &[&str]) -> String {
+    let mut segs: Vec<&str> = Vec::new();
+    for seg in parts.iter().flat_map(|p| p.split('/')) {
+        match seg {
+            "" | "." => {}
+            ".." if segs.last().is_some_and(|l| *l != "..") => {
+                segs.pop();
+            }
+            s => segs.push(s),
+        }
+    }
+    segs.join("/")
 }
 
 /// A `kustomization.yaml` listing `resources`.
@@ -203,4 +221,27 @@ pub fn kustomization(resources: &[String]) -> String {
         &json!({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": resources}),
         strata_yaml::KeyOrder::Kubernetes,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repo_path;
+
+    #[test]
+    fn repo_paths_are_normalized() {
+        for (parts, expected) in [
+            (
+                &["./rendered/prod-ostrava/", "glance"][..],
+                "rendered/prod-ostrava/glance",
+            ),
+            (&["././rendered//x", "y"][..], "rendered/x/y"),
+            (&["/abs/x/", "y"][..], "abs/x/y"),
+            (&[".", "y"][..], "y"),
+            (&["a/../b", "y"][..], "b/y"),
+            (&["../up", "y"][..], "../up/y"),
+            (&["", ""][..], ""),
+        ] {
+            assert_eq!(repo_path(parts), expected, "{parts:?}");
+        }
+    }
 }
