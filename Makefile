@@ -35,9 +35,13 @@ bench: release
 schemas:
 	python3 scripts/gen-k8s-schemas.py
 
-## The user guide (needs mdbook: cargo install mdbook).
+## The user guide, with its links checked. Installs mdbook (a pinned version) when it is missing.
+MDBOOK_VERSION := 0.4.52
 book:
+	@command -v mdbook >/dev/null 2>&1 && mdbook --version | grep -q "v$(MDBOOK_VERSION)" \
+	  || $(CARGO) install mdbook --locked --version $(MDBOOK_VERSION) --no-default-features --features search
 	mdbook build book
+	python3 scripts/check-book-links.py book/book
 
 clean:
 	$(CARGO) clean
