@@ -433,6 +433,12 @@ fn build(
         printer.diagnostics(&[d], format);
         return 2;
     }
+    // Refused before compiling: a mistaken --out is reported at once.
+    let out = out_dir(project.repo.root(), out);
+    if let Err(d) = crate::emit::check_out_dir(project.repo.root(), &out) {
+        printer.diagnostics(&[d], format);
+        return 2;
+    }
     // A progress bar on a terminal, for builds of many sites.
     let bar = (names.len() > 1 && std::io::stderr().is_terminal()).then(|| {
         let pb = indicatif::ProgressBar::new(names.len() as u64);
@@ -460,11 +466,6 @@ fn build(
     // In JSON, a successful build's warnings go into the summary on stdout instead.
     if !diags.is_empty() && (format == ReportFormat::Text || check) {
         printer.diagnostics(&diags, format);
-    }
-    let out = out_dir(project.repo.root(), out);
-    if let Err(d) = crate::emit::check_out_dir(project.repo.root(), &out) {
-        printer.diagnostics(&[d], format);
-        return 2;
     }
     // A build of every site removes Strata's folders of sites that are gone; one of named
     // sites leaves other sites' folders alone.
