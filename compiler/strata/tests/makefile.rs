@@ -22,11 +22,16 @@ fn make_build_follows_cargo_target_dir() {
         Err(e) => return skip_or_fail(&format!("make is not available: {e}")),
     };
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let binary = target.join("release/strata");
     assert!(
-        text.lines()
-            .any(|l| l.trim_start().starts_with(&format!("{} build", binary.display()))),
+        text.lines().any(|l| l
+            .trim_start()
+            .starts_with(&format!("{} build", binary.display()))),
         "make build does not run {}:\n{text}",
         binary.display()
     );

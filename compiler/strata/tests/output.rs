@@ -68,7 +68,9 @@ fn run_closed(root: &Path, args: &[&str], closed: Closed) -> (Option<i32>, Strin
         Closed::Stdout => cmd.stdout(Stdio::piped()).stderr(Stdio::piped()),
         Closed::Stderr => cmd.stdout(Stdio::null()).stderr(Stdio::piped()),
     };
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run strata: {e}"));
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run strata: {e}"));
     let mut err = String::new();
     match closed {
         Closed::Stdout => {
@@ -93,21 +95,33 @@ fn a_closed_pipe_ends_the_command_quietly() {
     let out = tmp.path().join("rendered");
     let out_s = out.to_string_lossy().into_owned();
     let built = strata(&root, &["build", "--out", &out_s]);
-    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
     let unit = out.join("demo/web").to_string_lossy().into_owned();
     let empty = tmp.path().join("empty").to_string_lossy().into_owned();
     let (_g, repo) = scratch_git();
     let cases: Vec<(&Path, Vec<&str>, i32)> = vec![
         (&root, vec!["graph", "demo"], 0),
         (&root, vec!["graph", "demo", "--format", "json"], 0),
-        (&root, vec!["explain", "demo", "Deployment/web", "spec.replicas"], 0),
+        (
+            &root,
+            vec!["explain", "demo", "Deployment/web", "spec.replicas"],
+            0,
+        ),
         (&root, vec!["secrets", "demo"], 0),
         (&root, vec!["secrets", "demo", "--format", "json"], 0),
         (&root, vec!["kustomize", &unit], 0),
         (&root, vec!["build", "--check", "--out", &empty], 1),
         (&root, vec!["build", "--format", "json", "--out", &out_s], 0),
         (&repo, vec!["diff", "--base", "HEAD"], 1),
-        (&repo, vec!["diff", "--base", "HEAD", "--format", "markdown"], 1),
+        (
+            &repo,
+            vec!["diff", "--base", "HEAD", "--format", "markdown"],
+            1,
+        ),
     ];
     for (dir, args, code) in &cases {
         let (got, err) = run_closed(dir, args, Closed::Stdout);
@@ -135,7 +149,12 @@ fn build_json_prints_a_summary() {
     let repo = tmp.path().join("repo");
     copy_tree(&workspace().join("golden-tests/gitops-flux"), &repo);
     let r = strata(&repo, &["build", "--format", "json"]);
-    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
     let v: Value = serde_json::from_slice(&r.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&r.stdout)));
     assert_eq!(v["out"], "rendered");
@@ -144,18 +163,30 @@ fn build_json_prints_a_summary() {
         .flatten()
         .filter(|e| e.file_type().is_file())
         .count();
-    assert_eq!(v["sites"], serde_json::json!([{"site": "demo", "files": on_disk}]));
+    assert_eq!(
+        v["sites"],
+        serde_json::json!([{"site": "demo", "files": on_disk}])
+    );
     assert_eq!(v["files"], on_disk);
     assert!(v["diagnostics"].is_array());
     // Outside the repository, the path is shown in full.
     let elsewhere = tmp.path().join("elsewhere");
     let r = strata(
         &repo,
-        &["build", "--format", "json", "--out", &elsewhere.to_string_lossy()],
+        &[
+            "build",
+            "--format",
+            "json",
+            "--out",
+            &elsewhere.to_string_lossy(),
+        ],
     );
     let v: Value = serde_json::from_slice(&r.stdout).unwrap_or(Value::Null);
     let shown = v["out"].as_str().unwrap_or_default();
-    assert!(Path::new(shown).is_absolute() && shown.ends_with("elsewhere"), "{v}");
+    assert!(
+        Path::new(shown).is_absolute() && shown.ends_with("elsewhere"),
+        "{v}"
+    );
 }
 
 /// A misspelt site gets the same help from `diff` and `secrets` as from `build`.
