@@ -418,21 +418,6 @@ fn build(
             return 2;
         }
     };
-    // Nothing to build is a mistake (the wrong --root, or a folder that is not a site
-    // repository), and must never reach the output folder: a build of every site removes
-    // the folders of sites that are gone, and with no site at all that would be every one.
-    if names.is_empty() {
-        let d = Diagnostic::error(
-            diag::Code::NotFound,
-            format!(
-                "no sites found under `{}`",
-                project.repo.root().join("sites").display()
-            ),
-        )
-        .help("a site is a folder of sites/ with a site.yaml; run strata from a site repository, or name one with --root DIR");
-        printer.diagnostics(&[d], format);
-        return 2;
-    }
     // Refused before compiling: a mistaken --out is reported at once.
     let out = out_dir(project.repo.root(), out);
     if let Err(d) = crate::emit::check_out_dir(project.repo.root(), &out) {
@@ -461,6 +446,19 @@ fn build(
     }
     if diag::has_errors(&diags) {
         printer.diagnostics(&diags, format);
+        return 2;
+    }
+    // Nothing to build is a mistake (the wrong --root, or a folder that is not a site
+    // repository), and must never reach the output folder: a build of every site removes the
+    // folders of sites that are gone, and with no site at all that would be every one. It is
+    // checked after compiling, so that a site.yaml that does not load reports its own error.
+    if names.is_empty() {
+        let d = Diagnostic::error(
+            diag::Code::NotFound,
+            "no sites found: `sites/` has no folder with a site.yaml",
+        )
+        .help("a site is a folder of sites/ with a site.yaml; run strata from a site repository, or name one with --root DIR");
+        printer.diagnostics(&[d], format);
         return 2;
     }
     // In JSON, a successful build's warnings go into the summary on stdout instead.
