@@ -1,6 +1,8 @@
 # Strata — the two set-up commands are `make build` and `make test` (see README.md).
 CARGO ?= cargo
-STRATA := target/release/strata
+# Where cargo puts what it builds: CARGO_TARGET_DIR when set (as cargo itself does), else target/.
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
+STRATA := $(TARGET_DIR)/release/strata
 
 .PHONY: build release test lint fmt golden-update bench schemas book clean
 

@@ -58,19 +58,32 @@ have_kv() {
         "import kubernetes_validate.version as v, sys; sys.exit(v.__version__ != '$KV_VERSION')" \
         >/dev/null 2>&1
 }
+# Two runs at once on a fresh machine (tests run in parallel) must not install over each
+# other: the first to take the lock installs (into a temporary sibling folder renamed into
+# place), the others wait for it and then find the package installed. The lock is flock(2)
+# on an open file, taken through python3 (needed anyway) so that it works without util-linux;
+# it belongs to this shell's open file and is released when the file is closed.
 if ! have_kv; then
-    echo "crosscheck: installing kubernetes-validate $KV_VERSION into $cache" >&2
     mkdir -p "$(dirname "$cache")"
-    tmp="$(mktemp -d "${cache}.tmp.XXXXXX")"
-    if ! python3 -m pip install --quiet --disable-pip-version-check --no-compile \
-            --target "$tmp" "kubernetes-validate==$KV_VERSION" >&2; then
-        rm -rf "$tmp"
-        echo "crosscheck: could not install kubernetes-validate $KV_VERSION (no pip or no network?)" >&2
+    exec 9>"${cache}.lock"
+    python3 -c 'import fcntl; fcntl.flock(9, fcntl.LOCK_EX)' || {
+        echo "crosscheck: cannot lock ${cache}.lock" >&2
         exit 3
+    }
+    if ! have_kv; then
+        echo "crosscheck: installing kubernetes-validate $KV_VERSION into $cache" >&2
+        tmp="$(mktemp -d "${cache}.tmp.XXXXXX")"
+        if ! python3 -m pip install --quiet --disable-pip-version-check --no-compile \
+                --target "$tmp" "kubernetes-validate==$KV_VERSION" >&2; then
+            rm -rf "$tmp"
+            echo "crosscheck: could not install kubernetes-validate $KV_VERSION (no pip or no network?)" >&2
+            exit 3
+        fi
+        rm -rf "$cache"
+        mv "$tmp" "$cache"
+        have_kv || { echo "crosscheck: kubernetes-validate installed but not importable" >&2; exit 3; }
     fi
-    rm -rf "$cache"
-    mv "$tmp" "$cache"
-    have_kv || { echo "crosscheck: kubernetes-validate installed but not importable" >&2; exit 3; }
+    exec 9>&-
 fi
 
 PYTHONPATH="$cache${PYTHONPATH:+:$PYTHONPATH}" exec python3 - "$k8s_version" "$expect_invalid" "$results" "${paths[@]}" <<'PY'

@@ -164,11 +164,167 @@ fn io(path: &Path, e: &std::io::Error) -> Diagnostic {
     Diagnostic::error(Code::Io, format!("cannot write `{}`: {e}", path.display()))
 }
 
+/// The folders of a site repository that Strata reads its inputs from. An output folder inside
+/// one of them would mix rendered files with the sources.
+const INPUT_FOLDERS: [&str; 4] = ["sites", "services", "overlays", "schemas"];
+
+/// File names that mark a folder as holding sources (a nested site repository, such as a golden
+/// test case, or a code project): an output folder must not be placed among them.
+const SOURCE_MARKERS: [&str; 4] = ["site.yaml", "service.yaml", "Cargo.toml", ".git"];
+
+/// How deep below a top-level folder of the repository [`SOURCE_MARKERS`] are looked for (a
+/// golden case's `sites/<site>/site.yaml` is four levels down), so that a huge folder such as a
+/// build cache is not walked whole.
+const MARKER_DEPTH: usize = 4;
+
+/// Whether `dir` is a site folder that Strata wrote: a real folder (not a symlink) whose
+/// `_meta/site.json` parses as the record Strata writes for that very site. Only such folders
+/// are ever replaced or removed; anything else in an output folder belongs to someone else
+/// (a Flux bootstrap's `flux-system/`, a README, another tool's output).
+pub fn is_strata_site(dir: &Path) -> bool {
+    let Ok(meta) = std::fs::symlink_metadata(dir) else {
+        return false;
+    };
+    if !meta.is_dir() {
+        return false;
+    }
+    let Some(name) = dir.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let Ok(text) = std::fs::read_to_string(dir.join("_meta/site.json")) else {
+        return false;
+    };
+    let Ok(v) = serde_json::from_str::<Value>(&text) else {
+        return false;
+    };
+    v.get("strataVersion").is_some_and(Value::is_string)
+        && v.get("site").and_then(Value::as_str) == Some(name)
+        && v.get("inputDigest").is_some_and(Value::is_string)
+}
+
+/// `path` made absolute with every symlink resolved, also when its last components do not
+/// exist yet: the longest existing ancestor is canonicalized and the rest appended. `..` is
+/// applied after resolving what precedes it, as the operating system does.
+pub fn resolve_path(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut cur = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if let Ok(real) = cur.canonicalize() {
+                    cur = real;
+                }
+                cur.pop();
+            }
+            other => cur.push(other),
+        }
+    }
+    let mut rest = Vec::new();
+    let mut base = cur.clone();
+    loop {
+        if let Ok(real) = base.canonicalize() {
+            let mut out = real;
+            out.extend(rest.iter().rev());
+            return out;
+        }
+        match (
+            base.file_name().map(std::ffi::OsStr::to_os_string),
+            base.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                base = parent.to_path_buf();
+            }
+            _ => return cur,
+        }
+    }
+}
+
+fn holds_sources(dir: &Path) -> bool {
+    walkdir::WalkDir::new(dir)
+        .max_depth(MARKER_DEPTH)
+        .into_iter()
+        .flatten()
+        .any(|e| {
+            e.depth() > 0
+                && SOURCE_MARKERS
+                    .iter()
+                    .any(|m| e.file_name() == std::ffi::OsStr::new(m))
+        })
+}
+
+/// Refuses an output folder that is, contains, or lies among the repository's sources: the
+/// repository root itself or a folder above it, a hidden folder (`.git`), one of the input
+/// folders (`sites/`, `services/`, `overlays/`, `schemas/`), or a top-level folder that holds
+/// sources (a `site.yaml`, `service.yaml`, `Cargo.toml` or `.git` within a few levels). Paths
+/// are compared with symlinks resolved. A fresh folder (`rendered/`, `out/`) or one outside the
+/// repository is fine: there, only Strata's own site folders are ever replaced or removed.
+pub fn check_out_dir(root: &Path, out: &Path) -> Result<(), Diagnostic> {
+    let root = resolve_path(root);
+    let out = resolve_path(out);
+    let refuse = |why: String| {
+        Diagnostic::error(
+            Code::UnsafeOutput,
+            format!("refusing to write into `{}`: {why}", out.display()),
+        )
+        .help(
+            "choose an output folder of its own, such as `rendered` (the default) or a new folder",
+        )
+    };
+    if out == root {
+        return Err(refuse("it is the repository itself".into()));
+    }
+    if root.starts_with(&out) {
+        return Err(refuse("it contains the repository".into()));
+    }
+    let Ok(rel) = out.strip_prefix(&root) else {
+        return Ok(());
+    };
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if let Some(hidden) = parts.iter().find(|p| p.starts_with('.')) {
+        return Err(refuse(format!(
+            "it is inside the hidden folder `{hidden}` of the repository"
+        )));
+    }
+    let Some(top) = parts.first() else {
+        return Ok(());
+    };
+    if INPUT_FOLDERS.contains(&top.as_str()) {
+        return Err(refuse(format!("`{top}/` holds the repository's inputs")));
+    }
+    if holds_sources(&root.join(top)) {
+        return Err(refuse(format!(
+            "`{top}/` holds sources (a site.yaml, service.yaml, Cargo.toml or .git inside it)"
+        )));
+    }
+    Ok(())
+}
+
 /// Writes every site's folder under `out`, atomically per site: each site is written to a
 /// staging folder inside `out` and swapped in whole, so a failure leaves the previous output
-/// in place. With `prune`, site folders in `out` that are not in `outputs` are removed (a
-/// build of every site); otherwise other sites' folders are left alone.
+/// in place. Only folders Strata wrote ([`is_strata_site`]) are ever replaced or removed: an
+/// existing folder in the way of a site that Strata did not write is an error, and nothing is
+/// written. With `prune` (a build of every site), Strata's site folders of sites that no longer
+/// exist are removed; a build of no site at all never removes anything.
 pub fn write(out: &Path, outputs: &[SiteOutput], prune: bool) -> Result<(), Diagnostic> {
+    for o in outputs {
+        let live = out.join(&o.site);
+        if std::fs::symlink_metadata(&live).is_ok() && !is_strata_site(&live) {
+            return Err(Diagnostic::error(
+                Code::UnsafeOutput,
+                format!(
+                    "refusing to replace `{}`: Strata did not write it (it has no `_meta/site.json` of site `{}`)",
+                    live.display(),
+                    o.site
+                ),
+            )
+            .help("move that folder away, or build into another folder with --out DIR"));
+        }
+    }
     std::fs::create_dir_all(out).map_err(|e| io(out, &e))?;
     let staging = out.join(".strata-staging");
     let trash = out.join(".strata-old");
@@ -191,7 +347,6 @@ pub fn write(out: &Path, outputs: &[SiteOutput], prune: bool) -> Result<(), Diag
         }
         std::fs::create_dir_all(&root).map_err(|e| io(&root, &e))?;
     }
-    let keep: BTreeSet<&str> = outputs.iter().map(|o| o.site.as_str()).collect();
     for o in outputs {
         let live = out.join(&o.site);
         if live.exists() {
@@ -199,13 +354,10 @@ pub fn write(out: &Path, outputs: &[SiteOutput], prune: bool) -> Result<(), Diag
         }
         std::fs::rename(staging.join(&o.site), &live).map_err(|e| io(&live, &e))?;
     }
-    if prune {
-        for entry in std::fs::read_dir(out).map_err(|e| io(out, &e))?.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || keep.contains(name.as_str()) || !entry.path().is_dir() {
-                continue;
-            }
-            std::fs::rename(entry.path(), trash.join(&name)).map_err(|e| io(&entry.path(), &e))?;
+    if prune && !outputs.is_empty() {
+        for dir in stale_sites(out, outputs) {
+            let name = dir.file_name().unwrap_or_default().to_os_string();
+            std::fs::rename(&dir, trash.join(name)).map_err(|e| io(&dir, &e))?;
         }
     }
     for dir in [&staging, &trash] {
@@ -214,22 +366,53 @@ pub fn write(out: &Path, outputs: &[SiteOutput], prune: bool) -> Result<(), Diag
     Ok(())
 }
 
+/// Strata's site folders in `out` ([`is_strata_site`]) of sites not in `outputs`: what a build
+/// of every site removes.
+fn stale_sites(out: &Path, outputs: &[SiteOutput]) -> Vec<PathBuf> {
+    let keep: BTreeSet<&str> = outputs.iter().map(|o| o.site.as_str()).collect();
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Vec::new();
+    };
+    let mut stale: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            !name.starts_with('.') && !keep.contains(name.as_str())
+        })
+        .map(|e| e.path())
+        .filter(|p| is_strata_site(p))
+        .collect();
+    stale.sort();
+    stale
+}
+
 /// The differences between `outputs` and what is under `out`: files that are missing,
-/// changed, or not produced (extra). Empty when the output is up to date.
+/// changed, or not produced (extra). Empty when the output is up to date. As with [`write`],
+/// only Strata's own site folders are looked into: extra files are reported inside the built
+/// sites' folders and (with `prune`) in the stale site folders a build would remove; a folder
+/// Strata did not write in a site's place is reported once, as the build would refuse it.
 pub fn check(out: &Path, outputs: &[SiteOutput], prune: bool) -> Vec<String> {
     let mut diffs = Vec::new();
     let mut expected: BTreeMap<PathBuf, &str> = BTreeMap::new();
+    let mut roots: Vec<PathBuf> = Vec::new();
     for o in outputs {
+        let live = out.join(&o.site);
+        if std::fs::symlink_metadata(&live).is_ok() && !is_strata_site(&live) {
+            diffs.push(format!(
+                "not written by Strata (a build refuses to replace it): {}/",
+                o.site
+            ));
+            continue;
+        }
+        roots.push(live);
         for (rel, content) in &o.files {
             expected.insert(Path::new(&o.site).join(rel), content);
         }
     }
+    if prune && !outputs.is_empty() {
+        roots.extend(stale_sites(out, outputs));
+    }
     let mut on_disk: BTreeSet<PathBuf> = BTreeSet::new();
-    let roots: Vec<PathBuf> = if prune {
-        vec![out.to_path_buf()]
-    } else {
-        outputs.iter().map(|o| out.join(&o.site)).collect()
-    };
     for root in roots {
         for entry in walkdir::WalkDir::new(&root)
             .sort_by_file_name()
@@ -309,14 +492,28 @@ mod tests {
         );
     }
 
+    /// A site's output as the pipeline makes it, with the `_meta/site.json` that marks the
+    /// folder as Strata's.
+    fn site(name: &str, files: &[(&str, &str)]) -> SiteOutput {
+        let mut files: BTreeMap<String, String> = files
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect();
+        files.insert(
+            "_meta/site.json".into(),
+            json!({"strataVersion": "0", "site": name, "inputDigest": "sha256:0"}).to_string(),
+        );
+        SiteOutput {
+            site: name.into(),
+            files,
+        }
+    }
+
     #[test]
     fn write_swaps_and_check_detects_edits() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let out = dir.path().join("rendered");
-        let o = SiteOutput {
-            site: "s".into(),
-            files: BTreeMap::from([("a/x.yaml".to_string(), "x: 1\n".to_string())]),
-        };
+        let o = site("s", &[("a/x.yaml", "x: 1\n")]);
         write(&out, std::slice::from_ref(&o), true).map_err(|d| d.message)?;
         assert!(check(&out, std::slice::from_ref(&o), true).is_empty());
         std::fs::write(out.join("s/a/x.yaml"), "x: 2\n")?;
@@ -328,10 +525,89 @@ mod tests {
                 "not produced by this build: s/a/extra.yaml"
             ]
         );
-        std::fs::create_dir_all(out.join("gone"))?;
+        // A stale site folder of Strata's is removed; a folder Strata did not write is kept.
+        write(&out, &[site("gone", &[])], false).map_err(|d| d.message)?;
+        std::fs::create_dir_all(out.join("flux-system"))?;
+        std::fs::write(out.join("flux-system/gotk-sync.yaml"), "x: 1\n")?;
+        assert_eq!(
+            check(&out, std::slice::from_ref(&o), true),
+            vec![
+                "changed: s/a/x.yaml",
+                "not produced by this build: gone/_meta/site.json",
+                "not produced by this build: s/a/extra.yaml"
+            ]
+        );
         write(&out, std::slice::from_ref(&o), true).map_err(|d| d.message)?;
         assert!(!out.join("gone").exists());
+        assert!(out.join("flux-system/gotk-sync.yaml").exists());
         assert!(check(&out, &[o], true).is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn never_replaces_or_prunes_a_folder_strata_did_not_write(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("rendered");
+        std::fs::create_dir_all(out.join("s/keep"))?;
+        std::fs::write(out.join("s/keep/file"), "mine")?;
+        // A `_meta/site.json` of another site, or one that is not Strata's, does not count.
+        std::fs::create_dir_all(out.join("t/_meta"))?;
+        std::fs::write(
+            out.join("t/_meta/site.json"),
+            r#"{"site": "other", "strataVersion": "0", "inputDigest": "x"}"#,
+        )?;
+        let err = write(&out, &[site("s", &[])], true).err().map(|d| d.code);
+        assert_eq!(err, Some(Code::UnsafeOutput));
+        assert_eq!(std::fs::read_to_string(out.join("s/keep/file"))?, "mine");
+        assert_eq!(
+            check(&out, &[site("s", &[])], true),
+            vec!["not written by Strata (a build refuses to replace it): s/"]
+        );
+        write(&out, &[site("u", &[])], true).map_err(|d| d.message)?;
+        assert!(out.join("s/keep/file").exists() && out.join("t/_meta/site.json").exists());
+        // No site: nothing is removed, even with prune.
+        write(&out, &[], true).map_err(|d| d.message)?;
+        assert!(is_strata_site(&out.join("u")));
+        Ok(())
+    }
+
+    #[test]
+    fn refuses_output_folders_among_the_sources() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let root = dir.path().join("repo");
+        for d in ["sites/a", "services/x", ".git", "tools/sub", "docs"] {
+            std::fs::create_dir_all(root.join(d))?;
+        }
+        std::fs::write(root.join("tools/sub/Cargo.toml"), "")?;
+        let bad = [
+            ".",
+            "..",
+            "sites",
+            "sites/a/out",
+            "services/x",
+            ".git/x",
+            "tools",
+            "tools/out",
+            "rendered/../sites",
+        ];
+        for b in bad {
+            assert!(check_out_dir(&root, &root.join(b)).is_err(), "{b} accepted");
+        }
+        for good in ["rendered", "rendered/x", "out/a/b", "docs/rendered"] {
+            assert!(
+                check_out_dir(&root, &root.join(good)).is_ok(),
+                "{good} refused"
+            );
+        }
+        assert!(check_out_dir(&root, &dir.path().join("elsewhere")).is_ok());
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("sites"), root.join("link"))?;
+            assert!(check_out_dir(&root, &root.join("link/new")).is_err());
+            std::os::unix::fs::symlink(&root, dir.path().join("alias"))?;
+            assert!(check_out_dir(&root, &dir.path().join("alias")).is_err());
+        }
         Ok(())
     }
 }

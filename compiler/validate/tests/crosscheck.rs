@@ -265,3 +265,46 @@ fn mutated_objects_are_judged_alike() {
         stricter.join("\n")
     );
 }
+
+/// Runs started at once on a fresh machine (tests in parallel) share one install: each waits
+/// for the first to finish instead of installing over it, so all succeed.
+#[test]
+fn concurrent_first_installs_all_succeed() {
+    let cache = tempfile::tempdir().unwrap();
+    let valid = fixtures().join("valid");
+    let script = repo_root().join("scripts/crosscheck-validate.sh");
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            Command::new("bash")
+                .arg(&script)
+                .arg(&valid)
+                .env("STRATA_CACHE", cache.path())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let text = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    if outs.iter().all(|o| o.status.code() == Some(3)) {
+        return unavailable(&text(&outs[0]));
+    }
+    for o in &outs {
+        assert_eq!(o.status.code(), Some(0), "{}", text(o));
+    }
+    let installs = outs
+        .iter()
+        .filter(|o| text(o).contains("crosscheck: installing"))
+        .count();
+    assert_eq!(installs, 1, "the package was installed more than once");
+}

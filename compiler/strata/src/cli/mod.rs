@@ -205,6 +205,32 @@ impl Printer {
     }
 }
 
+/// Writes `text` to stdout. A reader that went away (`strata graph SITE | head`) is not an
+/// error: the rest of the output is dropped quietly and the command ends with the status it
+/// would have had anyway, as `head` only wanted the beginning. Printing with `print!` would
+/// panic there instead (exit 101). Any other write error (a full disk behind `>`) is reported,
+/// and `Err` holds the exit code 2.
+fn print_out(text: &str) -> Result<(), u8> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => {
+            note(&format!("error: cannot write to stdout: {e}"));
+            Err(2)
+        }
+    }
+}
+
+/// Writes a line to stderr, ignoring errors: a closed stderr must not turn a finished command
+/// into a crash (`eprintln!` would panic).
+fn note(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
@@ -269,10 +295,10 @@ pub fn run(cli: &Cli) -> u8 {
                 return 2;
             };
             match crate::explain::explain(&project, site, object, field) {
-                Ok(text) => {
-                    print!("{text}");
-                    0
-                }
+                Ok(text) => match print_out(&text) {
+                    Ok(()) => 0,
+                    Err(code) => code,
+                },
                 Err(d) => {
                     printer.diagnostics(&d, ReportFormat::Text);
                     2
@@ -323,12 +349,8 @@ fn kustomize(cli: &Cli, printer: &Printer, dir: &Path, restrictor: LoadRestricto
                 .par_iter()
                 .map(|d| strata_yaml::emit(d, strata_yaml::KeyOrder::Sorted))
                 .collect();
-            let mut stdout = std::io::stdout().lock();
-            let written = stdout
-                .write_all(parts.join("---\n").as_bytes())
-                .and_then(|()| stdout.flush());
-            if written.is_err() {
-                return 2;
+            if let Err(code) = print_out(&parts.join("---\n")) {
+                return code;
             }
             // The process ends right after this: freeing thousands of small values one by one
             // is measurable on big trees (`make bench`) and buys nothing.
@@ -396,6 +418,12 @@ fn build(
             return 2;
         }
     };
+    // Refused before compiling: a mistaken --out is reported at once.
+    let out = out_dir(project.repo.root(), out);
+    if let Err(d) = crate::emit::check_out_dir(project.repo.root(), &out) {
+        printer.diagnostics(&[d], format);
+        return 2;
+    }
     // A progress bar on a terminal, for builds of many sites.
     let bar = (names.len() > 1 && std::io::stderr().is_terminal()).then(|| {
         let pb = indicatif::ProgressBar::new(names.len() as u64);
@@ -420,31 +448,51 @@ fn build(
         printer.diagnostics(&diags, format);
         return 2;
     }
-    if !diags.is_empty() {
+    // Nothing to build is a mistake (the wrong --root, or a folder that is not a site
+    // repository), and must never reach the output folder: a build of every site removes the
+    // folders of sites that are gone, and with no site at all that would be every one. It is
+    // checked after compiling, so that a site.yaml that does not load reports its own error.
+    if names.is_empty() {
+        let d = Diagnostic::error(
+            diag::Code::NotFound,
+            "no sites found: `sites/` has no folder with a site.yaml",
+        )
+        .help("a site is a folder of sites/ with a site.yaml; run strata from a site repository, or name one with --root DIR");
+        printer.diagnostics(&[d], format);
+        return 2;
+    }
+    // In JSON, a successful build's warnings go into the summary on stdout instead.
+    if !diags.is_empty() && (format == ReportFormat::Text || check) {
         printer.diagnostics(&diags, format);
     }
-    let out = out_dir(project.repo.root(), out);
+    // A build of every site removes Strata's folders of sites that are gone; one of named
+    // sites leaves other sites' folders alone.
     let prune = sites.is_empty();
     if check {
         let diffs = crate::emit::check(&out, &outputs, prune);
         if diffs.is_empty() {
-            eprintln!(
+            note(&format!(
                 "{} is up to date ({} site{})",
                 out.display(),
                 outputs.len(),
                 plural(outputs.len())
-            );
+            ));
             return 0;
         }
+        let mut text = String::new();
         for d in &diffs {
-            println!("{d}");
+            text.push_str(d);
+            text.push('\n');
         }
-        eprintln!(
+        if let Err(code) = print_out(&text) {
+            return code;
+        }
+        note(&format!(
             "{} differs from a fresh build in {} file{}; run `strata build` to update it",
             out.display(),
             diffs.len(),
             plural(diffs.len())
-        );
+        ));
         return 1;
     }
     if let Err(d) = crate::emit::write(&out, &outputs, prune) {
@@ -452,13 +500,56 @@ fn build(
         return 2;
     }
     let files: usize = outputs.iter().map(|o| o.files.len()).sum();
-    eprintln!(
-        "built {} site{} ({files} files) into {}",
-        outputs.len(),
-        plural(outputs.len()),
-        out.display()
+    match format {
+        ReportFormat::Text => {
+            note(&format!(
+                "built {} site{} ({files} files) into {}",
+                outputs.len(),
+                plural(outputs.len()),
+                out.display()
+            ));
+            0
+        }
+        ReportFormat::Json => {
+            let summary = build_summary(project.repo.root(), &out, &outputs, &diags);
+            match print_out(&format!("{summary:#}\n")) {
+                Ok(()) => 0,
+                Err(code) => code,
+            }
+        }
+    }
+}
+
+/// The JSON summary of a successful `build --format json` (shape in the book): the output
+/// folder (relative to the repository root when inside it), each site with its file count,
+/// the total, and the warnings, as `validate --format json` reports them.
+fn build_summary(
+    root: &Path,
+    out: &Path,
+    outputs: &[crate::emit::SiteOutput],
+    diags: &[Diagnostic],
+) -> serde_json::Value {
+    let resolved = crate::emit::resolve_path(out);
+    let shown = resolved.strip_prefix(root).map_or_else(
+        |_| resolved.display().to_string(),
+        |rel| {
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        },
     );
-    0
+    let diagnostics: serde_json::Value =
+        serde_json::from_str(&diag::render_json(diags)).unwrap_or_else(|_| serde_json::json!([]));
+    serde_json::json!({
+        "out": shown,
+        "sites": outputs
+            .iter()
+            .map(|o| serde_json::json!({"site": o.site, "files": o.files.len()}))
+            .collect::<Vec<_>>(),
+        "files": outputs.iter().map(|o| o.files.len()).sum::<usize>(),
+        "diagnostics": diagnostics,
+    })
 }
 
 fn validate(
@@ -484,7 +575,11 @@ fn validate(
         return 2;
     }
     if format == ReportFormat::Text {
-        eprintln!("{} site{} valid", outputs.len(), plural(outputs.len()));
+        note(&format!(
+            "{} site{} valid",
+            outputs.len(),
+            plural(outputs.len())
+        ));
     }
     0
 }
@@ -515,8 +610,10 @@ fn graph(cli: &Cli, printer: &Printer, site: &str, format: GraphFormat) -> u8 {
         GraphFormat::Mermaid => format::mermaid(site, &g),
         GraphFormat::Json => format::json(site, &g),
     };
-    print!("{text}");
-    0
+    match print_out(&text) {
+        Ok(()) => 0,
+        Err(code) => code,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -566,10 +663,14 @@ fn diff(
             .iter()
             .filter(|s| !known.contains(*s))
             .map(|s| {
-                Diagnostic::error(
+                let d = Diagnostic::error(
                     diag::Code::NotFound,
                     format!("there is no site `{s}` in either revision"),
-                )
+                );
+                match crate::suggest::did_you_mean(s, known.iter().map(String::as_str)) {
+                    Some(near) => d.help(format!("did you mean `{near}`?")),
+                    None => d,
+                }
             })
             .collect();
         if !unknown.is_empty() {
@@ -629,7 +730,9 @@ fn diff(
         }
     }
     let shown = output.map(|p| p.display().to_string());
-    print!("{}", render(max_bytes, shown.as_deref()));
+    if let Err(code) = print_out(&render(max_bytes, shown.as_deref())) {
+        return code;
+    }
     u8::from(!report.is_empty())
 }
 
@@ -637,6 +740,11 @@ fn secrets(cli: &Cli, printer: &Printer, site: &str, format: ReportFormat) -> u8
     let Some(project) = open(cli, printer, ReportFormat::Text) else {
         return 2;
     };
+    // The same "did you mean" help as every other command that takes a site.
+    if let Err(d) = project.select_sites(&[site.to_string()]) {
+        printer.diagnostics(&d, ReportFormat::Text);
+        return 2;
+    }
     let (backend, needs) = match crate::check::secret_needs(site, &project.inputs, &project.checked)
     {
         Ok(n) => n,
@@ -645,14 +753,14 @@ fn secrets(cli: &Cli, printer: &Printer, site: &str, format: ReportFormat) -> u8
             return 2;
         }
     };
-    match format {
+    let text = match format {
         ReportFormat::Json => {
             let v = serde_json::json!({"site": site, "backend": backend, "secrets": needs});
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
         }
         ReportFormat::Text => {
-            println!(
-                "site {site}: {} Secrets, backend {}",
+            let mut text = format!(
+                "site {site}: {} Secrets, backend {}\n",
                 needs.len(),
                 serde_json::to_string(&backend)
                     .unwrap_or_default()
@@ -664,14 +772,18 @@ fn secrets(cli: &Cli, printer: &Printer, site: &str, format: ReportFormat) -> u8
                 } else {
                     format!("MISSING keys: {}", n.missing.join(", "))
                 };
-                println!(
-                    "  {:<32} keys: {:<40} read by: {:<20} {state}",
+                text.push_str(&format!(
+                    "  {:<32} keys: {:<40} read by: {:<20} {state}\n",
                     n.name,
                     n.keys.join(", "),
                     n.services.join(", ")
-                );
+                ));
             }
+            text
         }
+    };
+    if let Err(code) = print_out(&text) {
+        return code;
     }
     u8::from(needs.iter().any(|n| !n.missing.is_empty()))
 }

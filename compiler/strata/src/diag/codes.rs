@@ -101,6 +101,8 @@ codes! {
     // E07xx: output.
     /// Two objects would be written to the same file.
     OutputCollision = "E0701",
+    /// The output folder is, contains or lies among the repository's sources, or a folder in the way was not written by Strata.
+    UnsafeOutput = "E0702",
 }
 
 impl fmt::Display for Code {
