@@ -211,6 +211,8 @@ pub fn load(repo: &Repo) -> (Inputs, Vec<Diagnostic>) {
                 .insert(name.clone(), folder_digest(&repo.abs(&dir)));
         }
     }
+    // Values at secret paths are known from here on: no diagnostic will show them.
+    crate::secrets::marked::mark_inputs(&mut inputs);
     (inputs, diags)
 }
 

@@ -375,9 +375,20 @@ pub fn resolve_site(
             }
         }
         if let Some(vs) = &svc.values_schema {
-            literal_secrets(&vs.schema, &v.value, "", &v, svc_name, &mut diags);
+            let literals = literal_secrets(&vs.schema, &v, svc_name);
+            // The schema's complaint about a literal secret (e.g. "must be a map") repeats
+            // E0602 and would quote the value: E0602 alone is reported there.
+            let at_literal = |d: &Diagnostic| {
+                d.labels.first().is_some_and(|l| {
+                    literals.iter().any(|s| {
+                        s.labels.first().is_some_and(|sl| {
+                            sl.source.path == l.source.path && sl.span.bytes() == l.span.bytes()
+                        })
+                    })
+                })
+            };
             let (src, span) = locate(&strata_yaml::pointer_push("/services", svc_name), true);
-            let found = validate(
+            let mut found = validate(
                 &vs.validator,
                 &vs.schema,
                 &v.value,
@@ -388,6 +399,8 @@ pub fn resolve_site(
                 &format!("the values of `{svc_name}`"),
                 Code::ValuesInvalid,
             );
+            found.retain(|d| !at_literal(d));
+            diags.extend(literals);
             diags.extend(found.into_iter().map(|d| {
                 d.note(format!(
                     "values of `{svc_name}` are checked against {}",
@@ -645,24 +658,21 @@ pub fn secret_needs(
 /// Values a service's schema marks `x-strata-secret: true` may only be references
 /// (`{secretRef: {name, key}}`); a literal is an error that names where it is written but
 /// never shows it.
-fn literal_secrets(
-    schema: &Value,
-    value: &Value,
-    ptr: &str,
-    tracked: &Tracked,
-    svc: &str,
-    diags: &mut Vec<Diagnostic>,
-) {
-    if schema.get("x-strata-secret").and_then(Value::as_bool) == Some(true)
-        && !value.is_object()
-        && !value.is_null()
-    {
-        let path = schema::human_path(ptr);
+fn literal_secrets(schema: &Value, tracked: &Tracked, svc: &str) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for (ptr, mark) in crate::secrets::marked::find(schema, &tracked.value) {
+        let Some(value) = tracked.value.pointer(&ptr) else {
+            continue;
+        };
+        if mark != crate::secrets::marked::Mark::Secret || value.is_object() || value.is_null() {
+            continue;
+        }
+        let path = schema::human_path(&ptr);
         let mut d = Diagnostic::error(
             Code::LiteralSecret,
             format!("`{path}` of the values of `{svc}` is a literal secret (value not shown)"),
         );
-        if let Some(o) = tracked.origin(ptr) {
+        if let Some(o) = tracked.origin(&ptr) {
             d = d.at(
                 &o.source.redact_line(o.span.start.line),
                 o.span,
@@ -670,36 +680,8 @@ fn literal_secrets(
             );
         }
         diags.push(d.help("write a reference, `{secretRef: {name: <Secret>, key: <key>}}`, and provide that Secret through the site's secret backend; then rotate this secret: it has been in plaintext"));
-        return;
     }
-    match value {
-        Value::Object(m) => {
-            for (k, v) in m {
-                let sub = schema
-                    .get("properties")
-                    .and_then(|p| p.get(k))
-                    .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()));
-                if let Some(sub) = sub {
-                    literal_secrets(
-                        sub,
-                        v,
-                        &strata_yaml::pointer_push(ptr, k),
-                        tracked,
-                        svc,
-                        diags,
-                    );
-                }
-            }
-        }
-        Value::Array(items) => {
-            if let Some(sub) = schema.get("items").filter(|i| i.is_object()) {
-                for (i, v) in items.iter().enumerate() {
-                    literal_secrets(sub, v, &format!("{ptr}/{i}"), tracked, svc, diags);
-                }
-            }
-        }
-        _ => {}
-    }
+    diags
 }
 
 /// Checks a site's secret backend against the Secrets its enabled services declare.
