@@ -260,11 +260,18 @@ pub fn line_col_span(text: &str, line: usize, col: usize) -> strata_yaml::Span {
 
 /// Resolves one site: merges its layers, checks the names it uses, merges and validates the
 /// values of every enabled service.
+///
+/// `Ok` holds the site and what its secret backend check found (errors among them stop the
+/// compilation after the graph stage, so that the graph's errors are reported too); `Err`
+/// holds the errors that leave no site to work on.
 pub fn resolve_site(
     name: &str,
     inputs: &Inputs,
     checked: &Checked,
-) -> Result<Site, Vec<Diagnostic>> {
+) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
+    if let Some(why) = inputs.site_errors.get(name) {
+        return Err(why.clone());
+    }
     let Some(doc) = inputs.sites.get(name) else {
         return Err(vec![Diagnostic::error(
             Code::NotFound,
@@ -424,15 +431,26 @@ pub fn resolve_site(
             .help("add `repoURL: <URL of the Git repository holding rendered/>` under spec.gitops"),
         );
     }
-    // Secrets: the backend must provide every Secret (and key) an enabled service declares.
-    let sops = crate::secrets::site_sops(
-        name,
-        inputs.sops.get(name).map(Vec::as_slice).unwrap_or(&[]),
-    )?;
-    check_secrets(name, &spec, &sops, &checked.catalog, &locate, &mut diags);
     if !diags.is_empty() {
         return Err(diags);
     }
+    // Secrets: the backend must provide every Secret (and key) an enabled service declares.
+    // What is found here does not stop the graph from being resolved: a missing dependency
+    // (E0203) is often the cause, and is reported with (and before) these.
+    let sops = match crate::secrets::site_sops(
+        name,
+        inputs.sops.get(name).map(Vec::as_slice).unwrap_or(&[]),
+    ) {
+        Ok(sops) => {
+            check_secrets(name, &spec, &sops, &checked.catalog, &locate, &mut diags);
+            sops
+        }
+        Err(d) => {
+            // Checking what the files provide would only add follow-on errors.
+            diags.extend(d);
+            BTreeMap::new()
+        }
+    };
     let labels = doc
         .doc
         .value
@@ -444,7 +462,7 @@ pub fn resolve_site(
                 .collect()
         })
         .unwrap_or_default();
-    Ok(Site {
+    let site = Site {
         name: name.to_string(),
         doc: doc.clone(),
         labels,
@@ -452,7 +470,8 @@ pub fn resolve_site(
         merged,
         values,
         sops,
-    })
+    };
+    Ok((site, diags))
 }
 
 /// The effective spec of a site: its layers merged in order, then the site; checked for
@@ -609,11 +628,15 @@ pub fn secret_needs(
     inputs: &Inputs,
     checked: &Checked,
 ) -> Result<(crate::model::SecretBackend, Vec<SecretNeed>), Vec<Diagnostic>> {
+    if let Some(why) = inputs.site_errors.get(name) {
+        return Err(why.clone());
+    }
     let Some(doc) = inputs.sites.get(name) else {
-        return Err(vec![Diagnostic::error(
-            Code::NotFound,
-            format!("there is no site `{name}`"),
-        )]);
+        let mut d = Diagnostic::error(Code::NotFound, format!("there is no site `{name}`"));
+        if let Some(s) = did_you_mean(name, inputs.sites.keys().map(String::as_str)) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        return Err(vec![d]);
     };
     let (_, spec, _) = merge_spec(name, doc, inputs, checked)?;
     let sops = crate::secrets::site_sops(
@@ -787,10 +810,23 @@ fn check_secrets(
                     None => declared.contains_key(f.name.as_str()),
                 };
                 if !owner_ok {
+                    // Often a service disabled on purpose (or by mistake, with an E0203 about
+                    // it): the encrypted file must not be deleted on Strata's advice.
+                    let whose = match &f.owner {
+                        Some(o) => format!("`{o}`, whose folder holds it, is not enabled"),
+                        None => format!("no enabled service declares Secret `{}`", f.name),
+                    };
                     diags.push(
-                        Diagnostic::error(Code::MissingSecret, format!("no enabled service of site `{name}` reads Secret `{}`", f.name))
-                            .at(&f.source, strata_yaml::Span::default(), "this file")
-                            .help("remove the file, or put it in secrets/<service>/ to ship it with that service"),
+                        Diagnostic::warning(
+                            Code::UnreadSops,
+                            format!(
+                                "no enabled service of site `{name}` reads Secret `{}`: the file is not shipped",
+                                f.name
+                            ),
+                        )
+                        .at(&f.source, strata_yaml::Span::default(), "this file")
+                        .note(whose)
+                        .help("enable a service that reads it (or put it in secrets/<service>/ of the service that should ship it); delete it only if no longer needed"),
                     );
                 }
             }

@@ -173,22 +173,26 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
-    /// The key diagnostics are sorted by: file, position, code, message.
-    fn sort_key(&self) -> (String, usize, Code, String) {
+    /// The key diagnostics are sorted by: errors before warnings, then code (the stage: an
+    /// earlier stage's finding is often the cause of a later one's), file, position, message.
+    fn sort_key(&self) -> (Severity, Code, String, usize, String) {
         match self.labels.first() {
             Some(l) => (
+                self.severity,
+                self.code,
                 l.source.path.to_string(),
                 l.span.start.offset,
-                self.code,
                 self.message.clone(),
             ),
-            None => (String::new(), 0, self.code, self.message.clone()),
+            None => (self.severity, self.code, String::new(), 0, self.message.clone()),
         }
     }
 }
 
-/// Sorts diagnostics into a stable order and drops exact duplicates (the same problem found
-/// through two sites sharing a layer is reported once).
+/// Sorts diagnostics into a stable order, root causes first (errors before warnings, earlier
+/// stages before later ones: a missing dependency, E0203, before the secrets it leaves
+/// unread), and drops exact duplicates (the same problem found through two sites sharing a
+/// layer is reported once).
 pub fn sort_and_dedup(diags: &mut Vec<Diagnostic>) {
     diags.sort_by_cached_key(Diagnostic::sort_key);
     diags.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.help == b.help && a.notes == b.notes);

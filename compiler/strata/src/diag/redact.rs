@@ -78,8 +78,25 @@ pub fn sensitive_ranges(path: &str, text: &str) -> Vec<Range<usize>> {
         }
     };
     if is_secret_file(path) {
+        // Everything but what names the document: its apiVersion, kind, type and
+        // metadata.name/namespace.
+        let mut in_metadata = false;
         for (start, line) in &all {
-            mask(*start, line);
+            let ind = indent(line);
+            let t = line.trim_start();
+            if ind == 0 && !t.is_empty() {
+                in_metadata = t.starts_with("metadata:");
+            }
+            let naming = if ind == 0 {
+                ["apiVersion:", "kind:", "type:", "metadata:"]
+                    .iter()
+                    .any(|k| t.starts_with(k))
+            } else {
+                in_metadata && (t.starts_with("name:") || t.starts_with("namespace:"))
+            };
+            if !naming {
+                mask(*start, line);
+            }
         }
         return out;
     }
@@ -192,6 +209,7 @@ mod tests {
         let out = shown("sites/a/secrets/x.sops.yaml", &text, &[]);
         assert!(!out.contains(S), "{out}");
         assert!(out.contains("  password: ***********"), "{out}");
+        assert!(out.starts_with("apiVersion: v1\nkind: Secret\n"), "{out}");
         assert_eq!(out.len(), text.len());
     }
 
