@@ -135,9 +135,19 @@ fn walk(
     }
     match value {
         Value::Object(m) => {
+            let mut beside_secret: Option<bool> = None;
             for (k, v) in m {
                 let subs = for_key(&all, k);
-                if !subs.is_empty() {
+                if subs.is_empty() {
+                    // An unknown field (a misspelt `key:`) beside a secret one may hold the
+                    // secret: the E0201 about it must not show its value.
+                    let mut seen = HashSet::new();
+                    if *beside_secret
+                        .get_or_insert_with(|| all.iter().any(|s| holds_secret(root, s, &mut seen)))
+                    {
+                        out.push((strata_yaml::pointer_push(ptr, k), Mark::MayHold));
+                    }
+                } else {
                     walk(
                         root,
                         &subs,
@@ -294,6 +304,11 @@ mod tests {
                 ("/list/0/token".to_string(), Mark::Secret),
                 ("/list/1".to_string(), Mark::MayHold),
             ]
+        );
+        let typo = json!({"storage": {"rbd": {"kye": "lit", "user": "admin"}}});
+        assert_eq!(
+            find(&schema, &typo),
+            vec![("/storage/rbd/kye".to_string(), Mark::MayHold)]
         );
         let holder = json!({"storage": {"rbd": "lit"}});
         assert_eq!(
