@@ -280,8 +280,7 @@ fn sops_files(
         .values()
         .filter_map(|f| {
             // A file whose service is not enabled is not shipped (a warning says so).
-            if f
-                .owner
+            if f.owner
                 .as_ref()
                 .is_some_and(|o| !site.spec.services.contains_key(o))
             {

@@ -97,7 +97,11 @@ fn scenarios() -> Vec<Scenario> {
             site: "prod-ostrava",
             code: "E0601",
             plant: |r| {
-                write(r, "sites/prod-ostrava/kustomization.yaml", "resources:\n- leaked.yaml\n");
+                write(
+                    r,
+                    "sites/prod-ostrava/kustomization.yaml",
+                    "resources:\n- leaked.yaml\n",
+                );
                 write(
                     r,
                     "sites/prod-ostrava/leaked.yaml",
@@ -110,7 +114,11 @@ fn scenarios() -> Vec<Scenario> {
             site: "prod-ostrava",
             code: "E0401",
             plant: |r| {
-                write(r, "sites/prod-ostrava/kustomization.yaml", "patches:\n- path: leaked.yaml\n");
+                write(
+                    r,
+                    "sites/prod-ostrava/kustomization.yaml",
+                    "patches:\n- path: leaked.yaml\n",
+                );
                 write(
                     r,
                     "sites/prod-ostrava/leaked.yaml",
@@ -223,7 +231,10 @@ fn planted_secrets_appear_in_no_output() {
                         && git(root, &["init", "-q"])
                         && git(root, &["add", "-A"])
                         && git(root, &["commit", "-qm", "base"]);
-                    assert!(!have_git || committed, "git could not commit the scratch copy");
+                    assert!(
+                        !have_git || committed,
+                        "git could not commit the scratch copy"
+                    );
                     (sc.plant)(root);
                     let outputs = run_all(root, sc.site);
                     let mut failures = Vec::new();
@@ -252,7 +263,10 @@ fn planted_secrets_appear_in_no_output() {
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|_| vec!["a scenario panicked".into()]))
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec!["a scenario panicked".into()])
+            })
             .collect()
     });
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -262,12 +276,12 @@ fn planted_secrets_appear_in_no_output() {
 /// the load stage marked secret, a Secret's data in a template, literal credentials.
 fn secret_sources() -> Vec<(Source, usize)> {
     let sops = format!("apiVersion: v1\nkind: Secret\nstringData:\n  password: {PLANTED}\n");
-    let site = format!("spec:\n  services:\n    glance:\n      values: {{key: {PLANTED}, kye: 1}}\n");
+    let site =
+        format!("spec:\n  services:\n    glance:\n      values: {{key: {PLANTED}, kye: 1}}\n");
     let at = site.find(PLANTED).unwrap_or(0);
-    let template = format!(
-        "kind: Secret\nmetadata:\n  name: x\ndata:\n  rbd-key: {PLANTED}\n"
-    );
-    let config = format!("[database]\nconnection = mysql://u:{PLANTED}@db/x\nadmin_token = {PLANTED}\n");
+    let template = format!("kind: Secret\nmetadata:\n  name: x\ndata:\n  rbd-key: {PLANTED}\n");
+    let config =
+        format!("[database]\nconnection = mysql://u:{PLANTED}@db/x\nadmin_token = {PLANTED}\n");
     let env = format!("env:\n- name: OS_PASSWORD\n  value: {PLANTED}\n");
     let line_of = |text: &str| text.find(PLANTED).unwrap_or(0);
     vec![
@@ -276,7 +290,8 @@ fn secret_sources() -> Vec<(Source, usize)> {
             line_of(&sops),
         ),
         (
-            Source::new("sites/a/site.yaml", site.clone()).with_redacted([at..at + PLANTED.len()]),
+            Source::new("sites/a/site.yaml", site.clone())
+                .with_redacted(std::iter::once(at..at + PLANTED.len())),
             at,
         ),
         (
@@ -318,7 +333,11 @@ fn no_diagnostic_code_shows_a_secret_in_its_snippet() {
             let d = Diagnostic::error(*code, "something is wrong")
                 .at(&source, span(&text, at..at + PLANTED.len()), "the value")
                 .at(&source, span(&text, line_start..line_end), "its line")
-                .at(&Source::new(source.path.clone(), source.text.clone()), span(&text, 0..text.len()), "the file");
+                .at(
+                    &Source::new(source.path.clone(), source.text.clone()),
+                    span(&text, 0..text.len()),
+                    "the file",
+                );
             for warning in [false, true] {
                 let mut d = d.clone();
                 if warning {

@@ -68,7 +68,7 @@ impl Source {
         let from = self.text[start..end]
             .find([':', '='])
             .map_or(start, |sep| start + sep + 1);
-        self.with_redacted([from..end])
+        self.with_redacted(std::iter::once(from..end))
     }
 
     /// The text as a diagnostic may show it: known secret ranges, the values of files under a
@@ -184,7 +184,13 @@ impl Diagnostic {
                 l.span.start.offset,
                 self.message.clone(),
             ),
-            None => (self.severity, self.code, String::new(), 0, self.message.clone()),
+            None => (
+                self.severity,
+                self.code,
+                String::new(),
+                0,
+                self.message.clone(),
+            ),
         }
     }
 }

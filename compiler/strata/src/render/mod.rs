@@ -493,10 +493,13 @@ fn parse_rendered(
         Ok(d) => d,
         Err(e) => {
             let span = template_span(&tpl.text, &lines, e.span.start.line as usize, "");
-            let line = rendered
-                .lines()
-                .nth((e.span.start.line as usize).saturating_sub(1))
-                .unwrap_or("");
+            // The rendered line may hold a value (a Secret's data, a credential): masked as
+            // every snippet is.
+            let line = crate::diag::redact::shown_line(
+                &tpl.path,
+                &rendered,
+                (e.span.start.line as usize).saturating_sub(1),
+            );
             diags.push(
                 Diagnostic::error(Code::BadRenderedObject, format!("template `{}` rendered invalid YAML: {}", tpl.path, e.message))
                     .at(&tpl.clone(), span, "the output of this line")

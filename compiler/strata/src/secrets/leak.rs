@@ -82,12 +82,11 @@ pub(crate) fn line_has_credential(line: &str) -> bool {
         .any(|c| c.get(1).is_some_and(|p| !is_placeholder(p.as_str())));
     in_url
         || secret_option().captures_iter(line).any(|c| {
-            c.get(2)
-                .is_some_and(|v| {
-                    let v = v.as_str();
-                    // `rootPassword: {secretRef: …}` is a reference, the right way to write it.
-                    !is_placeholder(v) && !is_flag(v) && !v.contains("secretRef")
-                })
+            c.get(2).is_some_and(|v| {
+                let v = v.as_str();
+                // `rootPassword: {secretRef: …}` is a reference, the right way to write it.
+                !is_placeholder(v) && !is_flag(v) && !v.contains("secretRef")
+            })
         })
 }
 

@@ -27,8 +27,7 @@ const MAX_DEPTH: usize = 64;
 /// `oneOf` added: every schema the value at one path must (or may) satisfy.
 /// (A schema already in `out` is not expanded again: recursive schemas end.)
 fn expand<'a>(root: &'a Value, schema: &'a Value, depth: usize, out: &mut Vec<&'a Value>) {
-    if depth > MAX_DEPTH || !schema.is_object() || out.iter().any(|s| std::ptr::eq(*s, schema))
-    {
+    if depth > MAX_DEPTH || !schema.is_object() || out.iter().any(|s| std::ptr::eq(*s, schema)) {
         return;
     }
     out.push(schema);
@@ -41,7 +40,12 @@ fn expand<'a>(root: &'a Value, schema: &'a Value, depth: usize, out: &mut Vec<&'
         expand(root, target, depth + 1, out);
     }
     for key in ["allOf", "anyOf", "oneOf"] {
-        for alt in schema.get(key).and_then(Value::as_array).into_iter().flatten() {
+        for alt in schema
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             expand(root, alt, depth + 1, out);
         }
     }
@@ -77,11 +81,7 @@ fn for_items<'a>(schemas: &[&'a Value]) -> Vec<&'a Value> {
 
 /// Whether any schema under `schema` marks a value secret. `seen` holds the schemas already
 /// looked at (each is looked at once: recursive schemas end, and none is costly).
-fn holds_secret<'a>(
-    root: &'a Value,
-    schema: &'a Value,
-    seen: &mut HashSet<*const Value>,
-) -> bool {
+fn holds_secret<'a>(root: &'a Value, schema: &'a Value, seen: &mut HashSet<*const Value>) -> bool {
     let mut all = Vec::new();
     expand(root, schema, 0, &mut all);
     for s in all {
@@ -181,9 +181,11 @@ fn walk(
 fn is_reference(v: &Value) -> bool {
     v.as_object().is_some_and(|m| {
         m.len() == 1
-            && m.get("secretRef").and_then(Value::as_object).is_some_and(|r| {
-                r.values().all(Value::is_string) && r.keys().all(|k| k == "name" || k == "key")
-            })
+            && m.get("secretRef")
+                .and_then(Value::as_object)
+                .is_some_and(|r| {
+                    r.values().all(Value::is_string) && r.keys().all(|k| k == "name" || k == "key")
+                })
     })
 }
 
