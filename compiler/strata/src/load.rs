@@ -63,6 +63,10 @@ pub struct Inputs {
     pub sops: BTreeMap<String, Vec<Source>>,
     /// A digest of every overlay folder's files (for `_meta`), by overlay name.
     pub overlay_digests: BTreeMap<String, String>,
+    /// For each site whose `site.yaml` exists but could not be read or parsed: why (the same
+    /// diagnostics are among the load stage's), so that naming the site reports its error
+    /// rather than "there is no site".
+    pub site_errors: BTreeMap<String, Vec<Diagnostic>>,
     /// For each site whose folder has its own kustomization: a digest of the site folder's
     /// files (the kustomization's patches and resources are inputs too), by site.
     pub site_kustomizations: BTreeMap<String, String>,
@@ -86,8 +90,16 @@ pub fn load(repo: &Repo) -> (Inputs, Vec<Diagnostic>) {
         if !repo.exists(&rel) {
             continue;
         }
-        if let Some(doc) = parse_file(repo, &rel, &mut diags) {
-            inputs.sites.insert(name.clone(), doc);
+        let before = diags.len();
+        match parse_file(repo, &rel, &mut diags) {
+            Some(doc) => {
+                inputs.sites.insert(name.clone(), doc);
+            }
+            None => {
+                inputs
+                    .site_errors
+                    .insert(name.clone(), diags[before..].to_vec());
+            }
         }
         let mut sops = Vec::new();
         let secrets_dir = format!("sites/{name}/secrets");
@@ -220,6 +232,8 @@ pub fn load(repo: &Repo) -> (Inputs, Vec<Diagnostic>) {
                 .insert(name.clone(), folder_digest(&repo.abs(&dir)));
         }
     }
+    // Values at secret paths are known from here on: no diagnostic will show them.
+    crate::secrets::marked::mark_inputs(&mut inputs);
     (inputs, diags)
 }
 
@@ -307,6 +321,7 @@ mod tests {
         let (inputs, diags) = load(&repo);
         assert!(inputs.sites.is_empty());
         assert_eq!(diags.len(), 1);
+        assert_eq!(inputs.site_errors.get("a").map(Vec::len), Some(1));
         assert_eq!(diags[0].code, Code::DuplicateKey);
         assert_eq!(diags[0].labels[0].span.start.line, 2);
         assert_eq!(&*diags[0].labels[0].source.path, "sites/a/site.yaml");

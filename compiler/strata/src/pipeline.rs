@@ -90,7 +90,10 @@ impl Project {
         }
         let mut diags = Vec::new();
         for name in requested {
-            if !self.inputs.sites.contains_key(name) {
+            if let Some(why) = self.inputs.site_errors.get(name) {
+                // The site exists; its site.yaml does not parse: that is the error to show.
+                diags.extend(why.iter().cloned());
+            } else if !self.inputs.sites.contains_key(name) {
                 let mut d =
                     Diagnostic::error(diag::Code::NotFound, format!("there is no site `{name}`"));
                 d = match did_you_mean(name, self.inputs.sites.keys().map(String::as_str)) {
@@ -100,7 +103,10 @@ impl Project {
                         self.inputs
                             .sites
                             .keys()
+                            .chain(self.inputs.site_errors.keys())
                             .cloned()
+                            .collect::<BTreeSet<_>>()
+                            .into_iter()
                             .collect::<Vec<_>>()
                             .join(", ")
                     )),
@@ -108,6 +114,7 @@ impl Project {
                 diags.push(d);
             }
         }
+        diag::sort_and_dedup(&mut diags);
         if diags.is_empty() {
             let set: BTreeSet<String> = requested.iter().cloned().collect();
             Ok(set.into_iter().collect())
@@ -120,7 +127,10 @@ impl Project {
     pub fn resolve(&self, name: &str) -> SiteResult {
         let mut r = SiteResult::default();
         let site = match check::resolve_site(name, &self.inputs, &self.checked) {
-            Ok(s) => s,
+            Ok((s, found)) => {
+                r.diagnostics = found;
+                s
+            }
             Err(d) => {
                 r.diagnostics = d;
                 return r;
@@ -140,6 +150,9 @@ impl Project {
         let (Some(site), Some(graph)) = (&r.site, &r.graph) else {
             return r;
         };
+        if diag::has_errors(&r.diagnostics) {
+            return r;
+        }
         let (objects, diags) = render::render_site(site, &self.checked.catalog, graph);
         if diag::has_errors(&diags) {
             r.diagnostics.extend(diags);
@@ -266,6 +279,13 @@ fn sops_files(
     site.sops
         .values()
         .filter_map(|f| {
+            // A file whose service is not enabled is not shipped (a warning says so).
+            if f.owner
+                .as_ref()
+                .is_some_and(|o| !site.spec.services.contains_key(o))
+            {
+                return None;
+            }
             let folder = f.owner.clone().or_else(|| {
                 site.spec
                     .services

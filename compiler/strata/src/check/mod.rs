@@ -266,11 +266,18 @@ pub fn line_col_span(text: &str, line: usize, col: usize) -> strata_yaml::Span {
 
 /// Resolves one site: merges its layers, checks the names it uses, merges and validates the
 /// values of every enabled service.
+///
+/// `Ok` holds the site and what its secret backend check found (errors among them stop the
+/// compilation after the graph stage, so that the graph's errors are reported too); `Err`
+/// holds the errors that leave no site to work on.
 pub fn resolve_site(
     name: &str,
     inputs: &Inputs,
     checked: &Checked,
-) -> Result<Site, Vec<Diagnostic>> {
+) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
+    if let Some(why) = inputs.site_errors.get(name) {
+        return Err(why.clone());
+    }
     let Some(doc) = inputs.sites.get(name) else {
         return Err(vec![Diagnostic::error(
             Code::NotFound,
@@ -385,9 +392,20 @@ pub fn resolve_site(
             }
         }
         if let Some(vs) = &svc.values_schema {
-            literal_secrets(&vs.schema, &v.value, "", &v, svc_name, &mut diags);
+            let literals = literal_secrets(&vs.schema, &v, svc_name);
+            // The schema's complaint about a literal secret (e.g. "must be a map") repeats
+            // E0602 and would quote the value: E0602 alone is reported there.
+            let at_literal = |d: &Diagnostic| {
+                d.labels.first().is_some_and(|l| {
+                    literals.iter().any(|s| {
+                        s.labels.first().is_some_and(|sl| {
+                            sl.source.path == l.source.path && sl.span.bytes() == l.span.bytes()
+                        })
+                    })
+                })
+            };
             let (src, span) = locate(&strata_yaml::pointer_push("/services", svc_name), true);
-            let found = validate(
+            let mut found = validate(
                 &vs.validator,
                 &vs.schema,
                 &v.value,
@@ -398,6 +416,8 @@ pub fn resolve_site(
                 &format!("the values of `{svc_name}`"),
                 Code::ValuesInvalid,
             );
+            found.retain(|d| !at_literal(d));
+            diags.extend(literals);
             diags.extend(found.into_iter().map(|d| {
                 d.note(format!(
                     "values of `{svc_name}` are checked against {}",
@@ -421,15 +441,26 @@ pub fn resolve_site(
             .help("add `repoURL: <URL of the Git repository holding rendered/>` under spec.gitops"),
         );
     }
-    // Secrets: the backend must provide every Secret (and key) an enabled service declares.
-    let sops = crate::secrets::site_sops(
-        name,
-        inputs.sops.get(name).map(Vec::as_slice).unwrap_or(&[]),
-    )?;
-    check_secrets(name, &spec, &sops, &checked.catalog, &locate, &mut diags);
     if !diags.is_empty() {
         return Err(diags);
     }
+    // Secrets: the backend must provide every Secret (and key) an enabled service declares.
+    // What is found here does not stop the graph from being resolved: a missing dependency
+    // (E0203) is often the cause, and is reported with (and before) these.
+    let sops = match crate::secrets::site_sops(
+        name,
+        inputs.sops.get(name).map(Vec::as_slice).unwrap_or(&[]),
+    ) {
+        Ok(sops) => {
+            check_secrets(name, &spec, &sops, &checked.catalog, &locate, &mut diags);
+            sops
+        }
+        Err(d) => {
+            // Checking what the files provide would only add follow-on errors.
+            diags.extend(d);
+            BTreeMap::new()
+        }
+    };
     let labels = doc
         .doc
         .value
@@ -441,7 +472,7 @@ pub fn resolve_site(
                 .collect()
         })
         .unwrap_or_default();
-    Ok(Site {
+    let site = Site {
         name: name.to_string(),
         doc: doc.clone(),
         labels,
@@ -449,7 +480,8 @@ pub fn resolve_site(
         merged,
         values,
         sops,
-    })
+    };
+    Ok((site, diags))
 }
 
 /// The effective spec of a site: its layers merged in order, then the site; checked for
@@ -606,11 +638,15 @@ pub fn secret_needs(
     inputs: &Inputs,
     checked: &Checked,
 ) -> Result<(crate::model::SecretBackend, Vec<SecretNeed>), Vec<Diagnostic>> {
+    if let Some(why) = inputs.site_errors.get(name) {
+        return Err(why.clone());
+    }
     let Some(doc) = inputs.sites.get(name) else {
-        return Err(vec![Diagnostic::error(
-            Code::NotFound,
-            format!("there is no site `{name}`"),
-        )]);
+        let mut d = Diagnostic::error(Code::NotFound, format!("there is no site `{name}`"));
+        if let Some(s) = did_you_mean(name, inputs.sites.keys().map(String::as_str)) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        return Err(vec![d]);
     };
     let (_, spec, _) = merge_spec(name, doc, inputs, checked)?;
     let sops = crate::secrets::site_sops(
@@ -655,24 +691,21 @@ pub fn secret_needs(
 /// Values a service's schema marks `x-strata-secret: true` may only be references
 /// (`{secretRef: {name, key}}`); a literal is an error that names where it is written but
 /// never shows it.
-fn literal_secrets(
-    schema: &Value,
-    value: &Value,
-    ptr: &str,
-    tracked: &Tracked,
-    svc: &str,
-    diags: &mut Vec<Diagnostic>,
-) {
-    if schema.get("x-strata-secret").and_then(Value::as_bool) == Some(true)
-        && !value.is_object()
-        && !value.is_null()
-    {
-        let path = schema::human_path(ptr);
+fn literal_secrets(schema: &Value, tracked: &Tracked, svc: &str) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for (ptr, mark) in crate::secrets::marked::find(schema, &tracked.value) {
+        let Some(value) = tracked.value.pointer(&ptr) else {
+            continue;
+        };
+        if mark != crate::secrets::marked::Mark::Secret || value.is_object() || value.is_null() {
+            continue;
+        }
+        let path = schema::human_path(&ptr);
         let mut d = Diagnostic::error(
             Code::LiteralSecret,
             format!("`{path}` of the values of `{svc}` is a literal secret (value not shown)"),
         );
-        if let Some(o) = tracked.origin(ptr) {
+        if let Some(o) = tracked.origin(&ptr) {
             d = d.at(
                 &o.source.redact_line(o.span.start.line),
                 o.span,
@@ -680,36 +713,8 @@ fn literal_secrets(
             );
         }
         diags.push(d.help("write a reference, `{secretRef: {name: <Secret>, key: <key>}}`, and provide that Secret through the site's secret backend; then rotate this secret: it has been in plaintext"));
-        return;
     }
-    match value {
-        Value::Object(m) => {
-            for (k, v) in m {
-                let sub = schema
-                    .get("properties")
-                    .and_then(|p| p.get(k))
-                    .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()));
-                if let Some(sub) = sub {
-                    literal_secrets(
-                        sub,
-                        v,
-                        &strata_yaml::pointer_push(ptr, k),
-                        tracked,
-                        svc,
-                        diags,
-                    );
-                }
-            }
-        }
-        Value::Array(items) => {
-            if let Some(sub) = schema.get("items").filter(|i| i.is_object()) {
-                for (i, v) in items.iter().enumerate() {
-                    literal_secrets(sub, v, &format!("{ptr}/{i}"), tracked, svc, diags);
-                }
-            }
-        }
-        _ => {}
-    }
+    diags
 }
 
 /// Checks a site's secret backend against the Secrets its enabled services declare.
@@ -815,10 +820,23 @@ fn check_secrets(
                     None => declared.contains_key(f.name.as_str()),
                 };
                 if !owner_ok {
+                    // Often a service disabled on purpose (or by mistake, with an E0203 about
+                    // it): the encrypted file must not be deleted on Strata's advice.
+                    let whose = match &f.owner {
+                        Some(o) => format!("`{o}`, whose folder holds it, is not enabled"),
+                        None => format!("no enabled service declares Secret `{}`", f.name),
+                    };
                     diags.push(
-                        Diagnostic::error(Code::MissingSecret, format!("no enabled service of site `{name}` reads Secret `{}`", f.name))
-                            .at(&f.source, strata_yaml::Span::default(), "this file")
-                            .help("remove the file, or put it in secrets/<service>/ to ship it with that service"),
+                        Diagnostic::warning(
+                            Code::UnreadSops,
+                            format!(
+                                "no enabled service of site `{name}` reads Secret `{}`: the file is not shipped",
+                                f.name
+                            ),
+                        )
+                        .at(&f.source, strata_yaml::Span::default(), "this file")
+                        .note(whose)
+                        .help("enable a service that reads it (or put it in secrets/<service>/ of the service that should ship it); delete it only if no longer needed"),
                     );
                 }
             }

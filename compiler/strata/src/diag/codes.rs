@@ -97,6 +97,8 @@ codes! {
     UndeclaredSecret = "E0604",
     /// The site's secret backend does not provide a Secret (or key) a service declares.
     MissingSecret = "E0605",
+    /// A warning: a SOPS file that no enabled service reads (it is not shipped).
+    UnreadSops = "E0606",
 
     // E07xx: output.
     /// Two objects would be written to the same file.

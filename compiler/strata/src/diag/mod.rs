@@ -5,8 +5,10 @@
 //! not depend on thread scheduling) and renders them as text or JSON.
 
 mod codes;
+pub mod redact;
 mod render;
 
+use std::ops::Range;
 use std::sync::Arc;
 
 pub use codes::Code;
@@ -14,12 +16,17 @@ pub use render::{render_json, render_text};
 use strata_yaml::Span;
 
 /// The text of one input file, shared by every diagnostic that points into it.
+///
+/// `text` is the file as read (later stages use it: SOPS files are copied from it); what a
+/// diagnostic shows of it is [`Source::shown`], with every secret value masked.
 #[derive(Clone, Debug)]
 pub struct Source {
     /// Path relative to the repository root, with `/` separators.
     pub path: Arc<str>,
     /// The whole file.
     pub text: Arc<str>,
+    /// Byte ranges of `text` known to hold secret values (never shown).
+    pub redacted: Arc<[Range<usize>]>,
 }
 
 impl Source {
@@ -28,36 +35,47 @@ impl Source {
         Source {
             path: path.into(),
             text: text.into(),
+            redacted: Arc::from([]),
         }
     }
-}
 
-impl Source {
-    /// A copy of this source in which line `line` (1-based) is masked after its first `:` or
-    /// `=` (byte for byte, so spans keep pointing at the same places), for diagnostics about
-    /// secret material: the line is shown, the value is not.
+    /// A copy of this source that also hides `ranges` (byte ranges of `text`).
+    pub fn with_redacted(&self, ranges: impl IntoIterator<Item = Range<usize>>) -> Source {
+        let mut all: Vec<Range<usize>> = self.redacted.to_vec();
+        all.extend(ranges);
+        all.sort_by_key(|r| (r.start, r.end));
+        all.dedup();
+        Source {
+            path: self.path.clone(),
+            text: self.text.clone(),
+            redacted: all.into(),
+        }
+    }
+
+    /// A copy of this source in which line `line` (1-based) is hidden after its first `:` or
+    /// `=`, for diagnostics about secret material: the line is shown, the value is not.
     pub fn redact_line(&self, line: u32) -> Source {
-        let mut text = self.text.to_string().into_bytes();
         let start: usize = self
             .text
             .split_inclusive('\n')
             .take(line.saturating_sub(1) as usize)
             .map(str::len)
             .sum();
-        let end = self.text[start.min(self.text.len())..]
+        let start = start.min(self.text.len());
+        let end = self.text[start..]
             .find('\n')
             .map_or(self.text.len(), |i| start + i);
-        if let Some(sep) = self.text[start.min(end)..end].find([':', '=']) {
-            for b in &mut text[start + sep + 1..end] {
-                if *b != b' ' {
-                    *b = b'*';
-                }
-            }
-        }
-        Source {
-            path: self.path.clone(),
-            text: String::from_utf8_lossy(&text).into_owned().into(),
-        }
+        let from = self.text[start..end]
+            .find([':', '='])
+            .map_or(start, |sep| start + sep + 1);
+        self.with_redacted(std::iter::once(from..end))
+    }
+
+    /// The text as a diagnostic may show it: known secret ranges, the values of files under a
+    /// `secrets/` folder, Secret data and literal credentials masked (see [`redact`]). Byte
+    /// offsets are those of `text`.
+    pub fn shown(&self) -> String {
+        redact::shown(&self.path, &self.text, &self.redacted)
     }
 }
 
@@ -155,22 +173,32 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
-    /// The key diagnostics are sorted by: file, position, code, message.
-    fn sort_key(&self) -> (String, usize, Code, String) {
+    /// The key diagnostics are sorted by: errors before warnings, then code (the stage: an
+    /// earlier stage's finding is often the cause of a later one's), file, position, message.
+    fn sort_key(&self) -> (Severity, Code, String, usize, String) {
         match self.labels.first() {
             Some(l) => (
+                self.severity,
+                self.code,
                 l.source.path.to_string(),
                 l.span.start.offset,
-                self.code,
                 self.message.clone(),
             ),
-            None => (String::new(), 0, self.code, self.message.clone()),
+            None => (
+                self.severity,
+                self.code,
+                String::new(),
+                0,
+                self.message.clone(),
+            ),
         }
     }
 }
 
-/// Sorts diagnostics into a stable order and drops exact duplicates (the same problem found
-/// through two sites sharing a layer is reported once).
+/// Sorts diagnostics into a stable order, root causes first (errors before warnings, earlier
+/// stages before later ones: a missing dependency, E0203, before the secrets it leaves
+/// unread), and drops exact duplicates (the same problem found through two sites sharing a
+/// layer is reported once).
 pub fn sort_and_dedup(diags: &mut Vec<Diagnostic>) {
     diags.sort_by_cached_key(Diagnostic::sort_key);
     diags.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.help == b.help && a.notes == b.notes);

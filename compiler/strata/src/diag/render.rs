@@ -14,13 +14,37 @@ pub fn render_text(diags: &[Diagnostic], color: bool) -> String {
     };
     let mut out = String::new();
     for d in diags {
-        out.push_str(&renderer.render(&[group(d)]));
+        // What each file's snippet may show: secret values masked (diag::redact).
+        let shown: Vec<(&str, String)> = files(d)
+            .into_iter()
+            .filter_map(|f| {
+                let mut same = d.labels.iter().filter(|l| &*l.source.path == f);
+                let first = same.next()?;
+                // Every label's known secret ranges count, whichever copy of the file it holds.
+                let source = first
+                    .source
+                    .with_redacted(same.flat_map(|l| l.source.redacted.iter().cloned()));
+                Some((f, source.shown()))
+            })
+            .collect();
+        out.push_str(&renderer.render(&[group(d, &shown)]));
         out.push_str("\n\n");
     }
     out
 }
 
-fn group(d: &Diagnostic) -> Group<'_> {
+/// The files a diagnostic's labels point into, in order of first mention.
+fn files(d: &Diagnostic) -> Vec<&str> {
+    let mut files: Vec<&str> = Vec::new();
+    for l in &d.labels {
+        if !files.contains(&&*l.source.path) {
+            files.push(&l.source.path);
+        }
+    }
+    files
+}
+
+fn group<'a>(d: &'a Diagnostic, shown: &'a [(&'a str, String)]) -> Group<'a> {
     let level = match d.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
@@ -28,22 +52,16 @@ fn group(d: &Diagnostic) -> Group<'_> {
     let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
     let mut elements: Vec<annotate_snippets::Element<'_>> = Vec::new();
     // Labels in the same file share one snippet, so related positions show together.
-    let mut files: Vec<&str> = Vec::new();
-    for l in &d.labels {
-        if !files.contains(&&*l.source.path) {
-            files.push(&l.source.path);
-        }
-    }
-    for (fi, file) in files.iter().enumerate() {
+    for (fi, (file, text)) in shown.iter().enumerate() {
         let labels: Vec<_> = d
             .labels
             .iter()
             .filter(|l| &*l.source.path == *file)
             .collect();
-        let Some(first) = labels.first() else {
+        if labels.is_empty() {
             continue;
-        };
-        let text: &str = &first.source.text;
+        }
+        let text: &str = text;
         let mut snippet = Snippet::source(text).path(*file).fold(true);
         for (i, l) in labels.iter().enumerate() {
             let kind = if fi == 0 && i == 0 {

@@ -417,7 +417,9 @@ fn render_service(
                     diags.push(jinja_diagnostic(&e, svc, &context));
                 } else {
                     // A helper recorded what went wrong; the error tells where.
-                    let at = jinja_location(&e, svc);
+                    let chain = jinja_chain(&e);
+                    let at = chain.last().and_then(|inner| jinja_location(inner, svc));
+                    let outer = including_lines(&chain, svc);
                     diags.extend(recorded.into_iter().map(|mut d| {
                         if let Some((src, span)) = &at {
                             d.labels.insert(
@@ -429,6 +431,7 @@ fn render_service(
                                 },
                             );
                         }
+                        d.labels.extend(outer.iter().cloned());
                         d
                     }));
                 }
@@ -490,10 +493,13 @@ fn parse_rendered(
         Ok(d) => d,
         Err(e) => {
             let span = template_span(&tpl.text, &lines, e.span.start.line as usize, "");
-            let line = rendered
-                .lines()
-                .nth((e.span.start.line as usize).saturating_sub(1))
-                .unwrap_or("");
+            // The rendered line may hold a value (a Secret's data, a credential): masked as
+            // every snippet is.
+            let line = crate::diag::redact::shown_line(
+                &tpl.path,
+                &rendered,
+                (e.span.start.line as usize).saturating_sub(1),
+            );
             diags.push(
                 Diagnostic::error(Code::BadRenderedObject, format!("template `{}` rendered invalid YAML: {}", tpl.path, e.message))
                     .at(&tpl.clone(), span, "the output of this line")
@@ -759,6 +765,44 @@ pub fn span_of(text: &str, range: std::ops::Range<usize>) -> Span {
     }
 }
 
+/// A minijinja error and the errors it wraps, outermost first: an error inside an included or
+/// imported template comes wrapped in one at the `{% include %}` or `{% import %}` line.
+fn jinja_chain(e: &JinjaError) -> Vec<&JinjaError> {
+    let mut out = vec![e];
+    let mut cur: &(dyn std::error::Error + 'static) = e;
+    while let Some(next) = cur.source() {
+        if let Some(j) = next.downcast_ref::<JinjaError>() {
+            out.push(j);
+        }
+        cur = next;
+    }
+    out
+}
+
+/// Context labels for the outer errors of a chain: the lines that include or import the
+/// template where the error is (the error itself is labelled at its own line).
+fn including_lines(chain: &[&JinjaError], svc: &Service) -> Vec<crate::diag::Label> {
+    let Some((inner, outer)) = chain.split_last() else {
+        return Vec::new();
+    };
+    let mut inner_name = inner.name().unwrap_or("?").to_string();
+    let mut out = Vec::new();
+    for e in outer.iter().rev() {
+        if e.name() == Some(inner_name.as_str()) {
+            continue;
+        }
+        if let Some((source, span)) = jinja_location(e, svc) {
+            out.push(crate::diag::Label {
+                source,
+                span,
+                message: format!("uses `{inner_name}`, where the error is"),
+            });
+        }
+        inner_name = e.name().unwrap_or("?").to_string();
+    }
+    out
+}
+
 /// The template position of a minijinja error.
 fn jinja_location(e: &JinjaError, svc: &Service) -> Option<(Source, Span)> {
     let tpl = e
@@ -791,8 +835,24 @@ fn jinja_location(e: &JinjaError, svc: &Service) -> Option<(Source, Span)> {
     })
 }
 
-fn jinja_diagnostic(e: &JinjaError, svc: &Service, context: &Value) -> Diagnostic {
-    let at = jinja_location(e, svc);
+fn jinja_diagnostic(outermost: &JinjaError, svc: &Service, context: &Value) -> Diagnostic {
+    // The innermost error is where the mistake is (in an included or imported template); the
+    // include or import lines are added as context.
+    let chain = jinja_chain(outermost);
+    let e = chain.last().copied().unwrap_or(outermost);
+    let at = jinja_location(e, svc).map(|(t, s)| {
+        // minijinja points an attribute of an undefined value at `.attr`: widen the span to
+        // the whole dotted name (`values.probe.delay`).
+        let start = s.start.offset.min(t.text.len());
+        if !t.text[start..].starts_with('.') {
+            return (t, s);
+        }
+        let from = t.text[..start]
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .map_or(0, |i| i + 1);
+        let span = span_of(&t.text, from..s.end.offset.max(from));
+        (t, span)
+    });
     let expr = at
         .as_ref()
         .map(|(t, s)| t.text[s.bytes()].trim().to_string())
@@ -850,9 +910,11 @@ fn jinja_diagnostic(e: &JinjaError, svc: &Service, context: &Value) -> Diagnosti
             "check the expression".into(),
         ),
     };
-    Diagnostic::error(code, message)
+    let mut d = Diagnostic::error(code, message)
         .at_opt(at.as_ref().map(|(s, sp)| (s, *sp)), label)
-        .help(help)
+        .help(help);
+    d.labels.extend(including_lines(&chain, svc));
+    d
 }
 
 /// The expression inside `{{ … }}` (or the whole text).

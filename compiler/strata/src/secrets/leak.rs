@@ -28,7 +28,9 @@ pub struct Leak {
     pub line: Option<usize>,
 }
 
-fn is_placeholder(s: &str) -> bool {
+/// Whether a value is a placeholder filled later (`{{ .x }}`, `$(VAR)`, `${VAR}`) or empty:
+/// not a credential.
+pub(crate) fn is_placeholder(s: &str) -> bool {
     let t = s.trim().trim_matches(|c| c == '"' || c == '\'');
     t.is_empty()
         || (t.starts_with("{{") && t.ends_with("}}"))
@@ -61,13 +63,31 @@ fn secret_option() -> &'static Regex {
     })
 }
 
-fn secret_env_name(name: &str) -> bool {
+/// Whether an environment variable's name says it holds a credential.
+pub(crate) fn secret_env_name(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
     n.ends_with("PASSWORD")
         || n.ends_with("PASSWD")
         || n.ends_with("SECRET")
         || n.ends_with("TOKEN")
         || n.ends_with("SECRET_KEY")
+}
+
+/// Whether one line of text holds a literal credential by the rules of [`scan`]: a password
+/// inside a URL, or an option such as `password = …` with a literal value. (Diagnostics mask
+/// such lines wherever they appear.)
+pub(crate) fn line_has_credential(line: &str) -> bool {
+    let in_url = url_credentials()
+        .captures_iter(line)
+        .any(|c| c.get(1).is_some_and(|p| !is_placeholder(p.as_str())));
+    in_url
+        || secret_option().captures_iter(line).any(|c| {
+            c.get(2).is_some_and(|v| {
+                let v = v.as_str();
+                // `rootPassword: {secretRef: …}` is a reference, the right way to write it.
+                !is_placeholder(v) && !is_flag(v) && !v.contains("secretRef")
+            })
+        })
 }
 
 /// The line (0-based) of byte `at` in a multi-line string.

@@ -12,6 +12,7 @@
 //!   around placeholders (`secret_file()`), so the password never passes through Strata.
 
 pub mod leak;
+pub mod marked;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
