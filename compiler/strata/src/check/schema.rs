@@ -202,16 +202,9 @@ fn explain(
                 .to_lowercase()
                 .split(", ")
                 .map(|t| match t {
-                    "integer" | "array" | "object" => format!(
-                        "an {}",
-                        if t == "array" {
-                            "list"
-                        } else if t == "object" {
-                            "map"
-                        } else {
-                            t
-                        }
-                    ),
+                    "integer" => "an integer".to_string(),
+                    "array" => "a list".to_string(),
+                    "object" => "a map".to_string(),
                     "null" => "null".to_string(),
                     other => format!("a {other}"),
                 })
