@@ -125,6 +125,9 @@ pub struct Service {
     pub values_schema: Option<Arc<ValuesSchema>>,
     /// Template sources (`templates/*.j2`), sorted; partials start with `_`.
     pub templates: Vec<Source>,
+    /// The catalog library's templates (`services/_lib/*.j2`, shared by every service), which
+    /// its templates import as `_lib/<file>`.
+    pub library: Arc<[Source]>,
 }
 
 /// Every valid catalog service, by name.

@@ -71,6 +71,7 @@ pub fn check_documents(inputs: &Inputs) -> (Checked, Vec<Diagnostic>) {
     let (site_values, bad) = site_values::compile(inputs);
     checked.site_values = site_values;
     diags.extend(bad);
+    let library: Arc<[Source]> = inputs.library.templates.clone().into();
 
     for (name, doc) in &inputs.sites {
         if check_doc(
@@ -141,6 +142,7 @@ pub fn check_documents(inputs: &Inputs) -> (Checked, Vec<Diagnostic>) {
                 spec,
                 values_schema,
                 templates: files.templates.clone(),
+                library: Arc::clone(&library),
             },
         );
     }
