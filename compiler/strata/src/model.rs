@@ -102,6 +102,8 @@ pub struct ValuesSchema {
     pub schema: Value,
     /// The compiled validator.
     pub validator: jsonschema::Validator,
+    /// The catalog library's schema files it references (inputs of the service too).
+    pub shared: Vec<Source>,
 }
 
 impl std::fmt::Debug for ValuesSchema {
