@@ -73,6 +73,25 @@ pub struct Inputs {
     /// The repository's schema of site-wide values (`schemas/site-values.schema.json`), when
     /// it has one.
     pub site_values_schema: Option<Source>,
+    /// The catalog library (`services/_lib/`), shared read-only by every service.
+    pub library: Library,
+}
+
+/// The folder of the catalog library. It is not a service: folders of `services/` whose names
+/// start with `_` are never loaded as services.
+pub const LIBRARY_DIR: &str = "services/_lib";
+
+/// The catalog library: templates every service's templates may import, and JSON Schema
+/// files every values schema may reference. Read once here, so rendering and validation
+/// read nothing from disk.
+#[derive(Clone, Debug, Default)]
+pub struct Library {
+    /// Every `*.j2` file of `services/_lib/`, sorted by name. Templates import them as
+    /// `_lib/<file>` (the path below `services/`).
+    pub templates: Vec<Source>,
+    /// Every `*.json` file of `services/_lib/schemas/`, sorted by name. Values schemas
+    /// reference them with a relative `$ref` (`../_lib/schemas/<file>#…`).
+    pub schemas: Vec<Source>,
 }
 
 /// The file names kustomize accepts for a kustomization, in its order of preference.
@@ -144,7 +163,11 @@ pub fn load(repo: &Repo) -> (Inputs, Vec<Diagnostic>) {
             inputs.layers.insert(stem.to_string(), doc);
         }
     }
+    inputs.library = load_library(repo, &mut diags);
     for name in repo.dirs("services") {
+        if name.starts_with('_') {
+            continue;
+        }
         let dir = format!("services/{name}");
         let rel = format!("{dir}/service.yaml");
         if !repo.exists(&rel) {
@@ -235,6 +258,28 @@ pub fn load(repo: &Repo) -> (Inputs, Vec<Diagnostic>) {
     // Values at secret paths are known from here on: no diagnostic will show them.
     crate::secrets::marked::mark_inputs(&mut inputs);
     (inputs, diags)
+}
+
+/// Reads the catalog library; a repository without `services/_lib/` has an empty one.
+fn load_library(repo: &Repo, diags: &mut Vec<Diagnostic>) -> Library {
+    let mut read = |dir: &str, ext: &str| -> Vec<Source> {
+        let mut out = Vec::new();
+        for file in repo.files(dir) {
+            if !file.ends_with(ext) {
+                continue;
+            }
+            // `read` refuses a symlink that leaves the repository.
+            match repo.read(&format!("{dir}/{file}")) {
+                Ok(src) => out.push(src),
+                Err(d) => diags.push(d),
+            }
+        }
+        out
+    };
+    Library {
+        templates: read(LIBRARY_DIR, ".j2"),
+        schemas: read(&format!("{LIBRARY_DIR}/schemas"), ".json"),
+    }
 }
 
 /// A digest of the names and contents of every file under `dir` (sorted).

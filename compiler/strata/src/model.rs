@@ -102,6 +102,8 @@ pub struct ValuesSchema {
     pub schema: Value,
     /// The compiled validator.
     pub validator: jsonschema::Validator,
+    /// The catalog library's schema files it references (inputs of the service too).
+    pub shared: Vec<Source>,
 }
 
 impl std::fmt::Debug for ValuesSchema {
@@ -125,6 +127,9 @@ pub struct Service {
     pub values_schema: Option<Arc<ValuesSchema>>,
     /// Template sources (`templates/*.j2`), sorted; partials start with `_`.
     pub templates: Vec<Source>,
+    /// The catalog library's templates (`services/_lib/*.j2`, shared by every service), which
+    /// its templates import as `_lib/<file>`.
+    pub library: Arc<[Source]>,
 }
 
 /// Every valid catalog service, by name.

@@ -5,6 +5,7 @@
 //! each service's values schema), or the diagnostics explaining why it is not valid.
 
 pub mod schema;
+pub mod schema_refs;
 pub mod site_values;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -71,6 +72,9 @@ pub fn check_documents(inputs: &Inputs) -> (Checked, Vec<Diagnostic>) {
     let (site_values, bad) = site_values::compile(inputs);
     checked.site_values = site_values;
     diags.extend(bad);
+    let library: Arc<[Source]> = inputs.library.templates.clone().into();
+    let (shared, bad) = schema_refs::SharedSchemas::parse(&inputs.library.schemas);
+    diags.extend(bad);
 
     for (name, doc) in &inputs.sites {
         if check_doc(
@@ -123,7 +127,7 @@ pub fn check_documents(inputs: &Inputs) -> (Checked, Vec<Diagnostic>) {
             }
         };
         let values_schema = match &files.values_schema {
-            Some(src) => match compile_values_schema(src) {
+            Some(src) => match compile_values_schema(src, &shared) {
                 Ok(s) => Some(Arc::new(s)),
                 Err(d) => {
                     diags.push(d);
@@ -141,6 +145,7 @@ pub fn check_documents(inputs: &Inputs) -> (Checked, Vec<Diagnostic>) {
                 spec,
                 values_schema,
                 templates: files.templates.clone(),
+                library: Arc::clone(&library),
             },
         );
     }
@@ -227,21 +232,28 @@ fn check_doc(
     ok
 }
 
-fn compile_values_schema(src: &Source) -> Result<ValuesSchema, Diagnostic> {
+fn compile_values_schema(
+    src: &Source,
+    shared: &schema_refs::SharedSchemas,
+) -> Result<ValuesSchema, Diagnostic> {
     let bad = |msg: String| {
         Diagnostic::error(Code::BadValuesSchema, msg)
             .help("a values schema is a JSON Schema (draft 2020-12) document")
     };
-    let schema: Value = serde_json::from_str(&src.text).map_err(|e| {
+    let mut schema: Value = serde_json::from_str(&src.text).map_err(|e| {
         let span = line_col_span(&src.text, e.line(), e.column());
         bad(format!("`{}` is not valid JSON: {e}", src.path)).at(src, span, "here")
     })?;
+    // Blocks of the catalog library are copied in before compiling (see `schema_refs`).
+    let used = shared.used_by(&schema, &src.path);
+    shared.inline(&mut schema, src)?;
     let validator = jsonschema::validator_for(&schema)
         .map_err(|e| bad(format!("`{}` is not a valid JSON Schema: {e}", src.path)))?;
     Ok(ValuesSchema {
         source: src.clone(),
         schema,
         validator,
+        shared: used,
     })
 }
 

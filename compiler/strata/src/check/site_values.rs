@@ -44,7 +44,7 @@ pub fn compile(inputs: &Inputs) -> (SiteValuesSchema, Option<Diagnostic>) {
         Some(src) => (src.clone(), false),
         None => (Source::new(SCHEMA_PATH, BUNDLED), true),
     };
-    match compile_values_schema(&source) {
+    match compile_values_schema(&source, &super::schema_refs::SharedSchemas::default()) {
         Ok(s) => (
             SiteValuesSchema {
                 schema: Some(Arc::new(s)),

@@ -37,7 +37,10 @@ fn service_sources<'a>(catalog: &'a Catalog, name: &str) -> Vec<&'a Source> {
     };
     let mut out = vec![&svc.doc.source];
     out.extend(svc.values_schema.iter().map(|s| &s.source));
+    out.extend(svc.values_schema.iter().flat_map(|s| &s.shared));
     out.extend(svc.templates.iter());
+    // The catalog library is an input of every service: a change to it changes their output.
+    out.extend(svc.library.iter());
     out
 }
 

@@ -5,8 +5,9 @@
 //! [`Object`]s, in service then template then document order.
 //!
 //! The template environment is a sandbox: undefined variables are errors, rendering has a fuel
-//! bound, templates can only include templates of their own service (served from memory, so
-//! nothing is read from disk), and `endpoint()` only reaches declared dependencies.
+//! bound, templates can only include templates of their own service and of the catalog library
+//! `services/_lib/` (served from memory, so nothing is read from disk), and `endpoint()` only
+//! reaches declared dependencies.
 
 pub mod helpers;
 pub mod linemap;
@@ -595,19 +596,9 @@ fn environment(
     secrets: SharedSecrets,
 ) -> Environment<'static> {
     let mut env = base_environment();
-    // The loader serves only this service's templates, from memory: nothing outside the
-    // service's templates folder can be included, and nothing is read from disk.
-    let templates: HashMap<String, String> = svc
-        .templates
-        .iter()
-        .map(|s| {
-            (
-                s.path.rsplit('/').next().unwrap_or(&s.path).to_string(),
-                s.text.to_string(),
-            )
-        })
-        .collect();
-    env.set_loader(move |name| Ok(templates.get(name).cloned()));
+    // The loader serves only this service's templates and the catalog library, from memory:
+    // nothing else can be included, and nothing is read from disk.
+    set_loader(&mut env, svc.templates.iter().chain(svc.library.iter()));
 
     let mirror = site.spec.registry.mirror.clone();
     let tag = site.spec.registry.tag.clone();
@@ -679,6 +670,24 @@ fn environment(
     env
 }
 
+/// The name a template is loaded by: a service's own templates by their file name, the
+/// catalog library's by their path below `services/` (`_lib/<file>`).
+pub fn template_name(path: &str) -> &str {
+    match path.strip_prefix("services/") {
+        Some(lib) if path.starts_with(crate::load::LIBRARY_DIR) && lib.contains('/') => lib,
+        _ => path.rsplit('/').next().unwrap_or(path),
+    }
+}
+
+/// Serves `sources` by [`template_name`], from memory. Names are looked up exactly (no path
+/// joining), so `..` or an absolute path never reaches another file.
+fn set_loader<'a>(env: &mut Environment<'static>, sources: impl Iterator<Item = &'a Source>) {
+    let templates: HashMap<String, String> = sources
+        .map(|s| (template_name(&s.path).to_string(), s.text.to_string()))
+        .collect();
+    env.set_loader(move |name| Ok(templates.get(name).cloned()));
+}
+
 /// The template environment shared by service templates and endpoint strings.
 fn base_environment() -> Environment<'static> {
     let mut env = Environment::new();
@@ -709,7 +718,9 @@ fn render_endpoints(
     site: &Value,
     values: &Value,
 ) -> Result<BTreeMap<String, String>, Diagnostic> {
-    let env = base_environment();
+    let mut env = base_environment();
+    // Endpoint strings may import the catalog library (`{% import "_lib/lib.j2" as lib %}`).
+    set_loader(&mut env, svc.library.iter());
     let ctx = JValue::from(minijinja::value::Serde(
         json!({"site": site, "service": {"name": svc.name}, "values": values}),
     ));
@@ -810,7 +821,8 @@ fn jinja_location(e: &JinjaError, svc: &Service) -> Option<(Source, Span)> {
         .and_then(|n| {
             svc.templates
                 .iter()
-                .find(|t| t.path.rsplit('/').next() == Some(n))
+                .chain(svc.library.iter())
+                .find(|t| template_name(&t.path) == n)
         })
         .or_else(|| svc.templates.first());
     tpl.map(|t| {
@@ -892,8 +904,9 @@ fn jinja_diagnostic(outermost: &JinjaError, svc: &Service, context: &Value) -> D
             format!("template error: {detail}"),
             "here".into(),
             format!(
-                "templates may include only templates of their own service ({}/templates)",
-                svc.dir
+                "templates may include only templates of their own service ({}/templates) and of the catalog library (`_lib/<file>`, from {})",
+                svc.dir,
+                crate::load::LIBRARY_DIR
             ),
         ),
         _ => (
