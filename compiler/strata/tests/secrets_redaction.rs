@@ -81,6 +81,27 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "x-strata-secret literal at a path declared in a catalog library schema block",
+            site: "prod-brno",
+            code: "E0602",
+            plant: |r| {
+                edit(r, "services/_lib/schemas/common.schema.json", |t| {
+                    let mut v: serde_json::Value =
+                        serde_json::from_str(&t).unwrap_or_else(|e| panic!("{e}"));
+                    v["$defs"]["database"]["properties"]["password"] =
+                        serde_json::json!({"type": "object", "x-strata-secret": true});
+                    serde_json::to_string_pretty(&v).unwrap_or_else(|e| panic!("{e}"))
+                });
+                edit(r, "sites/prod-brno/site.yaml", |t| {
+                    t.replacen(
+                        "    heat: {}\n",
+                        &format!("    heat:\n      values:\n        database:\n          password: {PLANTED}\n"),
+                        1,
+                    )
+                })
+            },
+        },
+        Scenario {
             name: "a Secret's data in a template",
             site: "prod-brno",
             code: "E0601",

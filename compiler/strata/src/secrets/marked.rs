@@ -231,12 +231,17 @@ fn ranges_in(doc: &Doc, schema: &Value, base: &str) -> Vec<std::ops::Range<usize
 /// that the services' values schemas mark secret (see [`crate::diag::Source::shown`]).
 /// A values schema that does not parse marks nothing (its error is reported by the check stage).
 pub fn mark_inputs(inputs: &mut Inputs) {
+    // Blocks of the catalog library's schemas are copied in first, so that a secret field
+    // declared in a shared block is marked as one declared in the service's own file.
+    let (shared, _) = crate::check::schema_refs::SharedSchemas::parse(&inputs.library.schemas);
     let schemas: BTreeMap<String, Value> = inputs
         .services
         .iter()
         .filter_map(|(name, f)| {
-            let text = &f.values_schema.as_ref()?.text;
-            Some((name.clone(), serde_json::from_str(text).ok()?))
+            let src = f.values_schema.as_ref()?;
+            let mut schema: Value = serde_json::from_str(&src.text).ok()?;
+            shared.inline(&mut schema, src).ok()?;
+            Some((name.clone(), schema))
         })
         .collect();
     if schemas.is_empty() {
