@@ -27,6 +27,7 @@ pub mod merge;
 pub mod model;
 pub mod overlay;
 pub mod pipeline;
+pub mod plan;
 pub mod render;
 pub mod repo;
 pub mod secrets;

@@ -138,6 +138,23 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Show a change as a rollout: per site, wave by wave, what restarts, re-runs, is recreated.
+    Plan {
+        /// The base revision (a commit, branch or tag).
+        #[arg(long, value_name = "REV")]
+        base: String,
+        /// The head revision (default: the working tree).
+        #[arg(long, value_name = "REV")]
+        head: Option<String>,
+        /// Sites to plan (default: every site of either revision).
+        sites: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// Text and markdown: keep the plan within this many bytes, the note included (JSON is never cut).
+        #[arg(long, value_name = "N")]
+        max_bytes: Option<usize>,
+    },
     /// Show which input set a rendered value, and what it overrode.
     Explain {
         /// The site.
@@ -305,6 +322,21 @@ pub fn run(cli: &Cli) -> u8 {
                 }
             }
         }
+        Command::Plan {
+            base,
+            head,
+            sites,
+            format,
+            max_bytes,
+        } => plan(
+            &printer,
+            &cli.root,
+            base,
+            head.as_deref(),
+            sites,
+            *format,
+            *max_bytes,
+        ),
         Command::Diff {
             base,
             head,
@@ -734,6 +766,35 @@ fn diff(
         return code;
     }
     u8::from(!report.is_empty())
+}
+
+/// `strata plan`: exit 0 when nothing changes, 1 when something does, 2 on errors.
+fn plan(
+    printer: &Printer,
+    root: &Path,
+    base: &str,
+    head: Option<&str>,
+    sites: &[String],
+    format: DiffFormat,
+    max_bytes: Option<usize>,
+) -> u8 {
+    let (b, h) = match crate::diff::snapshots(root, base, head, sites) {
+        Ok(s) => s,
+        Err(d) => {
+            printer.diagnostics(&d, ReportFormat::Text);
+            return 2;
+        }
+    };
+    let plan = crate::plan::plan(&b, &h, base, head.unwrap_or("working tree"));
+    let text = match format {
+        DiffFormat::Text => crate::plan::render::text(&plan, max_bytes),
+        DiffFormat::Markdown => crate::plan::render::markdown(&plan, max_bytes),
+        DiffFormat::Json => crate::plan::render::json(&plan),
+    };
+    if let Err(code) = print_out(&text) {
+        return code;
+    }
+    u8::from(!plan.is_empty())
 }
 
 fn secrets(cli: &Cli, printer: &Printer, site: &str, format: ReportFormat) -> u8 {

@@ -130,21 +130,27 @@ impl Report {
     }
 }
 
-/// One object of a snapshot.
+/// One object of a snapshot (shared with `strata plan`, which classifies the same pairs).
 #[derive(Clone, Debug)]
-struct Obj {
+pub(crate) struct Obj {
     /// The file it was written to, relative to the site folder.
-    path: String,
-    unit: String,
-    api: String,
-    kind: String,
-    namespace: Option<String>,
-    name: String,
+    pub(crate) path: String,
+    /// The unit (service folder, `cluster`, or the engine's folder).
+    pub(crate) unit: String,
+    /// `apiVersion`.
+    pub(crate) api: String,
+    /// `kind`.
+    pub(crate) kind: String,
+    /// `metadata.namespace`.
+    pub(crate) namespace: Option<String>,
+    /// `metadata.name`.
+    pub(crate) name: String,
     /// The object with secret values replaced by fingerprints.
-    masked: Value,
+    pub(crate) masked: Value,
     /// Secret key → fingerprint, for Secrets and SOPS files.
-    secret: Option<BTreeMap<String, String>>,
-    sops: bool,
+    pub(crate) secret: Option<BTreeMap<String, String>>,
+    /// Whether it comes from a SOPS file.
+    pub(crate) sops: bool,
 }
 
 fn fingerprint(site: &str, name: &str, key: &str, value: &str) -> String {
@@ -159,7 +165,9 @@ fn fingerprint(site: &str, name: &str, key: &str, value: &str) -> String {
         .collect()
 }
 
-fn objects(site: &str, out: &crate::emit::SiteOutput) -> Vec<Obj> {
+/// The objects of one site's output (secret values masked), leaving out `_meta/`,
+/// kustomizations and the engine's root file.
+pub(crate) fn objects(site: &str, out: &crate::emit::SiteOutput) -> Vec<Obj> {
     let mut list = Vec::new();
     for (path, text) in &out.files {
         let Some((unit, file)) = path.split_once('/') else {
@@ -289,7 +297,8 @@ fn unified(old: &str, new: &str, label: &str) -> String {
         .to_string()
 }
 
-fn images(v: &Value, out: &mut BTreeSet<String>) {
+/// Every `image` string in an object.
+pub(crate) fn images(v: &Value, out: &mut BTreeSet<String>) {
     match v {
         Value::Object(m) => {
             for (k, c) in m {
@@ -303,6 +312,28 @@ fn images(v: &Value, out: &mut BTreeSet<String>) {
         }
         Value::Array(a) => a.iter().for_each(|c| images(c, out)),
         _ => {}
+    }
+}
+
+/// The fields of a kind the API server will not change in place (JSON pointers): a change to
+/// one fails the apply, or the object must be deleted and created again.
+pub(crate) fn immutable_fields(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "StatefulSet" => &[
+            "/spec/selector",
+            "/spec/volumeClaimTemplates",
+            "/spec/serviceName",
+            "/spec/podManagementPolicy",
+        ],
+        "Deployment" | "DaemonSet" | "ReplicaSet" => &["/spec/selector"],
+        "Job" => &["/spec/template", "/spec/selector", "/spec/completionMode"],
+        "Service" => &["/spec/clusterIP", "/spec/clusterIPs"],
+        "PersistentVolumeClaim" => &[
+            "/spec/storageClassName",
+            "/spec/accessModes",
+            "/spec/volumeName",
+        ],
+        _ => &[],
     }
 }
 
@@ -327,24 +358,7 @@ fn risks(before: Option<&Obj>, after: Option<&Obj>) -> Vec<Risk> {
     }
     if let (Some(b), Some(a)) = (before, after) {
         let differs = |p: &str| b.masked.pointer(p) != a.masked.pointer(p);
-        let immutable: &[&str] = match kind {
-            "StatefulSet" => &[
-                "/spec/selector",
-                "/spec/volumeClaimTemplates",
-                "/spec/serviceName",
-                "/spec/podManagementPolicy",
-            ],
-            "Deployment" | "DaemonSet" | "ReplicaSet" => &["/spec/selector"],
-            "Job" => &["/spec/template", "/spec/selector", "/spec/completionMode"],
-            "Service" => &["/spec/clusterIP", "/spec/clusterIPs"],
-            "PersistentVolumeClaim" => &[
-                "/spec/storageClassName",
-                "/spec/accessModes",
-                "/spec/volumeName",
-            ],
-            _ => &[],
-        };
-        if immutable.iter().any(|p| differs(p)) {
+        if immutable_fields(kind).iter().any(|p| differs(p)) {
             r.insert(Risk::ImmutableField);
         }
         if differs("/spec/replicas") {
@@ -441,7 +455,8 @@ fn changed_lines(diff: &str) -> String {
     out
 }
 
-fn secret_keys(before: Option<&Obj>, after: Option<&Obj>) -> Option<SecretKeys> {
+/// Which keys of a Secret changed, by fingerprint.
+pub(crate) fn secret_keys(before: Option<&Obj>, after: Option<&Obj>) -> Option<SecretKeys> {
     let b = before.and_then(|o| o.secret.clone());
     let a = after.and_then(|o| o.secret.clone());
     if b.is_none() && a.is_none() {
@@ -464,6 +479,56 @@ fn file_label(o: &Obj) -> String {
     o.path.clone()
 }
 
+/// Pairs the objects of one site's base and head: equal keys whose content differs, then
+/// generated names whose hash suffix changed (one object renamed), then what is left as
+/// removed (base only) and added (head only). Unchanged objects are left out.
+pub(crate) fn pair<'a>(
+    b_objs: &'a [Obj],
+    a_objs: &'a [Obj],
+) -> Vec<(Option<&'a Obj>, Option<&'a Obj>)> {
+    let b_idx: BTreeMap<Key, &Obj> = b_objs.iter().map(|o| (key(o), o)).collect();
+    let a_idx: BTreeMap<Key, &Obj> = a_objs.iter().map(|o| (key(o), o)).collect();
+    let mut pairs: Vec<(Option<&Obj>, Option<&Obj>)> = Vec::new();
+    let mut only_b: Vec<&Obj> = Vec::new();
+    for (k, b) in &b_idx {
+        match a_idx.get(k) {
+            Some(a) => {
+                if a.masked != b.masked || (a.sops && a.secret != b.secret) {
+                    pairs.push((Some(*b), Some(*a)));
+                }
+            }
+            None => only_b.push(b),
+        }
+    }
+    let mut only_a: Vec<&Obj> = a_idx
+        .iter()
+        .filter(|(k, _)| !b_idx.contains_key(*k))
+        .map(|(_, o)| *o)
+        .collect();
+    // Rename pairing: a generated name whose hash suffix changed is one object.
+    let mut unmatched_b = Vec::new();
+    for b in only_b {
+        let bk = key(b);
+        let found = base_name(&b.name).and_then(|bn| {
+            only_a.iter().position(|a| {
+                let ak = key(a);
+                (ak.0 == bk.0 && ak.1 == bk.1 && ak.2 == bk.2 && ak.3 == bk.3)
+                    && base_name(&a.name) == Some(bn)
+            })
+        });
+        match found {
+            Some(i) => {
+                let a = only_a.remove(i);
+                pairs.push((Some(b), Some(a)));
+            }
+            None => unmatched_b.push(b),
+        }
+    }
+    pairs.extend(unmatched_b.into_iter().map(|b| (Some(b), None)));
+    pairs.extend(only_a.into_iter().map(|a| (None, Some(a))));
+    pairs
+}
+
 /// Compares two snapshots.
 pub fn compare(base: &Snapshot, head: &Snapshot, base_rev: &str, head_rev: &str) -> Report {
     let sites: BTreeSet<&String> = base.sites.keys().chain(head.sites.keys()).collect();
@@ -478,46 +543,7 @@ pub fn compare(base: &Snapshot, head: &Snapshot, base_rev: &str, head_rev: &str)
         let empty = crate::emit::SiteOutput::default();
         let b_objs = objects(site, base.sites.get(site).unwrap_or(&empty));
         let a_objs = objects(site, head.sites.get(site).unwrap_or(&empty));
-        let b_idx: BTreeMap<Key, &Obj> = b_objs.iter().map(|o| (key(o), o)).collect();
-        let a_idx: BTreeMap<Key, &Obj> = a_objs.iter().map(|o| (key(o), o)).collect();
-        let mut pairs: Vec<(Option<&Obj>, Option<&Obj>)> = Vec::new();
-        let mut only_b: Vec<&Obj> = Vec::new();
-        for (k, b) in &b_idx {
-            match a_idx.get(k) {
-                Some(a) => {
-                    if a.masked != b.masked || (a.sops && a.secret != b.secret) {
-                        pairs.push((Some(*b), Some(*a)));
-                    }
-                }
-                None => only_b.push(b),
-            }
-        }
-        let mut only_a: Vec<&Obj> = a_idx
-            .iter()
-            .filter(|(k, _)| !b_idx.contains_key(*k))
-            .map(|(_, o)| *o)
-            .collect();
-        // Rename pairing: a generated name whose hash suffix changed is one object.
-        let mut unmatched_b = Vec::new();
-        for b in only_b {
-            let bk = key(b);
-            let found = base_name(&b.name).and_then(|bn| {
-                only_a.iter().position(|a| {
-                    let ak = key(a);
-                    (ak.0 == bk.0 && ak.1 == bk.1 && ak.2 == bk.2 && ak.3 == bk.3)
-                        && base_name(&a.name) == Some(bn)
-                })
-            });
-            match found {
-                Some(i) => {
-                    let a = only_a.remove(i);
-                    pairs.push((Some(b), Some(a)));
-                }
-                None => unmatched_b.push(b),
-            }
-        }
-        pairs.extend(unmatched_b.into_iter().map(|b| (Some(b), None)));
-        pairs.extend(only_a.into_iter().map(|a| (None, Some(a))));
+        let pairs = pair(&b_objs, &a_objs);
 
         let graph = head.graphs.get(site).or_else(|| base.graphs.get(site));
         let mut impact = Impact::default();

@@ -76,3 +76,75 @@ pub fn snapshot(root: &Path, sites: &BTreeSet<String>) -> Result<Snapshot, Vec<D
         Ok(snap)
     }
 }
+
+/// Compiles the `base` revision and the `head` revision (the working tree when `None`) of the
+/// git repository holding `root`, for the named sites (every site of either revision when
+/// `sites` is empty). A site in neither revision is an error with a "did you mean"; errors of a
+/// revision note which revision they come from. Used by `strata plan`.
+pub fn snapshots(
+    root: &Path,
+    base: &str,
+    head: Option<&str>,
+    sites: &[String],
+) -> Result<(Snapshot, Snapshot), Vec<Diagnostic>> {
+    let root = root.canonicalize().map_err(|e| {
+        vec![Diagnostic::error(
+            diag::Code::NotFound,
+            format!("cannot open `{}`: {e}", root.display()),
+        )]
+    })?;
+    let base_co = git::checkout(&root, base).map_err(|d| vec![d])?;
+    let head_co = head
+        .map(|h| git::checkout(&root, h))
+        .transpose()
+        .map_err(|d| vec![d])?;
+    let head_root = head_co
+        .as_ref()
+        .map_or(root.as_path(), |c| c.root.as_path());
+    let known: BTreeSet<String> = site_names(&base_co.root)
+        .into_iter()
+        .chain(site_names(head_root))
+        .collect();
+    let selected: BTreeSet<String> = if sites.is_empty() {
+        known.clone()
+    } else {
+        let unknown: Vec<Diagnostic> = sites
+            .iter()
+            .filter(|s| !known.contains(*s))
+            .map(|s| {
+                let d = Diagnostic::error(
+                    diag::Code::NotFound,
+                    format!("there is no site `{s}` in either revision"),
+                );
+                match crate::suggest::did_you_mean(s, known.iter().map(String::as_str)) {
+                    Some(near) => d.help(format!("did you mean `{near}`?")),
+                    None => d,
+                }
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return Err(unknown);
+        }
+        sites.iter().cloned().collect()
+    };
+    let (b, h) = rayon::join(
+        || snapshot(&base_co.root, &selected),
+        || snapshot(head_root, &selected),
+    );
+    let b = b.map_err(|d| {
+        d.into_iter()
+            .map(|x| x.note(format!("in the base revision `{base}`")))
+            .collect::<Vec<_>>()
+    })?;
+    let h = h.map_err(|d| {
+        d.into_iter()
+            .map(|x| {
+                x.note(format!(
+                    "in the head revision `{}`",
+                    head.unwrap_or("working tree")
+                ))
+            })
+            .collect::<Vec<_>>()
+    })?;
+    Ok((b, h))
+}
