@@ -561,12 +561,12 @@ mod tests {
 
     #[test]
     fn crds_are_flagged() {
-        let v = json!({});
+        let (v, w) = (json!({}), json!({"spec": {}}));
         let p = pair(
             "CustomResourceDefinition",
             "apiextensions.k8s.io/v1",
             Some(&v),
-            Some(&json!({"spec": {}})),
+            Some(&w),
         );
         assert_eq!(crd_changed(&p), Some((Class::Crd, Vec::new())));
         assert_eq!(crd_changed(&pair("CustomResourceDefinition", "example.org/v1", Some(&v), None)), None);
