@@ -177,7 +177,10 @@ fn image_bump_in_the_global_layer() {
         if max >= 10_000 {
             let md = String::from_utf8_lossy(&out.stdout);
             assert!(md.contains("wave sections shown"), "{md}");
-            assert!(md.starts_with("## Strata plan: `HEAD` → `working tree`"), "{md}");
+            assert!(
+                md.starts_with("## Strata plan: `HEAD` → `working tree`"),
+                "{md}"
+            );
         }
     }
 
@@ -228,7 +231,8 @@ fn care_and_secrets() {
     let care = brno["care"].as_array().cloned().unwrap_or_default();
     assert!(
         care.iter()
-            .any(|c| c["code"] == "recreated" && c["object"] == "StatefulSet openstack/mariadb-server"),
+            .any(|c| c["code"] == "recreated"
+                && c["object"] == "StatefulSet openstack/mariadb-server"),
         "{brno:#}"
     );
     let edge = site("edge-north1");

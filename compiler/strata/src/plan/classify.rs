@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::{Care, CareCode, Class, PlanChange};
-use crate::diff::compare::{immutable_fields, images, SecretKeys};
+use crate::diff::compare::{images, immutable_fields, SecretKeys};
 use crate::diff::Status;
 use crate::graph::ServiceGraph;
 
@@ -136,7 +136,9 @@ fn image_change(old: &str, new: &str) -> String {
     // digest at `@`.
     let split = |r: &str| -> Option<(String, String)> {
         let name_start = r.rfind('/').map_or(0, |i| i + 1);
-        let at = r.find('@').or_else(|| r[name_start..].rfind(':').map(|i| name_start + i))?;
+        let at = r
+            .find('@')
+            .or_else(|| r[name_start..].rfind(':').map(|i| name_start + i))?;
         Some((r[..at].to_string(), r[at + 1..].to_string()))
     };
     match (split(old), split(new)) {
@@ -179,7 +181,10 @@ pub fn pods_restart(p: &Pair) -> Option<Finding> {
     }
     Some((
         Class::Restart,
-        template_details(at(p.before, "/spec/template"), at(p.after, "/spec/template")),
+        template_details(
+            at(p.before, "/spec/template"),
+            at(p.after, "/spec/template"),
+        ),
     ))
 }
 
@@ -192,14 +197,19 @@ pub fn job_reruns(p: &Pair) -> Option<Finding> {
     }
     Some((
         Class::Rerun,
-        template_details(at(p.before, "/spec/template"), at(p.after, "/spec/template")),
+        template_details(
+            at(p.before, "/spec/template"),
+            at(p.after, "/spec/template"),
+        ),
     ))
 }
 
 fn reruns_on_change(v: Option<&Value>) -> bool {
-    RERUN_ANNOTATIONS
-        .iter()
-        .any(|a| at(v, "/metadata/annotations").and_then(|m| m.get(*a)).is_some())
+    RERUN_ANNOTATIONS.iter().any(|a| {
+        at(v, "/metadata/annotations")
+            .and_then(|m| m.get(*a))
+            .is_some()
+    })
 }
 
 /// A field the API server will not change in place changed (a selector, a StatefulSet's
@@ -332,7 +342,11 @@ pub fn stateful_restart_with_dependents(
     };
     let moving: BTreeMap<&str, ()> = changes
         .iter()
-        .filter(|(_, c)| c.classes.iter().any(|k| matches!(k, Class::Restart | Class::Rerun)))
+        .filter(|(_, c)| {
+            c.classes
+                .iter()
+                .any(|k| matches!(k, Class::Restart | Class::Rerun))
+        })
         .map(|(_, c)| (c.unit.as_str(), ()))
         .collect();
     let mut out = Vec::new();
@@ -389,7 +403,9 @@ pub fn recreate(changes: &[Placed]) -> Vec<Care> {
             object: c.display(),
             message: format!(
                 "must be deleted and created again ({}): the apply fails until then",
-                c.details.first().map_or("an immutable field", String::as_str)
+                c.details
+                    .first()
+                    .map_or("an immutable field", String::as_str)
             ),
         })
         .collect()
@@ -407,9 +423,14 @@ pub fn crd(changes: &[Placed]) -> Vec<Care> {
             unit: c.unit.clone(),
             object: c.display(),
             message: match c.status {
-                Status::Removed => "removed: every custom resource of its kind is deleted with it".into(),
+                Status::Removed => {
+                    "removed: every custom resource of its kind is deleted with it".into()
+                }
                 Status::Added => "added: applied before every service".into(),
-                Status::Changed => "changed: check that no version or field existing resources use is dropped".into(),
+                Status::Changed => {
+                    "changed: check that no version or field existing resources use is dropped"
+                        .into()
+                }
             },
         })
         .collect()
@@ -430,7 +451,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn pair<'a>(kind: &'a str, api: &'a str, b: Option<&'a Value>, a: Option<&'a Value>) -> Pair<'a> {
+    fn pair<'a>(
+        kind: &'a str,
+        api: &'a str,
+        b: Option<&'a Value>,
+        a: Option<&'a Value>,
+    ) -> Pair<'a> {
         Pair {
             api,
             kind,
@@ -477,7 +503,10 @@ mod tests {
         let (b, a) = (deployment("api:1", "h", 1), deployment("api:2", "h", 1));
         let p = pair("Deployment", "apps/v1", Some(&b), Some(&a));
         let f = pods_restart(&p);
-        assert_eq!(f, Some((Class::Restart, vec!["image api: 1 → 2".to_string()])));
+        assert_eq!(
+            f,
+            Some((Class::Restart, vec!["image api: 1 → 2".to_string()]))
+        );
         assert_eq!(classes(&p), vec![Class::Restart]);
     }
 
@@ -488,10 +517,15 @@ mod tests {
         let f = pods_restart(&p).map(|f| f.1);
         assert_eq!(
             f,
-            Some(vec!["config hash (the configuration it reads changed)".to_string()])
+            Some(vec![
+                "config hash (the configuration it reads changed)".to_string()
+            ])
         );
         // Not for an object that owns no pods.
-        assert_eq!(pods_restart(&pair("ConfigMap", "v1", Some(&b), Some(&a))), None);
+        assert_eq!(
+            pods_restart(&pair("ConfigMap", "v1", Some(&b), Some(&a))),
+            None
+        );
     }
 
     #[test]
@@ -532,14 +566,23 @@ mod tests {
             recreated(&p),
             Some((Class::Recreate, vec!["immutable spec.selector".to_string()]))
         );
-        assert_eq!(recreated(&pair("ConfigMap", "v1", Some(&b), Some(&a))), None);
+        assert_eq!(
+            recreated(&pair("ConfigMap", "v1", Some(&b), Some(&a))),
+            None
+        );
     }
 
     #[test]
     fn added_and_removed() {
         let v = json!({"kind": "ConfigMap"});
-        assert_eq!(classes(&pair("ConfigMap", "v1", None, Some(&v))), vec![Class::Added]);
-        assert_eq!(classes(&pair("ConfigMap", "v1", Some(&v), None)), vec![Class::Removed]);
+        assert_eq!(
+            classes(&pair("ConfigMap", "v1", None, Some(&v))),
+            vec![Class::Added]
+        );
+        assert_eq!(
+            classes(&pair("ConfigMap", "v1", Some(&v), None)),
+            vec![Class::Removed]
+        );
         assert_eq!(added(&pair("ConfigMap", "v1", Some(&v), Some(&v))), None);
         assert_eq!(removed(&pair("ConfigMap", "v1", Some(&v), Some(&v))), None);
     }
@@ -569,7 +612,15 @@ mod tests {
             Some(&w),
         );
         assert_eq!(crd_changed(&p), Some((Class::Crd, Vec::new())));
-        assert_eq!(crd_changed(&pair("CustomResourceDefinition", "example.org/v1", Some(&v), None)), None);
+        assert_eq!(
+            crd_changed(&pair(
+                "CustomResourceDefinition",
+                "example.org/v1",
+                Some(&v),
+                None
+            )),
+            None
+        );
     }
 
     #[test]
@@ -589,13 +640,22 @@ mod tests {
             f,
             Some((
                 Class::Secret,
-                vec!["new value for password".to_string(), "key added token".to_string()]
+                vec![
+                    "new value for password".to_string(),
+                    "key added token".to_string()
+                ]
             ))
         );
         // Fingerprints are never shown.
         assert!(!format!("{f:?}").contains("aaaa"));
         let none = SecretKeys::default();
-        assert_eq!(secret_rotated(&Pair { secret: Some(&none), ..p }), None);
+        assert_eq!(
+            secret_rotated(&Pair {
+                secret: Some(&none),
+                ..p
+            }),
+            None
+        );
     }
 
     #[test]
@@ -605,8 +665,14 @@ mod tests {
             "image reg.local:9001/a/b: 1.0 → 1.1"
         );
         assert_eq!(image_change("a/b:1", "a/c:1"), "image a/b:1 → a/c:1");
-        assert_eq!(image_change("reg:5000/b", "reg:5000/b:2"), "image reg:5000/b → reg:5000/b:2");
-        assert_eq!(image_change("b@sha256:aa", "b@sha256:bb"), "image b: sha256:aa → sha256:bb");
+        assert_eq!(
+            image_change("reg:5000/b", "reg:5000/b:2"),
+            "image reg:5000/b → reg:5000/b:2"
+        );
+        assert_eq!(
+            image_change("b@sha256:aa", "b@sha256:bb"),
+            "image b: sha256:aa → sha256:bb"
+        );
     }
 
     #[test]
@@ -618,7 +684,10 @@ mod tests {
             cronjob_template(&p),
             Some((
                 Class::Update,
-                vec!["image x: 1 → 2".to_string(), "from the next scheduled run".to_string()]
+                vec![
+                    "image x: 1 → 2".to_string(),
+                    "from the next scheduled run".to_string()
+                ]
             ))
         );
         assert_eq!(classes(&p), vec![Class::Update]);
@@ -627,7 +696,10 @@ mod tests {
     #[test]
     fn anything_else_is_an_update() {
         let (b, a) = (json!({"data": {"a": "1"}}), json!({"data": {"a": "2"}}));
-        assert_eq!(classes(&pair("ConfigMap", "v1", Some(&b), Some(&a))), vec![Class::Update]);
+        assert_eq!(
+            classes(&pair("ConfigMap", "v1", Some(&b), Some(&a))),
+            vec![Class::Update]
+        );
     }
 
     fn change(unit: &str, kind: &str, status: Status, classes: &[Class]) -> PlanChange {
@@ -648,10 +720,23 @@ mod tests {
     fn graph() -> ServiceGraph {
         use crate::graph::{Edge, EdgeKind};
         ServiceGraph {
-            waves: [("db".to_string(), 0), ("api".to_string(), 1), ("web".to_string(), 2)].into(),
+            waves: [
+                ("db".to_string(), 0),
+                ("api".to_string(), 1),
+                ("web".to_string(), 2),
+            ]
+            .into(),
             edges: vec![
-                Edge { from: "api".into(), to: "db".into(), kind: EdgeKind::Hard },
-                Edge { from: "web".into(), to: "api".into(), kind: EdgeKind::Hard },
+                Edge {
+                    from: "api".into(),
+                    to: "db".into(),
+                    kind: EdgeKind::Hard,
+                },
+                Edge {
+                    from: "web".into(),
+                    to: "api".into(),
+                    kind: EdgeKind::Hard,
+                },
             ],
         }
     }
@@ -670,21 +755,46 @@ mod tests {
         assert!(stateful_restart_with_dependents(&placed[..1], Some(&g)).is_empty());
         // A Deployment restarting with its dependents is not flagged.
         let dep = change("db", "Deployment", Status::Changed, &[Class::Restart]);
-        assert!(stateful_restart_with_dependents(&[(Some(0), &dep), (Some(2), &web)], Some(&g)).is_empty());
+        assert!(
+            stateful_restart_with_dependents(&[(Some(0), &dep), (Some(2), &web)], Some(&g))
+                .is_empty()
+        );
     }
 
     #[test]
     fn deleted_pvcs_recreations_and_crds_need_care() {
-        let pvc = change("db", "PersistentVolumeClaim", Status::Removed, &[Class::Removed, Class::Pvc]);
+        let pvc = change(
+            "db",
+            "PersistentVolumeClaim",
+            Status::Removed,
+            &[Class::Removed, Class::Pvc],
+        );
         assert_eq!(pvc_deleted(&[(Some(0), &pvc)]).len(), 1);
-        let kept = change("db", "PersistentVolumeClaim", Status::Changed, &[Class::Pvc]);
+        let kept = change(
+            "db",
+            "PersistentVolumeClaim",
+            Status::Changed,
+            &[Class::Pvc],
+        );
         assert!(pvc_deleted(&[(Some(0), &kept)]).is_empty());
         let rec = change("db", "StatefulSet", Status::Changed, &[Class::Recreate]);
         let c = recreate(&[(Some(0), &rec)]);
         assert_eq!(c.len(), 1);
-        assert!(c[0].message.contains("immutable spec.selector"), "{}", c[0].message);
-        let crd_change = change("cluster", "CustomResourceDefinition", Status::Changed, &[Class::Crd]);
-        assert_eq!(crd(&[(Some(-1), &crd_change)])[0].code, CareCode::CrdChanged);
+        assert!(
+            c[0].message.contains("immutable spec.selector"),
+            "{}",
+            c[0].message
+        );
+        let crd_change = change(
+            "cluster",
+            "CustomResourceDefinition",
+            Status::Changed,
+            &[Class::Crd],
+        );
+        assert_eq!(
+            crd(&[(Some(-1), &crd_change)])[0].code,
+            CareCode::CrdChanged
+        );
         assert!(crd(&[(Some(0), &kept)]).is_empty());
     }
 }

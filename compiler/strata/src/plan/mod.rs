@@ -253,15 +253,24 @@ fn site_plan(site: &str, base: &Snapshot, head: &Snapshot) -> Option<SitePlan> {
     }
     // Rollout order; objects outside the graph (None) last.
     changes.sort_by(|(wa, a), (wb, b)| {
-        (wa.is_none(), wa, &a.unit, &a.classes, &a.kind, &a.namespace, &a.name).cmp(&(
-            wb.is_none(),
-            wb,
-            &b.unit,
-            &b.classes,
-            &b.kind,
-            &b.namespace,
-            &b.name,
-        ))
+        (
+            wa.is_none(),
+            wa,
+            &a.unit,
+            &a.classes,
+            &a.kind,
+            &a.namespace,
+            &a.name,
+        )
+            .cmp(&(
+                wb.is_none(),
+                wb,
+                &b.unit,
+                &b.classes,
+                &b.kind,
+                &b.namespace,
+                &b.name,
+            ))
     });
     let mut summary = BTreeMap::new();
     for (_, c) in &changes {
@@ -400,7 +409,10 @@ mod tests {
         let codes: Vec<CareCode> = s.care.iter().map(|c| c.code).collect();
         assert_eq!(
             codes,
-            vec![CareCode::CrdChanged, CareCode::StatefulRestartWithDependents]
+            vec![
+                CareCode::CrdChanged,
+                CareCode::StatefulRestartWithDependents
+            ]
         );
         assert_eq!(s.summary[&Class::Restart], 1);
         // No change, no site.

@@ -239,7 +239,10 @@ pub fn markdown(p: &Plan, max_bytes: Option<usize>) -> String {
                 html(&w.units.join(", ")),
                 wave_counts(w)
             );
-            let _ = writeln!(out, "| Unit | Change | Object | Detail |\n|---|---|---|---|");
+            let _ = writeln!(
+                out,
+                "| Unit | Change | Object | Detail |\n|---|---|---|---|"
+            );
             for c in &w.changes {
                 let mut detail = c.details.clone();
                 if let Some(from) = &c.renamed_from {
