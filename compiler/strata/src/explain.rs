@@ -12,12 +12,12 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::diag::{Code, Diagnostic, Source};
-use strata_yaml::Span;
 use crate::emit::Final;
 use crate::load::{Doc, Inputs};
 use crate::model::Site;
 use crate::pipeline::Project;
 use crate::suggest::did_you_mean;
+use strata_yaml::Span;
 
 /// `a.b[0].c` or `metadata.labels["app.kubernetes.io/name"]` → `/a/b/0/c`.
 pub fn field_pointer(path: &str) -> Result<String, String> {

@@ -294,20 +294,21 @@ impl<'a> Context<'a> {
         message: String,
     ) -> Finding {
         let r = rule(code);
-        let location = crate::explain::input_position(self.site, obj, pointer).map(|(src, span)| {
-            let shown = src.shown();
-            let text = shown
-                .lines()
-                .nth(span.start.line.saturating_sub(1) as usize)
-                .unwrap_or("")
-                .to_string();
-            Location {
-                path: src.path.clone(),
-                line: span.start.line,
-                col: span.start.col,
-                text,
-            }
-        });
+        let location =
+            crate::explain::input_position(self.site, obj, pointer).map(|(src, span)| {
+                let shown = src.shown();
+                let text = shown
+                    .lines()
+                    .nth(span.start.line.saturating_sub(1) as usize)
+                    .unwrap_or("")
+                    .to_string();
+                Location {
+                    path: src.path.clone(),
+                    line: span.start.line,
+                    col: span.start.col,
+                    text,
+                }
+            });
         Finding {
             code,
             severity: r.map_or(Severity::Warning, |r| r.severity),
@@ -421,7 +422,10 @@ fn unknown_codes(project: &Project, site: &Site) -> Vec<Diagnostic> {
                 diags.push(
                     Diagnostic::error(
                         Code::UnknownName,
-                        format!("service `{name}` allows lint check `{}`, which does not exist", a.check),
+                        format!(
+                            "service `{name}` allows lint check `{}`, which does not exist",
+                            a.check
+                        ),
                     )
                     .at(&svc.doc.source, span, "unknown check")
                     .help("the checks are listed on the book's Lint page"),
@@ -518,4 +522,44 @@ fn group(all: Vec<Finding>) -> Vec<Finding> {
             f
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn codes_are_unique_and_documented() {
+        let book = include_str!("../../../../book/src/lint.md");
+        let mut seen = std::collections::BTreeSet::new();
+        for r in RULES {
+            assert!(seen.insert(r.code), "{} twice", r.code);
+            assert!(
+                book.contains(&format!("`{}`", r.code)),
+                "{} not in the book",
+                r.code
+            );
+        }
+    }
+
+    #[test]
+    fn selectors() {
+        let labels = json!({"app": "a", "component": "api"});
+        let labels = labels.as_object();
+        assert!(selects(Some(&json!({"app": "a"})), labels));
+        assert!(!selects(Some(&json!({"app": "b"})), labels));
+        // An empty selector is not taken to mean "every pod".
+        assert!(!selects(Some(&json!({})), labels));
+        assert!(!selects(None, labels));
+    }
+
+    #[test]
+    fn zero_budgets() {
+        use checks::pdb::is_zero;
+        assert!(is_zero(&json!(0)));
+        assert!(is_zero(&json!("0%")));
+        assert!(!is_zero(&json!(1)));
+        assert!(!is_zero(&json!("10%")));
+    }
 }

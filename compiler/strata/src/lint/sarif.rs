@@ -69,5 +69,8 @@ pub fn sarif(report: &Report) -> String {
             "results": results,
         }],
     });
-    format!("{}\n", serde_json::to_string_pretty(&log).unwrap_or_default())
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&log).unwrap_or_default()
+    )
 }

@@ -18,7 +18,10 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             };
             let missing: Vec<&str> = ["cpu", "memory"]
                 .into_iter()
-                .filter(|k| res.and_then(|r| r.pointer(&format!("/requests/{k}"))).is_none())
+                .filter(|k| {
+                    res.and_then(|r| r.pointer(&format!("/requests/{k}")))
+                        .is_none()
+                })
                 .collect();
             if !missing.is_empty() {
                 out.push(cx.finding(
