@@ -28,9 +28,10 @@ fmt:
 golden-update:
 	STRATA_GOLDEN_UPDATE=1 $(CARGO) test --locked -p strata --test golden
 
-## Benchmarks against kubectl kustomize, and the validator's throughput.
+## Benchmarks against kubectl kustomize, lint vs build, and the validator's throughput.
 bench: release
 	bash scripts/bench-kustomize.sh
+	bash scripts/bench-lint.sh
 	$(CARGO) run --release --locked -p strata-validate --example bench
 
 ## Regenerate the bundled Kubernetes schemas (needs network access to PyPI).

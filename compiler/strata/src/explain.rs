@@ -11,12 +11,13 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Source};
 use crate::emit::Final;
 use crate::load::{Doc, Inputs};
 use crate::model::Site;
 use crate::pipeline::Project;
 use crate::suggest::did_you_mean;
+use strata_yaml::Span;
 
 /// `a.b[0].c` or `metadata.labels["app.kubernetes.io/name"]` → `/a/b/0/c`.
 pub fn field_pointer(path: &str) -> Result<String, String> {
@@ -147,6 +148,60 @@ fn chain(
         }
     }
     out
+}
+
+/// Where a person wrote the field at `pointer` of a final object: the values line that set
+/// the value its template line reads (the site, a layer, or the service default: the last
+/// document that set it), as long as the object still holds that value (an overlay may have
+/// replaced it); else the template line. `None` for objects no template rendered.
+pub fn input_position(site: &Site, obj: &Final, pointer: &str) -> Option<(Source, Span)> {
+    let prov = obj.provenance.as_ref()?;
+    let (src, span) = prov.locate(pointer);
+    let actual = obj.value.pointer(pointer);
+    let line = line_text(&src.text, span.start.line);
+    for (is_site, path) in references(line) {
+        let Ok(ptr) = field_pointer(&path[1..]) else {
+            continue;
+        };
+        let tracked = if is_site {
+            None
+        } else {
+            site.values.get(&obj.folder)
+        };
+        let (value, origin) = match tracked {
+            Some(t) => (t.value.pointer(&ptr), t.origin_exact(&ptr)),
+            None => (
+                site.spec.values.pointer(&ptr),
+                site.merged.origin_exact(&format!("/values{ptr}")),
+            ),
+        };
+        let (Some(value), Some(origin), Some(actual)) = (value, origin, actual) else {
+            continue;
+        };
+        if same_value(value, actual) {
+            return Some((origin.source.clone(), origin.span));
+        }
+    }
+    Some((src, span))
+}
+
+/// Whether a rendered value is the input value: equal, or an image reference the site's
+/// registry settings rewrote (same last path segment).
+fn same_value(input: &Value, rendered: &Value) -> bool {
+    if input == rendered {
+        return true;
+    }
+    match (input, rendered) {
+        (Value::String(a), Value::String(b)) => {
+            let last = a.rsplit('/').next().unwrap_or(a);
+            b.ends_with(&format!("/{last}"))
+                || (!last.contains([':', '@']) && b.contains(&format!("/{last}:")))
+        }
+        (Value::Number(a), Value::String(b)) | (Value::String(b), Value::Number(a)) => {
+            a.to_string() == *b
+        }
+        _ => false,
+    }
 }
 
 /// Explains one field of one object of a site.

@@ -22,6 +22,7 @@ pub mod emit;
 pub mod explain;
 pub mod gitops;
 pub mod graph;
+pub mod lint;
 pub mod load;
 pub mod merge;
 pub mod model;

@@ -38,6 +38,65 @@ pub struct ServiceSpec {
     /// Rollout settings.
     #[serde(default)]
     pub rollout: Rollout,
+    /// What `strata lint` should know about the service.
+    #[serde(default)]
+    pub lint: ServiceLint,
+}
+
+/// A service's `lint:` block: whether it is a quorum cluster, and the findings it accepts.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ServiceLint {
+    /// Its StatefulSets form a quorum cluster (an odd replica count is needed).
+    #[serde(default)]
+    pub quorum: bool,
+    /// Findings accepted by design, each with its reason.
+    #[serde(default)]
+    pub allow: Vec<LintAllow>,
+}
+
+/// One finding a service accepts by design.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct LintAllow {
+    /// The check code (`L0111`).
+    pub check: String,
+    /// `KIND/NAME` of the objects (a trailing `*` matches any rest); empty: every object.
+    #[serde(default)]
+    pub objects: Vec<String>,
+    /// Why it is acceptable.
+    pub reason: String,
+}
+
+/// The severity a site's lint policy gives a check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LintLevel {
+    /// The check's findings are dropped.
+    Off,
+    /// Informational.
+    Info,
+    /// A warning.
+    Warning,
+    /// An error (`strata lint` exits 1).
+    Error,
+}
+
+/// One check's policy on a site.
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+pub struct CheckPolicy {
+    /// The severity its findings get.
+    pub severity: LintLevel,
+    /// Why the site departs from the default.
+    pub reason: String,
+}
+
+/// A site's `lint:` block (merged from its layers like every spec field).
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+pub struct LintPolicy {
+    /// Whether the site is highly available (default: derived, see the lint module).
+    pub ha: Option<bool>,
+    /// Per check code, a changed severity.
+    #[serde(default)]
+    pub checks: BTreeMap<String, CheckPolicy>,
 }
 
 /// How the GitOps engine rolls a service out.
@@ -256,6 +315,9 @@ pub struct SiteSpec {
     /// Secret settings.
     #[serde(default)]
     pub secrets: SecretsConfig,
+    /// `strata lint` policy.
+    #[serde(default)]
+    pub lint: LintPolicy,
 }
 
 /// A site after its layers are merged and its services' values are resolved.

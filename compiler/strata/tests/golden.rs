@@ -2,7 +2,10 @@
 //!
 //! A case is a site repository (services/, sites/, overlays/ …), or a `case.yaml` naming one
 //! (`root: ../..` for this repository's reference sites) plus the command to run
-//! (`args: [build]` by default) and strings that must never be printed (`forbid: [...]`). Expectations:
+//! (`args: [build]` by default) and strings that must never be printed (`forbid: [...]`). With
+//! `files: DIR` (relative to the case), the run uses a copy of the root's `services/`, `sites/`,
+//! `overlays/` and `schemas/` with DIR's tree copied over it: the reference sites with a fault
+//! planted in one file. Expectations:
 //! * `expected/` — the output tree of a successful build, compared byte for byte;
 //! * `expected.txt` — for a failing run: `exit: N` and the diagnostics, compared byte for byte.
 //!
@@ -54,6 +57,8 @@ struct Case {
     args: Vec<String>,
     /// Strings that must not appear anywhere in the output (secret values).
     forbid: Vec<String>,
+    /// Files copied over a copy of `root` before the run.
+    files: Option<PathBuf>,
 }
 
 fn cases() -> Vec<Case> {
@@ -76,6 +81,7 @@ fn cases() -> Vec<Case> {
         let mut root = dir.clone();
         let mut args = vec!["build".to_string()];
         let mut forbid = Vec::new();
+        let mut files = None;
         if let Ok(text) = std::fs::read_to_string(dir.join("case.yaml")) {
             let doc = strata_yaml::parse_one(&text, &strata_yaml::ParseOptions::default())
                 .unwrap_or_else(|e| panic!("{name}/case.yaml: {e}"));
@@ -87,6 +93,9 @@ fn cases() -> Vec<Case> {
                     .iter()
                     .filter_map(|v| v.as_str().map(String::from))
                     .collect();
+            }
+            if let Some(f) = doc.value.get("files").and_then(|v| v.as_str()) {
+                files = Some(dir.join(f));
             }
             if let Some(f) = doc.value.get("forbid").and_then(|v| v.as_array()) {
                 forbid = f
@@ -101,13 +110,42 @@ fn cases() -> Vec<Case> {
             root,
             args,
             forbid,
+            files,
         });
     }
     out
 }
 
+/// Copies every file under `from` to the same relative path under `to`.
+fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+    for e in walkdir::WalkDir::new(from).sort_by_file_name() {
+        let e = e.map_err(|e| e.to_string())?;
+        let rel = e.path().strip_prefix(from).map_err(|e| e.to_string())?;
+        let dest = to.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).map_err(|e| e.to_string())?;
+        } else if e.file_type().is_file() {
+            std::fs::copy(e.path(), &dest).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
 fn run_case(case: &Case, update: bool) -> Result<(), String> {
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let planted = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let root = match &case.files {
+        Some(files) => {
+            for part in ["services", "sites", "overlays", "schemas"] {
+                if case.root.join(part).is_dir() {
+                    copy_tree(&case.root.join(part), &planted.path().join(part))?;
+                }
+            }
+            copy_tree(files, planted.path())?;
+            planted.path().to_path_buf()
+        }
+        None => case.root.clone(),
+    };
     let out = tmp.path().join("rendered");
     // A previous output that a failing build must leave alone.
     std::fs::create_dir_all(out.join("previous")).map_err(|e| e.to_string())?;
@@ -115,7 +153,7 @@ fn run_case(case: &Case, update: bool) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
     cmd.arg("--root")
-        .arg(&case.root)
+        .arg(&root)
         .arg("--color")
         .arg("never")
         .args(&case.args);

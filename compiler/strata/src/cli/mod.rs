@@ -180,6 +180,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = LoadRestrictor::RootOnly)]
         load_restrictor: LoadRestrictor,
     },
+    /// Check sites for availability and policy faults; exit 1 when a finding is an error.
+    Lint {
+        /// Sites to lint (default: every site).
+        sites: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = crate::lint::LintFormat::Text)]
+        format: crate::lint::LintFormat,
+    },
     /// Show a site's service graph and rollout waves.
     Graph {
         /// The site.
@@ -298,6 +306,7 @@ pub fn run(cli: &Cli) -> u8 {
             schema_dirs,
         } => validate(cli, &printer, sites, *format, schema_dirs),
         Command::Graph { site, format } => graph(cli, &printer, site, *format),
+        Command::Lint { sites, format } => lint(cli, &printer, sites, *format),
         Command::Kustomize {
             dir,
             load_restrictor,
@@ -646,6 +655,37 @@ fn graph(cli: &Cli, printer: &Printer, site: &str, format: GraphFormat) -> u8 {
         Ok(()) => 0,
         Err(code) => code,
     }
+}
+
+/// `strata lint`: findings on stdout; exit 1 with an error finding, 2 on bad input.
+fn lint(cli: &Cli, printer: &Printer, sites: &[String], format: crate::lint::LintFormat) -> u8 {
+    use crate::lint::{self, LintFormat, Severity};
+    let Some(project) = open(cli, printer, ReportFormat::Text) else {
+        return 2;
+    };
+    let names = match project.select_sites(sites) {
+        Ok(n) => n,
+        Err(d) => {
+            printer.diagnostics(&d, ReportFormat::Text);
+            return 2;
+        }
+    };
+    let report = match lint::lint(&project, &names) {
+        Ok(r) => r,
+        Err(d) => {
+            printer.diagnostics(&d, ReportFormat::Text);
+            return 2;
+        }
+    };
+    let text = match format {
+        LintFormat::Text => lint::text(&report),
+        LintFormat::Json => lint::json(&report),
+        LintFormat::Sarif => lint::sarif::sarif(&report),
+    };
+    if let Err(code) = print_out(&text) {
+        return code;
+    }
+    u8::from(report.count(Severity::Error) > 0)
 }
 
 #[allow(clippy::too_many_arguments)]
