@@ -203,8 +203,10 @@ fn snapshot(sites: &[Site]) -> Snapshot {
         }
         for (u, f, text) in s.raw.iter().take(2) {
             let unit = UNITS[*u as usize % UNITS.len()];
-            out.files
-                .insert(format!("{unit}/{}", f.get()), text.chars().take(300).collect());
+            out.files.insert(
+                format!("{unit}/{}", f.get()),
+                text.chars().take(300).collect(),
+            );
         }
         out.files
             .insert("_meta/site.json".into(), format!("{{\"site\": {name:?}}}"));
@@ -218,10 +220,16 @@ fn snapshot(sites: &[Site]) -> Snapshot {
                 graph.edges.push(Edge {
                     from: ulist[*a as usize % ulist.len()].clone(),
                     to: ulist[*b as usize % ulist.len()].clone(),
-                    kind: if *hard { EdgeKind::Hard } else { EdgeKind::Soft },
+                    kind: if *hard {
+                        EdgeKind::Hard
+                    } else {
+                        EdgeKind::Soft
+                    },
                 });
             }
-            graph.edges.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
+            graph
+                .edges
+                .sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
         }
         // A site name twice: the later one wins, as a map would.
         snap.sites.insert(name.clone(), out);

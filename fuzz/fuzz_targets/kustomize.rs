@@ -111,7 +111,9 @@ impl Val {
             Val::Int(i) => json!(i),
             Val::Bool(b) => json!(b),
             Val::Null => Value::Null,
-            Val::List(l) => Value::Array(l.iter().take(4).map(|s| Value::String(s.get())).collect()),
+            Val::List(l) => {
+                Value::Array(l.iter().take(4).map(|s| Value::String(s.get())).collect())
+            }
             Val::Map(m) => Value::Object(pairs(m)),
         }
     }
@@ -174,14 +176,19 @@ impl Resource {
             }
             "Namespace" => {}
             _ => {
-                v["spec"] = json!({"selector": {"matchLabels": {"app": "web"}}, "template": template});
+                v["spec"] =
+                    json!({"selector": {"matchLabels": {"app": "web"}}, "template": template});
             }
         }
         if let Some(r) = &self.replicas {
             v["spec"]["replicas"] = r.get();
         }
         if let Some((k, val)) = &self.extra {
-            let field = if v.get("data").is_some() { "data" } else { "spec" };
+            let field = if v.get("data").is_some() {
+                "data"
+            } else {
+                "spec"
+            };
             if let Some(m) = v.get_mut(field).and_then(Value::as_object_mut) {
                 m.insert(k.get(), val.get());
             } else {
@@ -335,7 +342,11 @@ fn kustomization(k: &Kustomization, me: usize, n: usize, files: usize) -> Value 
     );
     m.insert(
         "kind".into(),
-        json!(if k.component { "Component" } else { "Kustomization" }),
+        json!(if k.component {
+            "Component"
+        } else {
+            "Kustomization"
+        }),
     );
     let mut resources: Vec<String> = k.resources.iter().take(4).map(file).collect();
     resources.extend(k.bases.iter().take(2).map(dir));
@@ -354,7 +365,10 @@ fn kustomization(k: &Kustomization, me: usize, n: usize, files: usize) -> Value 
         }
     }
     if !k.common_labels.is_empty() {
-        m.insert("commonLabels".into(), Value::Object(pairs(&k.common_labels)));
+        m.insert(
+            "commonLabels".into(),
+            Value::Object(pairs(&k.common_labels)),
+        );
     }
     if !k.common_annotations.is_empty() {
         m.insert(
@@ -417,14 +431,22 @@ fn kustomization(k: &Kustomization, me: usize, n: usize, files: usize) -> Value 
                         .iter()
                         .take(4)
                         .map(|o| match o {
-                            Op::Add(p, v) => json!({"op": "add", "path": p.get(), "value": v.get()}),
+                            Op::Add(p, v) => {
+                                json!({"op": "add", "path": p.get(), "value": v.get()})
+                            }
                             Op::Remove(p) => json!({"op": "remove", "path": p.get()}),
                             Op::Replace(p, v) => {
                                 json!({"op": "replace", "path": p.get(), "value": v.get()})
                             }
-                            Op::Move(f, p) => json!({"op": "move", "from": f.get(), "path": p.get()}),
-                            Op::Copy(f, p) => json!({"op": "copy", "from": f.get(), "path": p.get()}),
-                            Op::Test(p, v) => json!({"op": "test", "path": p.get(), "value": v.get()}),
+                            Op::Move(f, p) => {
+                                json!({"op": "move", "from": f.get(), "path": p.get()})
+                            }
+                            Op::Copy(f, p) => {
+                                json!({"op": "copy", "from": f.get(), "path": p.get()})
+                            }
+                            Op::Test(p, v) => {
+                                json!({"op": "test", "path": p.get(), "value": v.get()})
+                            }
                         })
                         .collect();
                     json!({"patch": emit(&Value::Array(ops)), "target": target(t)})
