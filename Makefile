@@ -24,9 +24,9 @@ fmt:
 	$(CARGO) fmt --all
 
 ## Fuzzing (book/src/fuzzing.md): cargo fuzz on the stable toolchain, without a sanitizer.
-## Each target runs on a working corpus in fuzz/target/corpus/ (new entries go there), read
-## together with the seeds in fuzz/corpus/ (never written to); a crash fails the run and is
-## saved in fuzz/artifacts/<target>/.
+## The seeds in fuzz/corpus/ are read, never written: new entries go to a working corpus in
+## fuzz/target/ (fuzz-smoke: a fresh one each time, so its cost stays fixed; fuzz: a lasting
+## one). A crash fails the run and is saved in fuzz/artifacts/<target>/.
 FUZZ_TARGETS := yaml kustomize render diff
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_SECONDS ?= 600
@@ -42,9 +42,9 @@ fuzz-tools:
 fuzz-smoke: fuzz-tools
 	$(CARGO) fuzz build $(FUZZ_BUILD)
 	@set -e; for t in $(FUZZ_TARGETS); do \
-		mkdir -p fuzz/target/corpus/$$t; \
+		rm -rf fuzz/target/smoke/$$t && mkdir -p fuzz/target/smoke/$$t; \
 		echo "fuzz $$t for $(FUZZ_SMOKE_SECONDS)s"; \
-		$(CARGO) fuzz run $(FUZZ_BUILD) $$t fuzz/target/corpus/$$t fuzz/corpus/$$t -- \
+		$(CARGO) fuzz run $(FUZZ_BUILD) $$t fuzz/target/smoke/$$t fuzz/corpus/$$t -- \
 			$(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_SMOKE_SECONDS) 2>fuzz/target/$$t.log \
 			|| { tail -n 60 fuzz/target/$$t.log; echo "fuzz target $$t failed: see fuzz/artifacts/$$t/"; exit 1; }; \
 		grep -E '^stat::number_of_executed_units|^Done' fuzz/target/$$t.log || true; \
