@@ -4,7 +4,7 @@ CARGO ?= cargo
 TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 STRATA := $(TARGET_DIR)/release/strata
 
-.PHONY: build release test lint fmt golden-update bench schemas book clean
+.PHONY: build release test lint fmt golden-update bench schemas book clean fuzz fuzz-smoke fuzz-tools
 
 ## Render every site in sites/ into rendered/.
 build: release
@@ -13,9 +13,10 @@ build: release
 release:
 	$(CARGO) build --release --locked -p strata
 
-## Unit, golden, CLI and differential tests, plus formatting and lints.
+## Unit, golden, CLI and differential tests, plus formatting and lints, then a short fuzz run.
 test: lint
 	$(CARGO) test --workspace --locked
+	$(MAKE) fuzz-smoke
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -23,6 +24,43 @@ lint:
 
 fmt:
 	$(CARGO) fmt --all
+
+## Fuzzing (book/src/fuzzing.md): cargo fuzz on the stable toolchain, without a sanitizer.
+## The seeds in fuzz/corpus/ are read, never written: new entries go to a working corpus in
+## fuzz/target/ (fuzz-smoke: a fresh one each time, so its cost stays fixed; fuzz: a lasting
+## one). A crash fails the run and is saved in fuzz/artifacts/<target>/.
+FUZZ_TARGETS := yaml kustomize render diff
+FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_SECONDS ?= 600
+CARGO_FUZZ_VERSION := 0.13.2
+FUZZ_BUILD := --fuzz-dir fuzz --sanitizer none --codegen-units 16 --target-dir fuzz/target
+FUZZ_RUN_FLAGS := -timeout=30 -rss_limit_mb=4096 -max_len=8192 -print_final_stats=1
+
+## cargo-fuzz, installed with cargo when missing (a fresh machine has only the toolchain).
+fuzz-tools:
+	@$(CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked --version $(CARGO_FUZZ_VERSION)
+
+## Each fuzz target for FUZZ_SMOKE_SECONDS (part of `make test`).
+fuzz-smoke: fuzz-tools
+	$(CARGO) fuzz build $(FUZZ_BUILD)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		rm -rf fuzz/target/smoke/$$t && mkdir -p fuzz/target/smoke/$$t; \
+		echo "fuzz $$t for $(FUZZ_SMOKE_SECONDS)s"; \
+		$(CARGO) fuzz run $(FUZZ_BUILD) $$t fuzz/target/smoke/$$t fuzz/corpus/$$t -- \
+			$(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_SMOKE_SECONDS) 2>fuzz/target/$$t.log \
+			|| { tail -n 60 fuzz/target/$$t.log; echo "fuzz target $$t failed: see fuzz/artifacts/$$t/"; exit 1; }; \
+		grep -E '^stat::number_of_executed_units|^Done' fuzz/target/$$t.log || true; \
+	done
+
+## Each fuzz target for FUZZ_SECONDS (default 600), one after the other.
+fuzz: fuzz-tools
+	$(CARGO) fuzz build $(FUZZ_BUILD)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz/target/corpus/$$t; \
+		echo "fuzz $$t for $(FUZZ_SECONDS)s"; \
+		$(CARGO) fuzz run $(FUZZ_BUILD) $$t fuzz/target/corpus/$$t fuzz/corpus/$$t -- \
+			$(FUZZ_RUN_FLAGS) -max_total_time=$(FUZZ_SECONDS); \
+	done
 
 ## Re-record the golden tests' expectations (review the diff before committing!).
 golden-update:

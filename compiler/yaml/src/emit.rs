@@ -76,6 +76,10 @@ fn sorted_entries(map: &Map<String, Value>, order: KeyOrder, top: bool) -> Vec<(
     entries
 }
 
+/// The longest key (in bytes, as written) emitted as an implicit key: YAML's limit is 1024
+/// characters, and bytes are never fewer than characters.
+const MAX_IMPLICIT_KEY: usize = 1024;
+
 /// Writes a non-empty mapping whose keys sit at column `ind`; with `first_inline` the first
 /// key continues the current line (after `- `).
 fn write_map(
@@ -90,7 +94,20 @@ fn write_map(
         if i > 0 || !first_inline {
             indent(out, ind);
         }
-        write_key(out, k);
+        let mut key = String::new();
+        write_key(&mut key, k);
+        // YAML allows at most 1024 characters in an implicit key (`key: value`); a longer key
+        // is written as an explicit one (`? key` then `: value` on the next line), else no
+        // reader could read the file back.
+        let explicit = key.len() > MAX_IMPLICIT_KEY;
+        if explicit {
+            out.push_str("? ");
+            out.push_str(&key);
+            out.push('\n');
+            indent(out, ind);
+        } else {
+            out.push_str(&key);
+        }
         out.push(':');
         match v {
             Value::Object(m) if !m.is_empty() => {
@@ -99,7 +116,9 @@ fn write_map(
             }
             Value::Array(items) if !items.is_empty() => {
                 out.push('\n');
-                write_seq(out, items, ind, false, order);
+                // Under an explicit key the sequence is indented, as every reader expects.
+                let seq_ind = if explicit { ind + 2 } else { ind };
+                write_seq(out, items, seq_ind, false, order);
             }
             scalar => {
                 out.push(' ');

@@ -407,8 +407,27 @@ fn render_service(
         if file.starts_with('_') {
             continue;
         }
-        let rendered = match env.get_template(file).and_then(|t| t.render(&jctx)) {
+        let rendered = match engine(&format!("`{file}`"), || {
+            env.get_template(file).and_then(|t| t.render(&jctx))
+        }) {
             Ok(r) => r,
+            Err(e) if e.detail().is_some_and(|d| d.starts_with(ENGINE_FAILURE)) => {
+                // The engine gives no position: point at the template being rendered.
+                let first_line = tpl.text.lines().next().map_or(0, str::len);
+                diags.push(
+                    Diagnostic::error(
+                        Code::TemplateSyntax,
+                        format!("template syntax error: {}", e.detail().unwrap_or("")),
+                    )
+                    .at(
+                        tpl,
+                        span_of(&tpl.text, 0..first_line),
+                        "in this template or one it imports",
+                    )
+                    .help("see the minijinja syntax documentation"),
+                );
+                continue;
+            }
             Err(e) => {
                 let recorded: Vec<Diagnostic> = env_diags
                     .lock()
@@ -688,6 +707,46 @@ fn set_loader<'a>(env: &mut Environment<'static>, sources: impl Iterator<Item = 
     env.set_loader(move |name| Ok(templates.get(name).cloned()));
 }
 
+/// How the error [`engine`] makes of a panic inside the template engine begins.
+const ENGINE_FAILURE: &str = "the template engine failed:";
+
+thread_local! {
+    /// Set while [`engine`] runs the template engine on this thread: its panics are caught
+    /// and reported as template errors, so the panic hook stays quiet for them.
+    static IN_ENGINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs the template engine on user input (`template` names it in the error), turning a
+/// panic inside the engine into a template error.
+///
+/// minijinja has constructs that it parses but then fails to compile with a panic (for
+/// example `{% import "x" as a+b %}`, found by fuzzing): a mistake in a template must be a
+/// diagnostic, never a crash. The first call installs a panic hook that stays silent for
+/// panics inside the engine and passes every other panic to the previous hook.
+fn engine<T>(template: &str, run: impl FnOnce() -> Result<T, JinjaError>) -> Result<T, JinjaError> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_ENGINE.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    IN_ENGINE.with(|f| f.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+    IN_ENGINE.with(|f| f.set(false));
+    result.unwrap_or_else(|_| {
+        Err(JinjaError::new(
+            JinjaKind::SyntaxError,
+            format!(
+                "{ENGINE_FAILURE} {template} (or a template it imports) uses a construct the \
+                 template engine cannot compile; `import … as` must be followed by a plain name"
+            ),
+        ))
+    })
+}
+
 /// The template environment shared by service templates and endpoint strings.
 fn base_environment() -> Environment<'static> {
     let mut env = Environment::new();
@@ -726,7 +785,7 @@ fn render_endpoints(
     ));
     let mut out = BTreeMap::new();
     for (kind, tpl) in &svc.spec.endpoints {
-        match env.render_str(tpl, &ctx) {
+        match engine(&format!("endpoint `{kind}`"), || env.render_str(tpl, &ctx)) {
             Ok(url) => {
                 out.insert(kind.clone(), url);
             }
