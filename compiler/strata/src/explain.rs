@@ -16,7 +16,7 @@ use crate::emit::Final;
 use crate::load::{Doc, Inputs};
 use crate::model::Site;
 use crate::pipeline::Project;
-use crate::suggest::did_you_mean;
+use strata_yaml::did_you_mean;
 
 /// `a.b[0].c` or `metadata.labels["app.kubernetes.io/name"]` → `/a/b/0/c`.
 pub fn field_pointer(path: &str) -> Result<String, String> {

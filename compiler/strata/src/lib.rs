@@ -30,5 +30,4 @@ pub mod pipeline;
 pub mod render;
 pub mod repo;
 pub mod secrets;
-pub mod suggest;
 pub mod validate;

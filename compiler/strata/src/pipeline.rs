@@ -23,7 +23,7 @@ use crate::model::Site;
 use crate::overlay;
 use crate::render::{self, Object};
 use crate::repo::Repo;
-use crate::suggest::did_you_mean;
+use strata_yaml::did_you_mean;
 use crate::validate::{self, Validators};
 
 /// A repository after the repository-wide stages.

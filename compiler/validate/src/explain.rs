@@ -9,6 +9,8 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{JsonType, ValidationError};
 use serde_json::Value;
 
+use strata_yaml::did_you_mean;
+
 use crate::formats;
 use crate::{Violation, ViolationKind};
 
@@ -163,18 +165,6 @@ fn type_message(instance: &Value, expected: &str, masked: bool) -> String {
         }
         _ => format!("{} is not {expected}", show(instance, masked)),
     }
-}
-
-fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let lower = word.to_ascii_lowercase();
-    candidates
-        .map(|c| {
-            let score = strsim::jaro_winkler(&lower, &c.to_ascii_lowercase());
-            (c, score)
-        })
-        .filter(|(_, s)| *s >= 0.85)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(c, _)| c)
 }
 
 fn push(out: &mut Vec<Violation>, kind: ViolationKind, pointer: String, message: String) {

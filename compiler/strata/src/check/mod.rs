@@ -17,7 +17,7 @@ use crate::diag::{Code, Diagnostic, Source};
 use crate::load::{Doc, Inputs};
 use crate::merge::{strip_nulls, Layered, Tracked};
 use crate::model::{Catalog, Service, ServiceSpec, Site, SiteSpec, ValuesSchema};
-use crate::suggest::did_you_mean;
+use strata_yaml::did_you_mean;
 use schema::{input_schemas, validate, Locate};
 
 /// Locates pointers of a single document.

@@ -12,7 +12,7 @@ use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use crate::diag::{Code, Diagnostic, Source};
-use crate::suggest::did_you_mean;
+use strata_yaml::did_you_mean;
 
 /// Where the nodes of a validated value were written: maps a JSON pointer (relative to the
 /// validated value) to a file and the spans of the key and value.

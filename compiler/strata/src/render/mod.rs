@@ -28,7 +28,7 @@ use crate::diag::{Code, Diagnostic, Source};
 use crate::graph::ServiceGraph;
 use crate::model::{Catalog, Service, Site};
 use crate::secrets::SharedSecrets;
-use crate::suggest::did_you_mean;
+use strata_yaml::did_you_mean;
 use linemap::LineMap;
 
 /// Instructions one template render may execute before it is stopped (an endless loop
