@@ -91,7 +91,7 @@ pub fn layout(
             format!("{kind}-{name}-{ns}.yaml"),
             format!("{kind}-{name}-{ns}-{group}.yaml"),
         ];
-        let display = crate::render::object_display(v);
+        let display = strata_validate::object_label(v);
         let Some(file) = candidates
             .iter()
             .map(|c| format!("{}/{c}", p.folder))

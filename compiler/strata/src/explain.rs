@@ -208,7 +208,7 @@ pub fn explain(
         return Err(vec![d]);
     };
     let v = &obj.value;
-    let display = crate::render::object_display(v);
+    let display = strata_validate::object_label(v);
     let Some(current) = v.pointer(&pointer) else {
         // Suggest from the deepest existing parent.
         let mut parent = pointer.as_str();

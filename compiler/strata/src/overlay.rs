@@ -23,7 +23,8 @@ use serde_json::Value;
 use crate::diag::{self, Diagnostic, Source};
 use crate::emit::Final;
 use crate::model::Site;
-use crate::render::{is_cluster_scoped, object_display, Object};
+use crate::render::{is_cluster_scoped, Object};
+use strata_validate::object_label;
 use crate::repo::Repo;
 
 /// The label an object added by an overlay carries to name its service folder.
@@ -123,7 +124,7 @@ fn added_object_folder(site: &Site, value: &Value) -> Result<String, Diagnostic>
         .pointer("/metadata/labels")
         .and_then(|l| l.get(SERVICE_LABEL))
         .and_then(Value::as_str);
-    let what = object_display(value);
+    let what = object_label(value);
     match label {
         Some(s) if site.spec.services.contains_key(s) => Ok(s.to_string()),
         Some(s) => Err(Diagnostic::error(

@@ -139,20 +139,7 @@ pub struct Object {
 impl Object {
     /// `Kind namespace/name` (or `Kind name`), for messages.
     pub fn display(&self) -> String {
-        object_display(&self.value)
-    }
-}
-
-/// `Kind namespace/name` of an object value.
-pub fn object_display(v: &Value) -> String {
-    let kind = v.get("kind").and_then(Value::as_str).unwrap_or("?");
-    let name = v
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or("?");
-    match v.pointer("/metadata/namespace").and_then(Value::as_str) {
-        Some(ns) => format!("{kind} {ns}/{name}"),
-        None => format!("{kind} {name}"),
+        strata_validate::object_label(&self.value)
     }
 }
 
