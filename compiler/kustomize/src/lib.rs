@@ -50,6 +50,7 @@ mod value;
 use std::path::{Path, PathBuf};
 
 pub use error::Error;
+pub use resid::is_cluster_scoped_kind;
 
 /// kustomize's `--load-restrictor`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

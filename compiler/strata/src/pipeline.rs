@@ -23,8 +23,8 @@ use crate::model::Site;
 use crate::overlay;
 use crate::render::{self, Object};
 use crate::repo::Repo;
-use strata_yaml::did_you_mean;
 use crate::validate::{self, Validators};
+use strata_yaml::did_you_mean;
 
 /// A repository after the repository-wide stages.
 pub struct Project {

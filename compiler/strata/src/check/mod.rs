@@ -17,8 +17,8 @@ use crate::diag::{Code, Diagnostic, Source};
 use crate::load::{Doc, Inputs};
 use crate::merge::{strip_nulls, Layered, Tracked};
 use crate::model::{Catalog, Service, ServiceSpec, Site, SiteSpec, ValuesSchema};
-use strata_yaml::did_you_mean;
 use schema::{input_schemas, validate, Locate};
+use strata_yaml::did_you_mean;
 
 /// Locates pointers of a single document.
 struct DocLocate<'a> {

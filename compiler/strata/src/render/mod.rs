@@ -28,8 +28,8 @@ use crate::diag::{Code, Diagnostic, Source};
 use crate::graph::ServiceGraph;
 use crate::model::{Catalog, Service, Site};
 use crate::secrets::SharedSecrets;
-use strata_yaml::did_you_mean;
 use linemap::LineMap;
+use strata_yaml::did_you_mean;
 
 /// Instructions one template render may execute before it is stopped (an endless loop
 /// guard; real templates use a few thousand).
@@ -141,41 +141,6 @@ impl Object {
     pub fn display(&self) -> String {
         strata_validate::object_label(&self.value)
     }
-}
-
-/// Kinds that are cluster-scoped (kyaml's built-in list, DESIGN §2 of SEMANTICS), so that
-/// they are not given the site's namespace.
-pub fn is_cluster_scoped(api_version: &str, kind: &str) -> bool {
-    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-    matches!(
-        (group, kind),
-        (
-            "",
-            "Namespace" | "Node" | "PersistentVolume" | "ComponentStatus"
-        ) | (
-            "rbac.authorization.k8s.io",
-            "ClusterRole" | "ClusterRoleBinding"
-        ) | (
-            "storage.k8s.io",
-            "StorageClass" | "CSIDriver" | "CSINode" | "VolumeAttachment"
-        ) | ("scheduling.k8s.io", "PriorityClass")
-            | ("node.k8s.io", "RuntimeClass")
-            | ("networking.k8s.io", "IngressClass")
-            | ("apiextensions.k8s.io", "CustomResourceDefinition")
-            | ("apiregistration.k8s.io", "APIService")
-            | (
-                "admissionregistration.k8s.io",
-                "MutatingWebhookConfiguration"
-                    | "ValidatingWebhookConfiguration"
-                    | "ValidatingAdmissionPolicy"
-                    | "ValidatingAdmissionPolicyBinding"
-            )
-            | ("certificates.k8s.io", "CertificateSigningRequest")
-            | (
-                "flowcontrol.apiserver.k8s.io",
-                "FlowSchema" | "PriorityLevelConfiguration"
-            )
-    )
 }
 
 /// The context every template of a site sees (besides `service` and `values`).
@@ -558,7 +523,9 @@ fn parse_rendered(
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        if !is_cluster_scoped(&api, &kind) && value.pointer("/metadata/namespace").is_none() {
+        if !strata_kustomize::is_cluster_scoped_kind(&api, &kind)
+            && value.pointer("/metadata/namespace").is_none()
+        {
             if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
                 meta.insert(
                     "namespace".into(),
