@@ -24,7 +24,6 @@ use crate::overlay;
 use crate::render::{self, Object};
 use crate::repo::Repo;
 use crate::validate::{self, Validators};
-use strata_yaml::did_you_mean;
 
 /// A repository after the repository-wide stages.
 pub struct Project {
@@ -94,24 +93,7 @@ impl Project {
                 // The site exists; its site.yaml does not parse: that is the error to show.
                 diags.extend(why.iter().cloned());
             } else if !self.inputs.sites.contains_key(name) {
-                let mut d =
-                    Diagnostic::error(diag::Code::NotFound, format!("there is no site `{name}`"));
-                d = match did_you_mean(name, self.inputs.sites.keys().map(String::as_str)) {
-                    Some(s) => d.help(format!("did you mean `{s}`?")),
-                    None => d.help(format!(
-                        "sites are the folders of sites/ with a site.yaml: {}",
-                        self.inputs
-                            .sites
-                            .keys()
-                            .chain(self.inputs.site_errors.keys())
-                            .cloned()
-                            .collect::<BTreeSet<_>>()
-                            .into_iter()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                };
-                diags.push(d);
+                diags.push(crate::check::no_such_site(name, &self.inputs));
             }
         }
         diag::sort_and_dedup(&mut diags);

@@ -257,6 +257,28 @@ fn compile_values_schema(
     })
 }
 
+/// The one error for a site name that names no site: "there is no site `x`", with the nearest
+/// site name as help, or the list of sites (including those whose site.yaml does not parse)
+/// when none is near.
+pub fn no_such_site(name: &str, inputs: &Inputs) -> Diagnostic {
+    let d = Diagnostic::error(Code::NotFound, format!("there is no site `{name}`"));
+    match did_you_mean(name, inputs.sites.keys().map(String::as_str)) {
+        Some(s) => d.help(format!("did you mean `{s}`?")),
+        None => d.help(format!(
+            "sites are the folders of sites/ with a site.yaml: {}",
+            inputs
+                .sites
+                .keys()
+                .chain(inputs.site_errors.keys())
+                .cloned()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 /// A one-character span at a 1-based line and column of `text`.
 pub fn line_col_span(text: &str, line: usize, col: usize) -> strata_yaml::Span {
     let line_start: usize = text
@@ -291,19 +313,7 @@ pub fn resolve_site(
         return Err(why.clone());
     }
     let Some(doc) = inputs.sites.get(name) else {
-        return Err(vec![Diagnostic::error(
-            Code::NotFound,
-            format!("there is no site `{name}`"),
-        )
-        .help(
-            match did_you_mean(name, inputs.sites.keys().map(String::as_str)) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!(
-                    "sites are the folders of sites/ holding a site.yaml: {}",
-                    inputs.sites.keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
-            },
-        )]);
+        return Err(vec![no_such_site(name, inputs)]);
     };
     if !checked.valid_sites.contains(name) {
         // Its document's errors are already reported.
@@ -654,11 +664,7 @@ pub fn secret_needs(
         return Err(why.clone());
     }
     let Some(doc) = inputs.sites.get(name) else {
-        let mut d = Diagnostic::error(Code::NotFound, format!("there is no site `{name}`"));
-        if let Some(s) = did_you_mean(name, inputs.sites.keys().map(String::as_str)) {
-            d = d.help(format!("did you mean `{s}`?"));
-        }
-        return Err(vec![d]);
+        return Err(vec![no_such_site(name, inputs)]);
     };
     let (_, spec, _) = merge_spec(name, doc, inputs, checked)?;
     let sops = crate::secrets::site_sops(
