@@ -390,6 +390,25 @@ fn open_with(
     }
 }
 
+/// Opens the project and selects `sites` (every site when empty), reporting what went wrong
+/// in `format`; `None` means exit code 2.
+fn open_sites(
+    cli: &Cli,
+    printer: &Printer,
+    format: ReportFormat,
+    schema_dirs: &[PathBuf],
+    sites: &[String],
+) -> Option<(Project, Vec<String>)> {
+    let project = open_with(cli, printer, format, schema_dirs)?;
+    match project.select_sites(sites) {
+        Ok(names) => Some((project, names)),
+        Err(d) => {
+            printer.diagnostics(&d, format);
+            None
+        }
+    }
+}
+
 /// The output folder: relative paths are relative to the repository root.
 fn out_dir(root: &Path, out: &Path) -> PathBuf {
     if out.is_absolute() {
@@ -408,15 +427,8 @@ fn build(
     format: ReportFormat,
     schema_dirs: &[PathBuf],
 ) -> u8 {
-    let Some(project) = open_with(cli, printer, format, schema_dirs) else {
+    let Some((project, names)) = open_sites(cli, printer, format, schema_dirs, sites) else {
         return 2;
-    };
-    let names = match project.select_sites(sites) {
-        Ok(n) => n,
-        Err(d) => {
-            printer.diagnostics(&d, format);
-            return 2;
-        }
     };
     // Refused before compiling: a mistaken --out is reported at once.
     let out = out_dir(project.repo.root(), out);
@@ -559,15 +571,8 @@ fn validate(
     format: ReportFormat,
     schema_dirs: &[PathBuf],
 ) -> u8 {
-    let Some(project) = open_with(cli, printer, format, schema_dirs) else {
+    let Some((project, names)) = open_sites(cli, printer, format, schema_dirs, sites) else {
         return 2;
-    };
-    let names = match project.select_sites(sites) {
-        Ok(n) => n,
-        Err(d) => {
-            printer.diagnostics(&d, format);
-            return 2;
-        }
     };
     let (outputs, diags) = project.compile(&names);
     printer.diagnostics(&diags, format);
