@@ -1,4 +1,4 @@
-//! Stage 7, emit: lay a site's objects out as files (DESIGN.md §4), write them atomically,
+//! Stage 7, emit: lay a site's objects out as files (`book/src/design/layout.md`), write them atomically,
 //! or compare them with what is on disk (`--check`).
 //!
 //! Input: the final objects of each site with the service each belongs to. Output: a

@@ -1,4 +1,4 @@
-//! The pipeline of DESIGN.md §1, stage by stage:
+//! The pipeline of `book/src/design/pipeline.md`, stage by stage:
 //!
 //! ```text
 //! load ─▶ validate inputs ─▶ resolve graph ─▶ render templates ─▶ apply overlays ─▶ validate outputs ─▶ emit

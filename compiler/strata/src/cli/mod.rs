@@ -1,4 +1,4 @@
-//! The command line (DESIGN.md §5). Parsing, dispatch, printing and exit codes live here;
+//! The command line (`book/src/design/contract.md`). Parsing, dispatch, printing and exit codes live here;
 //! everything else is the library's.
 //!
 //! Exit codes: 0 success; 1 differences found (`build --check`, `diff`); 2 errors (bad
