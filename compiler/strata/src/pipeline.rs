@@ -165,7 +165,7 @@ impl Project {
                 folder: &f.folder,
             })
             .collect();
-        let raw = sops_files(site, &self.checked.catalog, graph);
+        let raw = crate::secrets::sops::sops_files(site, &self.checked.catalog, graph);
         match emit::layout(&site.name, &placed, &raw, &folders) {
             Ok(mut o) => {
                 let sops_folders: BTreeSet<String> = raw.iter().map(|r| r.folder.clone()).collect();
@@ -247,52 +247,4 @@ impl Project {
         diag::sort_and_dedup(&mut diags);
         (outputs, diags)
     }
-}
-
-/// The site's SOPS files, each placed in the folder of the service that owns it: the folder
-/// named in its path, else the service of the earliest wave (then the first by name) that
-/// declares its Secret, so that it exists before every service reading it.
-/// (The check stage has made sure every file has an owner.)
-fn sops_files(
-    site: &Site,
-    catalog: &crate::model::Catalog,
-    graph: &ServiceGraph,
-) -> Vec<emit::Raw> {
-    site.sops
-        .values()
-        .filter_map(|f| {
-            // A file whose service is not enabled is not shipped (a warning says so).
-            if f.owner
-                .as_ref()
-                .is_some_and(|o| !site.spec.services.contains_key(o))
-            {
-                return None;
-            }
-            let folder = f.owner.clone().or_else(|| {
-                site.spec
-                    .services
-                    .keys()
-                    .filter(|s| {
-                        catalog
-                            .services
-                            .get(*s)
-                            .is_some_and(|svc| svc.spec.secrets.contains_key(&f.name))
-                    })
-                    .min_by_key(|s| graph.rollout_key(s))
-                    .cloned()
-            })?;
-            let name = f
-                .source
-                .path
-                .rsplit('/')
-                .next()
-                .unwrap_or(&f.source.path)
-                .to_string();
-            Some(emit::Raw {
-                folder,
-                name,
-                content: f.source.text.to_string(),
-            })
-        })
-        .collect()
 }

@@ -750,14 +750,14 @@ fn secrets(cli: &Cli, printer: &Printer, site: &str, format: ReportFormat) -> u8
         printer.diagnostics(&d, ReportFormat::Text);
         return 2;
     }
-    let (backend, needs) = match crate::check::secret_needs(site, &project.inputs, &project.checked)
-    {
-        Ok(n) => n,
-        Err(d) => {
-            printer.diagnostics(&d, ReportFormat::Text);
-            return 2;
-        }
-    };
+    let (backend, needs) =
+        match crate::secrets::secret_needs(site, &project.inputs, &project.checked) {
+            Ok(n) => n,
+            Err(d) => {
+                printer.diagnostics(&d, ReportFormat::Text);
+                return 2;
+            }
+        };
     let text = match format {
         ReportFormat::Json => {
             let v = serde_json::json!({"site": site, "backend": backend, "secrets": needs});

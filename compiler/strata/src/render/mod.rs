@@ -11,7 +11,6 @@
 
 pub mod helpers;
 pub mod linemap;
-mod secret_helpers;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -226,50 +225,10 @@ pub fn render_site(
         diags.extend(d);
     }
     if diags.is_empty() {
-        share_declared_secrets(&mut objects, graph);
+        crate::secrets::external::share_declared_secrets(&mut objects, graph);
         diags.extend(duplicates(&objects));
     }
     (objects, diags)
-}
-
-/// A Secret that several services declare alike (e.g. a shared admin password) is read from
-/// the store once: the ExternalSecrets generated from identical declarations collapse into
-/// one, kept in the service of the earliest wave (then the first by name), so it exists
-/// before every service that reads it. Declarations that differ stay duplicates (E0306).
-fn share_declared_secrets(objects: &mut Vec<Object>, graph: &ServiceGraph) {
-    let generated_external = |o: &Object| {
-        o.provenance.fixed.is_some()
-            && o.value.get("kind").and_then(Value::as_str) == Some("ExternalSecret")
-    };
-    let mut keep: HashMap<String, usize> = HashMap::new();
-    let mut drop = vec![false; objects.len()];
-    for i in 0..objects.len() {
-        if !generated_external(&objects[i]) {
-            continue;
-        }
-        let name = objects[i]
-            .value
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        match keep.get(&name).copied() {
-            Some(j) if objects[j].value == objects[i].value => {
-                if graph.rollout_key(&objects[i].service) < graph.rollout_key(&objects[j].service) {
-                    drop[j] = true;
-                    keep.insert(name, i);
-                } else {
-                    drop[i] = true;
-                }
-            }
-            Some(_) => {}
-            None => {
-                keep.insert(name, i);
-            }
-        }
-    }
-    let mut dropped = drop.into_iter();
-    objects.retain(|_| !dropped.next().unwrap_or(false));
 }
 
 fn duplicates(objects: &[Object]) -> Vec<Diagnostic> {
@@ -394,23 +353,13 @@ fn render_service(
         parse_rendered(site, svc, tpl, rendered, &mut objects, &mut diags);
     }
     if let Some(external) = crate::secrets::External::of(site) {
-        // Every declared Secret that no template built with secret_file() is read from the
-        // store key by key.
         let produced = secrets
             .lock()
             .map(|s| s.produced.clone())
             .unwrap_or_default();
-        for (name, decl) in &svc.spec.secrets {
-            if produced.contains(name) {
-                continue;
-            }
-            let data: Vec<(String, String, String)> = decl
-                .keys
-                .iter()
-                .map(|k| (k.clone(), name.clone(), k.clone()))
-                .collect();
-            let value = external.object(name, &site.spec.namespace, &data, None);
-            let ptr = format!("/spec/secrets/{}", strata_yaml::pointer_escape(name));
+        for (value, ptr) in
+            crate::secrets::external::declared_secrets(&external, site, svc, &produced)
+        {
             objects.push(generated(value, svc, svc.doc.span(&ptr, true)));
         }
     }
@@ -569,7 +518,7 @@ fn environment(
         },
     );
 
-    secret_helpers::add(&mut env, site, svc, Arc::clone(&recorded), secrets);
+    crate::secrets::helpers::add(&mut env, site, svc, Arc::clone(&recorded), secrets);
 
     // endpoint(service, kind): the target's endpoint template, rendered for this site.
     let declared: Vec<String> = svc
