@@ -424,7 +424,7 @@ impl<'a> Dec<'a> {
                         &fptr,
                         format!("invalid kustomization: unknown field `{key}` in {what}"),
                     );
-                    if let Some(best) = closest(key, known) {
+                    if let Some(best) = strata_yaml::did_you_mean(key, known.iter().copied()) {
                         e.hint = Some(format!("did you mean `{best}`?"));
                     }
                     return Err(e);
@@ -973,36 +973,6 @@ fn is_zero(v: &Value) -> bool {
         Value::Bool(b) => !b,
         _ => false,
     }
-}
-
-/// The known name closest to `key`, if it is a plausible typo.
-fn closest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
-    known
-        .iter()
-        .map(|k| {
-            (
-                edit_distance(&key.to_ascii_lowercase(), &k.to_ascii_lowercase()),
-                *k,
-            )
-        })
-        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

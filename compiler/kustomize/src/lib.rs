@@ -14,8 +14,8 @@
 //! and the line and column of the entry at fault; a field Strata does not support (helm charts,
 //! replacements, vars, plugins…) is an error; an unknown generator `behavior` is an error.
 //!
-//! Behaviour reproduced from kubectl (v1.32, kustomize v5.5.0) beyond `SEMANTICS.md`, each
-//! checked against it (see `tests/cases/`):
+//! Behaviour reproduced from kubectl (v1.32, kustomize v5.5.0) beyond the rules summarised in
+//! `book/src/design/kustomize.md`, each checked against it (see `tests/cases/`):
 //!
 //! * an `images` entry with `tagSuffix` drops the digest, and is applied twice to images at the
 //!   standard pod-spec paths (`nginx:1` becomes `nginx:1-x-x`); CRDs are never touched;
@@ -50,6 +50,7 @@ mod value;
 use std::path::{Path, PathBuf};
 
 pub use error::Error;
+pub use resid::is_cluster_scoped_kind;
 
 /// kustomize's `--load-restrictor`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -124,51 +124,124 @@ impl fmt::Display for ResId {
     }
 }
 
-/// kyaml's `precomputedIsNamespaceScoped` table (Kubernetes 1.21.2): the exact
+/// One row of the cluster-scoped kinds table.
+struct ClusterScoped {
+    group: &'static str,
+    kind: &'static str,
+    /// The versions kyaml's `precomputedIsNamespaceScoped` table (Kubernetes 1.21.2) lists
+    /// for this kind; empty when kyaml does not know the kind as cluster-scoped.
+    kyaml_versions: &'static [&'static str],
+    /// Whether a current API server serves the kind cluster-scoped (false for kinds that only
+    /// kyaml's old table still has, such as `PodSecurityPolicy`, removed in Kubernetes 1.25).
+    current: bool,
+}
+
+const V1: &[&str] = &["v1"];
+const V1_V1BETA1: &[&str] = &["v1", "v1beta1"];
+const V1BETA1: &[&str] = &["v1beta1"];
+
+/// The cluster-scoped kinds: the one table behind both [`is_cluster_scoped`] (kustomize's
+/// exact, version-specific rule) and [`is_cluster_scoped_kind`] (the compiler's rule for
+/// which rendered objects get the site's namespace).
+const CLUSTER_SCOPED: &[ClusterScoped] = &[
+    row(
+        "admissionregistration.k8s.io",
+        "MutatingWebhookConfiguration",
+        V1_V1BETA1,
+        true,
+    ),
+    row(
+        "admissionregistration.k8s.io",
+        "ValidatingWebhookConfiguration",
+        V1_V1BETA1,
+        true,
+    ),
+    row(
+        "admissionregistration.k8s.io",
+        "ValidatingAdmissionPolicy",
+        &[],
+        true,
+    ),
+    row(
+        "admissionregistration.k8s.io",
+        "ValidatingAdmissionPolicyBinding",
+        &[],
+        true,
+    ),
+    row(
+        "apiextensions.k8s.io",
+        "CustomResourceDefinition",
+        V1_V1BETA1,
+        true,
+    ),
+    row("apiregistration.k8s.io", "APIService", V1_V1BETA1, true),
+    row(
+        "certificates.k8s.io",
+        "CertificateSigningRequest",
+        V1_V1BETA1,
+        true,
+    ),
+    row("flowcontrol.apiserver.k8s.io", "FlowSchema", V1BETA1, true),
+    row(
+        "flowcontrol.apiserver.k8s.io",
+        "PriorityLevelConfiguration",
+        V1BETA1,
+        true,
+    ),
+    row("networking.k8s.io", "IngressClass", V1_V1BETA1, true),
+    row("node.k8s.io", "RuntimeClass", V1_V1BETA1, true),
+    row("policy", "PodSecurityPolicy", V1BETA1, false),
+    row("rbac.authorization.k8s.io", "ClusterRole", V1_V1BETA1, true),
+    row(
+        "rbac.authorization.k8s.io",
+        "ClusterRoleBinding",
+        V1_V1BETA1,
+        true,
+    ),
+    row("scheduling.k8s.io", "PriorityClass", V1_V1BETA1, true),
+    row("storage.k8s.io", "CSIDriver", V1_V1BETA1, true),
+    row("storage.k8s.io", "CSINode", V1_V1BETA1, true),
+    row("storage.k8s.io", "StorageClass", V1_V1BETA1, true),
+    row("storage.k8s.io", "VolumeAttachment", V1_V1BETA1, true),
+    row("", "ComponentStatus", V1, true),
+    row("", "Namespace", V1, true),
+    row("", "Node", V1, true),
+    row("", "NodeProxyOptions", V1, false),
+    row("", "PersistentVolume", V1, true),
+];
+
+const fn row(
+    group: &'static str,
+    kind: &'static str,
+    kyaml_versions: &'static [&'static str],
+    current: bool,
+) -> ClusterScoped {
+    ClusterScoped {
+        group,
+        kind,
+        kyaml_versions,
+        current,
+    }
+}
+
+/// kyaml's `precomputedIsNamespaceScoped` rule (Kubernetes 1.21.2): the exact
 /// `(apiVersion, kind)` pairs that are cluster-scoped. Unknown types, including every custom
-/// resource, are namespaced.
+/// resource, are namespaced. This is what kustomize's namespace and name-reference handling
+/// follow, so it must not learn kinds kyaml does not know.
 pub fn is_cluster_scoped(group: &str, version: &str, kind: &str) -> bool {
-    matches!(
-        (group, version, kind),
-        (
-            "admissionregistration.k8s.io",
-            "v1" | "v1beta1",
-            "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration"
-        ) | (
-            "apiextensions.k8s.io",
-            "v1" | "v1beta1",
-            "CustomResourceDefinition"
-        ) | ("apiregistration.k8s.io", "v1" | "v1beta1", "APIService")
-            | (
-                "certificates.k8s.io",
-                "v1" | "v1beta1",
-                "CertificateSigningRequest"
-            )
-            | (
-                "flowcontrol.apiserver.k8s.io",
-                "v1beta1",
-                "FlowSchema" | "PriorityLevelConfiguration"
-            )
-            | ("networking.k8s.io", "v1" | "v1beta1", "IngressClass")
-            | ("node.k8s.io", "v1" | "v1beta1", "RuntimeClass")
-            | ("policy", "v1beta1", "PodSecurityPolicy")
-            | (
-                "rbac.authorization.k8s.io",
-                "v1" | "v1beta1",
-                "ClusterRole" | "ClusterRoleBinding"
-            )
-            | ("scheduling.k8s.io", "v1" | "v1beta1", "PriorityClass")
-            | (
-                "storage.k8s.io",
-                "v1" | "v1beta1",
-                "CSIDriver" | "CSINode" | "StorageClass" | "VolumeAttachment"
-            )
-            | (
-                "",
-                "v1",
-                "ComponentStatus" | "Namespace" | "Node" | "NodeProxyOptions" | "PersistentVolume"
-            )
-    )
+    CLUSTER_SCOPED
+        .iter()
+        .any(|r| r.group == group && r.kind == kind && r.kyaml_versions.contains(&version))
+}
+
+/// Whether a current API server serves `kind` of `api_version` cluster-scoped, whatever the
+/// version: the compiler's rule for which rendered objects are not given the site's
+/// namespace. Unknown kinds, including every custom resource, are namespaced.
+pub fn is_cluster_scoped_kind(api_version: &str, kind: &str) -> bool {
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    CLUSTER_SCOPED
+        .iter()
+        .any(|r| r.current && r.group == group && r.kind == kind)
 }
 
 #[cfg(test)]
@@ -197,5 +270,28 @@ mod tests {
         assert!(!Gvk::from_api_version("rbac.example.io/v1", "ClusterRole").is_cluster_scoped());
         assert!(Gvk::from_api_version("v1", "Namespace").is_cluster_scoped());
         assert!(!Gvk::from_api_version("example.com/v1", "Widget").is_cluster_scoped());
+    }
+
+    #[test]
+    fn the_compiler_rule_ignores_versions_and_knows_newer_kinds() {
+        assert!(is_cluster_scoped_kind(
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRole"
+        ));
+        assert!(is_cluster_scoped_kind(
+            "admissionregistration.k8s.io/v1",
+            "ValidatingAdmissionPolicy"
+        ));
+        assert!(!is_cluster_scoped(
+            "admissionregistration.k8s.io",
+            "v1",
+            "ValidatingAdmissionPolicy"
+        ));
+        assert!(is_cluster_scoped_kind("storage.k8s.io/v2", "StorageClass"));
+        assert!(!is_cluster_scoped_kind(
+            "policy/v1beta1",
+            "PodSecurityPolicy"
+        ));
+        assert!(!is_cluster_scoped_kind("apps/v1", "Deployment"));
     }
 }

@@ -1,4 +1,4 @@
-//! Stage 7, emit: lay a site's objects out as files (DESIGN.md §4), write them atomically,
+//! Stage 7, emit: lay a site's objects out as files (`book/src/design/layout.md`), write them atomically,
 //! or compare them with what is on disk (`--check`).
 //!
 //! Input: the final objects of each site with the service each belongs to. Output: a
@@ -91,7 +91,7 @@ pub fn layout(
             format!("{kind}-{name}-{ns}.yaml"),
             format!("{kind}-{name}-{ns}-{group}.yaml"),
         ];
-        let display = crate::render::object_display(v);
+        let display = strata_validate::object_label(v);
         let Some(file) = candidates
             .iter()
             .map(|c| format!("{}/{c}", p.folder))

@@ -16,7 +16,7 @@ use crate::emit::Final;
 use crate::load::{Doc, Inputs};
 use crate::model::Site;
 use crate::pipeline::Project;
-use crate::suggest::did_you_mean;
+use strata_yaml::did_you_mean;
 use strata_yaml::Span;
 
 /// `a.b[0].c` or `metadata.labels["app.kubernetes.io/name"]` → `/a/b/0/c`.
@@ -263,7 +263,7 @@ pub fn explain(
         return Err(vec![d]);
     };
     let v = &obj.value;
-    let display = crate::render::object_display(v);
+    let display = strata_validate::object_label(v);
     let Some(current) = v.pointer(&pointer) else {
         // Suggest from the deepest existing parent.
         let mut parent = pointer.as_str();

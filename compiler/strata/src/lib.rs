@@ -1,6 +1,6 @@
 //! Strata: a declarative desired-state compiler for fleets of Kubernetes sites.
 //!
-//! The library is a pipeline of stages (DESIGN.md §1), one module each, each with a typed
+//! The library is a pipeline of stages (`book/src/design/pipeline.md`), one module each, each with a typed
 //! input and output; `ARCHITECTURE.md` maps them. The `strata` binary ([`cli`]) is a thin
 //! layer over [`pipeline::Project`].
 //!
@@ -32,5 +32,4 @@ pub mod plan;
 pub mod render;
 pub mod repo;
 pub mod secrets;
-pub mod suggest;
 pub mod validate;

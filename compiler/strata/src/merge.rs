@@ -1,4 +1,4 @@
-//! The one merge rule of DESIGN.md §3, with provenance.
+//! The one merge rule (`book/src/design/inputs.md`), with provenance.
 //!
 //! Maps merge key by key, scalars and lists replace, an explicit `null` deletes the key.
 //! Every merged node remembers the file and position that set it ([`Origin`]), so that an

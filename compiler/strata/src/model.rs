@@ -1,4 +1,4 @@
-//! The typed input model (DESIGN.md §3): what the check stage produces from valid documents.
+//! The typed input model (`book/src/design/inputs.md`): what the check stage produces from valid documents.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

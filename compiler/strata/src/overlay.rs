@@ -23,8 +23,10 @@ use serde_json::Value;
 use crate::diag::{self, Diagnostic, Source};
 use crate::emit::Final;
 use crate::model::Site;
-use crate::render::{is_cluster_scoped, object_display, Object};
+use crate::render::Object;
 use crate::repo::Repo;
+use strata_kustomize::is_cluster_scoped_kind;
+use strata_validate::object_label;
 
 /// The label an object added by an overlay carries to name its service folder.
 pub const SERVICE_LABEL: &str = "strata.io/service";
@@ -94,7 +96,7 @@ pub fn apply(
 /// has already set it where the user asked for one). Cluster-scoped kinds stay without.
 fn with_site_namespace(site: &Site, mut value: Value) -> Value {
     let text = |p: &str| value.pointer(p).and_then(Value::as_str).unwrap_or("");
-    if is_cluster_scoped(text("/apiVersion"), text("/kind")) {
+    if is_cluster_scoped_kind(text("/apiVersion"), text("/kind")) {
         return value;
     }
     if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
@@ -123,7 +125,7 @@ fn added_object_folder(site: &Site, value: &Value) -> Result<String, Diagnostic>
         .pointer("/metadata/labels")
         .and_then(|l| l.get(SERVICE_LABEL))
         .and_then(Value::as_str);
-    let what = object_display(value);
+    let what = object_label(value);
     match label {
         Some(s) if site.spec.services.contains_key(s) => Ok(s.to_string()),
         Some(s) => Err(Diagnostic::error(

@@ -1,4 +1,4 @@
-//! The pipeline of DESIGN.md §1, stage by stage:
+//! The pipeline of `book/src/design/pipeline.md`, stage by stage:
 //!
 //! ```text
 //! load ─▶ validate inputs ─▶ resolve graph ─▶ render templates ─▶ apply overlays ─▶ validate outputs ─▶ emit
@@ -23,7 +23,6 @@ use crate::model::Site;
 use crate::overlay;
 use crate::render::{self, Object};
 use crate::repo::Repo;
-use crate::suggest::did_you_mean;
 use crate::validate::{self, Validators};
 
 /// A repository after the repository-wide stages.
@@ -94,24 +93,7 @@ impl Project {
                 // The site exists; its site.yaml does not parse: that is the error to show.
                 diags.extend(why.iter().cloned());
             } else if !self.inputs.sites.contains_key(name) {
-                let mut d =
-                    Diagnostic::error(diag::Code::NotFound, format!("there is no site `{name}`"));
-                d = match did_you_mean(name, self.inputs.sites.keys().map(String::as_str)) {
-                    Some(s) => d.help(format!("did you mean `{s}`?")),
-                    None => d.help(format!(
-                        "sites are the folders of sites/ with a site.yaml: {}",
-                        self.inputs
-                            .sites
-                            .keys()
-                            .chain(self.inputs.site_errors.keys())
-                            .cloned()
-                            .collect::<BTreeSet<_>>()
-                            .into_iter()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                };
-                diags.push(d);
+                diags.push(crate::check::no_such_site(name, &self.inputs));
             }
         }
         diag::sort_and_dedup(&mut diags);
@@ -183,7 +165,7 @@ impl Project {
                 folder: &f.folder,
             })
             .collect();
-        let raw = sops_files(site, &self.checked.catalog, graph);
+        let raw = crate::secrets::sops::sops_files(site, &self.checked.catalog, graph);
         match emit::layout(&site.name, &placed, &raw, &folders) {
             Ok(mut o) => {
                 let sops_folders: BTreeSet<String> = raw.iter().map(|r| r.folder.clone()).collect();
@@ -289,52 +271,4 @@ impl Project {
         diag::sort_and_dedup(&mut diags);
         (outputs, diags)
     }
-}
-
-/// The site's SOPS files, each placed in the folder of the service that owns it: the folder
-/// named in its path, else the service of the earliest wave (then the first by name) that
-/// declares its Secret, so that it exists before every service reading it.
-/// (The check stage has made sure every file has an owner.)
-fn sops_files(
-    site: &Site,
-    catalog: &crate::model::Catalog,
-    graph: &ServiceGraph,
-) -> Vec<emit::Raw> {
-    site.sops
-        .values()
-        .filter_map(|f| {
-            // A file whose service is not enabled is not shipped (a warning says so).
-            if f.owner
-                .as_ref()
-                .is_some_and(|o| !site.spec.services.contains_key(o))
-            {
-                return None;
-            }
-            let folder = f.owner.clone().or_else(|| {
-                site.spec
-                    .services
-                    .keys()
-                    .filter(|s| {
-                        catalog
-                            .services
-                            .get(*s)
-                            .is_some_and(|svc| svc.spec.secrets.contains_key(&f.name))
-                    })
-                    .min_by_key(|s| graph.rollout_key(s))
-                    .cloned()
-            })?;
-            let name = f
-                .source
-                .path
-                .rsplit('/')
-                .next()
-                .unwrap_or(&f.source.path)
-                .to_string();
-            Some(emit::Raw {
-                folder,
-                name,
-                content: f.source.text.to_string(),
-            })
-        })
-        .collect()
 }

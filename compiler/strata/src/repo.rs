@@ -8,7 +8,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::diag::{Code, Diagnostic, Source};
 
-/// A site repository (DESIGN.md §2), opened at its root folder.
+/// A site repository (`book/src/design/layout.md`), opened at its root folder.
 #[derive(Clone, Debug)]
 pub struct Repo {
     root: PathBuf,

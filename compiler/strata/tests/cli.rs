@@ -13,7 +13,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{copy_tree, strata, workspace};
+use common::{copy_tree, git, strata, workspace};
 
 fn have_kubectl() -> bool {
     let ok = common::have_kubectl();
@@ -345,28 +345,6 @@ fn gitops_objects_follow_the_graph() {
         }
     }
     assert!(edges_checked > 0);
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.email=ci@example.org",
-            "-c",
-            "user.name=ci",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("git: {e}"));
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// `strata diff --base HEAD --format FORMAT` in `repo`, which must report changes (exit 1).

@@ -1,5 +1,5 @@
 //! No input, however broken or hostile, makes Strata panic, hang, or read or write outside
-//! the repository and its output folder (DESIGN.md §6).
+//! the repository and its output folder (`book/src/design/pipeline.md`).
 //!
 //! A proptest mutates a small valid repository byte by byte and runs the whole pipeline in
 //! process; hand-written cases cover known attacks (alias bombs, deep nesting, endless

@@ -9,6 +9,8 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{JsonType, ValidationError};
 use serde_json::Value;
 
+use strata_yaml::did_you_mean;
+
 use crate::formats;
 use crate::{Violation, ViolationKind};
 
@@ -92,6 +94,17 @@ pub fn human_path(pointer: &str) -> String {
     out
 }
 
+/// A field or key name as every Strata message writes one: in backticks, as the compiler's
+/// diagnostics and the kustomization parser do (values, not names, are JSON-quoted).
+pub fn field_name(s: &str) -> String {
+    format!("`{s}`")
+}
+
+/// The "did you mean" hint appended to a one-line message.
+fn hint(suggestion: &str) -> String {
+    format!(" (did you mean {}?)", field_name(suggestion))
+}
+
 fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
 }
@@ -165,18 +178,6 @@ fn type_message(instance: &Value, expected: &str, masked: bool) -> String {
     }
 }
 
-fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let lower = word.to_ascii_lowercase();
-    candidates
-        .map(|c| {
-            let score = strsim::jaro_winkler(&lower, &c.to_ascii_lowercase());
-            (c, score)
-        })
-        .filter(|(_, s)| *s >= 0.85)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(c, _)| c)
-}
-
 fn push(out: &mut Vec<Violation>, kind: ViolationKind, pointer: String, message: String) {
     out.push(Violation {
         path: human_path(&pointer),
@@ -204,13 +205,13 @@ pub(crate) fn explain(err: &ValidationError<'_>, ctx: &Ctx<'_>, out: &mut Vec<Vi
                 .unwrap_or_default();
             for key in unexpected {
                 let hint = did_you_mean(key, known.iter().map(String::as_str))
-                    .map(|s| format!(" (did you mean \"{s}\"?)"))
+                    .map(hint)
                     .unwrap_or_default();
                 push(
                     out,
                     ViolationKind::UnknownField,
                     push_token(&ptr, key),
-                    format!("unknown field {}{hint}", quote(key)),
+                    format!("unknown field {}{hint}", field_name(key)),
                 );
             }
         }
@@ -220,7 +221,7 @@ pub(crate) fn explain(err: &ValidationError<'_>, ctx: &Ctx<'_>, out: &mut Vec<Vi
                 out,
                 ViolationKind::Required,
                 push_token(&ptr, name),
-                format!("missing required field {}", quote(name)),
+                format!("missing required field {}", field_name(name)),
             );
         }
         ValidationErrorKind::Type { kind } => {
@@ -242,7 +243,7 @@ pub(crate) fn explain(err: &ValidationError<'_>, ctx: &Ctx<'_>, out: &mut Vec<Vi
                 .as_str()
                 .filter(|_| !masked)
                 .and_then(|s| did_you_mean(s, opts.iter().filter_map(|v| v.as_str())))
-                .map(|s| format!(" (did you mean \"{s}\"?)"))
+                .map(hint)
                 .unwrap_or_default();
             let message = if list.len() == 1 {
                 format!("{} must be {}{hint}", shown(), list[0])
@@ -282,7 +283,7 @@ pub(crate) fn explain(err: &ValidationError<'_>, ctx: &Ctx<'_>, out: &mut Vec<Vi
                 out,
                 ViolationKind::Format,
                 push_token(&ptr, &key),
-                format!("key {} {why}", quote(&key)),
+                format!("key {} {why}", field_name(&key)),
             );
         }
         ValidationErrorKind::Pattern { pattern } => {
@@ -395,7 +396,7 @@ pub(crate) fn explain(err: &ValidationError<'_>, ctx: &Ctx<'_>, out: &mut Vec<Vi
                 out,
                 ViolationKind::UnknownField,
                 ptr.clone(),
-                format!("field {} is not allowed here", quote(field)),
+                format!("field {} is not allowed here", field_name(field)),
             );
         }
         ValidationErrorKind::Contains => push(

@@ -81,8 +81,9 @@ pub struct Violation {
     /// The same place for people: `spec.template.spec.containers[0].ports[0].containerPort`
     /// (empty for the object itself).
     pub path: String,
-    /// What is wrong, e.g. `"5000" is not an integer`, `unknown field "replica" (did you mean
-    /// "replicas"?)`, `missing required field "image"`. Never holds a whole object or a value
+    /// What is wrong, e.g. `"5000" is not an integer`, ``unknown field `replica` (did you mean
+    /// `replicas`?)``, ``missing required field `image` ``. Field names are in backticks, as in
+    /// every Strata message; values are JSON-quoted. Never holds a whole object or a value
     /// of a Secret's `data`/`stringData`.
     pub message: String,
     /// The kind of rule.
@@ -526,7 +527,7 @@ fn header<'a>(
             out.push(violation(
                 ViolationKind::Required,
                 format!("/{field}"),
-                format!("missing required field \"{field}\""),
+                format!("missing required field `{field}`"),
             ));
             None
         }
@@ -556,7 +557,7 @@ fn check_name(group: &str, kind: &str, object: &Value, out: &mut Vec<Violation>)
         None | Some(Value::Null) => out.push(violation(
             ViolationKind::Required,
             "/metadata".into(),
-            "missing required field \"metadata\" (with a name)".into(),
+            "missing required field `metadata` (with a name)".into(),
         )),
         Some(Value::Object(meta)) => match meta.get("name") {
             Some(Value::String(name)) if !name.is_empty() => {
@@ -582,7 +583,7 @@ fn check_name(group: &str, kind: &str, object: &Value, out: &mut Vec<Violation>)
                     out.push(violation(
                         ViolationKind::Required,
                         "/metadata/name".into(),
-                        "missing required field \"name\"".into(),
+                        "missing required field `name`".into(),
                     ));
                 }
             }

@@ -121,7 +121,7 @@ fn unknown_field_with_hint() {
     assert_eq!(out[0].kind, ViolationKind::UnknownField);
     assert_eq!(
         out[0].to_string(),
-        "spec.replica: unknown field \"replica\" (did you mean \"replicas\"?)"
+        "spec.replica: unknown field `replica` (did you mean `replicas`?)"
     );
     // Unknown fields are rejected at any depth, including the top level.
     let mut d = deployment();
@@ -148,7 +148,7 @@ fn missing_required_field() {
     assert_eq!(out.len(), 1, "{}", render(&out));
     assert_eq!(
         out[0].to_string(),
-        "spec.template.spec.containers[0].image: missing required field \"image\""
+        "spec.template.spec.containers[0].image: missing required field `image`"
     );
     assert_eq!(out[0].kind, ViolationKind::Required);
 }

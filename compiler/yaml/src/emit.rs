@@ -1,6 +1,6 @@
 //! The canonical emitter: block YAML that every Kubernetes tool reads back as written.
 //!
-//! Style (DESIGN.md §4, and what `kubectl kustomize` prints): 2-space indentation, block
+//! Style (`book/src/design/layout.md`, and what `kubectl kustomize` prints): 2-space indentation, block
 //! collections, sequences not indented under their key, keys sorted by bytes (optionally with
 //! `apiVersion`, `kind`, `metadata` first at the top level), multi-line strings as `|` blocks,
 //! integral floats written as integers. A string is written plain only when no reader we care
@@ -18,7 +18,7 @@ pub enum KeyOrder {
     #[default]
     Sorted,
     /// `apiVersion`, `kind`, `metadata` first in the top-level mapping, the rest sorted:
-    /// the layout of `rendered/` (DESIGN.md §4).
+    /// the layout of `rendered/` (`book/src/design/layout.md`).
     Kubernetes,
 }
 

@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn matches_kustomize() {
-        // SEMANTICS.md §10.3: configMapGenerator x, literals [a=b] -> x-4h2mbtbbt6.
+        // kubectl kustomize: configMapGenerator x, literals [a=b] -> x-4h2mbtbbt6.
         let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": "b"}});
         assert_eq!(hash(&cm), "4h2mbtbbt6");
     }

@@ -5,7 +5,7 @@
 //! `x-kubernetes-patch-strategy: merge` are associative (merged by their keys, patch elements
 //! first); every other list — including every list of a custom kind — is replaced. The
 //! associative merge is ported step by step from kyaml, because its quirks are visible in the
-//! output (see `SEMANTICS.md` §12.3): several-key lists keep destination elements unmerged, an
+//! output (see `book/src/design/kustomize.md`): several-key lists keep destination elements unmerged, an
 //! element without its key wipes the list, `$patch` directives work only in some places.
 
 use serde_json::{Map, Value};

@@ -12,7 +12,7 @@ use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use crate::diag::{Code, Diagnostic, Source};
-use crate::suggest::did_you_mean;
+use strata_yaml::did_you_mean;
 
 /// Where the nodes of a validated value were written: maps a JSON pointer (relative to the
 /// validated value) to a file and the spans of the key and value.
@@ -73,26 +73,9 @@ pub fn validate(
     out
 }
 
-/// The human form of a JSON pointer: `/spec/services/0/name` → `spec.services[0].name`.
-pub fn human_path(pointer: &str) -> String {
-    let mut out = String::new();
-    for token in pointer.split('/').skip(1) {
-        let token = token.replace("~1", "/").replace("~0", "~");
-        if !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()) {
-            out.push_str(&format!("[{token}]"));
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(&token);
-        }
-    }
-    if out.is_empty() {
-        "the document".to_string()
-    } else {
-        out
-    }
-}
+/// The human form of a JSON pointer, shared with output validation:
+/// `/spec/services/0/name` → `spec.services[0].name`.
+pub use strata_validate::human_path;
 
 fn type_name(v: &Value) -> &'static str {
     match v {
@@ -130,7 +113,10 @@ fn explain(
     out: &mut Vec<Diagnostic>,
 ) {
     let ptr = err.instance_path().as_str().to_string();
-    let path = human_path(&ptr);
+    let path = match human_path(&ptr) {
+        p if p.is_empty() => "the document".to_string(),
+        p => p,
+    };
     let instance = root.pointer(&ptr).unwrap_or(&Value::Null);
     let schema_ptr = err.schema_path().as_str().to_string();
     let parent_schema = schema_ptr
@@ -341,8 +327,11 @@ mod tests {
 
     #[test]
     fn human_paths() {
-        assert_eq!(human_path("/spec/services/0/a~1b"), "spec.services[0].a/b");
-        assert_eq!(human_path(""), "the document");
+        assert_eq!(
+            human_path("/spec/services/0/a~1b"),
+            "spec.services[0][\"a/b\"]"
+        );
+        assert_eq!(human_path(""), "");
     }
 
     #[test]

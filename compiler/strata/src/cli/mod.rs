@@ -1,4 +1,4 @@
-//! The command line (DESIGN.md §5). Parsing, dispatch, printing and exit codes live here;
+//! The command line (`book/src/design/contract.md`). Parsing, dispatch, printing and exit codes live here;
 //! everything else is the library's.
 //!
 //! Exit codes: 0 success; 1 differences found (`build --check`, `diff`); 2 errors (bad
@@ -431,6 +431,25 @@ fn open_with(
     }
 }
 
+/// Opens the project and selects `sites` (every site when empty), reporting what went wrong
+/// in `format`; `None` means exit code 2.
+fn open_sites(
+    cli: &Cli,
+    printer: &Printer,
+    format: ReportFormat,
+    schema_dirs: &[PathBuf],
+    sites: &[String],
+) -> Option<(Project, Vec<String>)> {
+    let project = open_with(cli, printer, format, schema_dirs)?;
+    match project.select_sites(sites) {
+        Ok(names) => Some((project, names)),
+        Err(d) => {
+            printer.diagnostics(&d, format);
+            None
+        }
+    }
+}
+
 /// The output folder: relative paths are relative to the repository root.
 fn out_dir(root: &Path, out: &Path) -> PathBuf {
     if out.is_absolute() {
@@ -449,15 +468,8 @@ fn build(
     format: ReportFormat,
     schema_dirs: &[PathBuf],
 ) -> u8 {
-    let Some(project) = open_with(cli, printer, format, schema_dirs) else {
+    let Some((project, names)) = open_sites(cli, printer, format, schema_dirs, sites) else {
         return 2;
-    };
-    let names = match project.select_sites(sites) {
-        Ok(n) => n,
-        Err(d) => {
-            printer.diagnostics(&d, format);
-            return 2;
-        }
     };
     // Refused before compiling: a mistaken --out is reported at once.
     let out = out_dir(project.repo.root(), out);
@@ -600,15 +612,8 @@ fn validate(
     format: ReportFormat,
     schema_dirs: &[PathBuf],
 ) -> u8 {
-    let Some(project) = open_with(cli, printer, format, schema_dirs) else {
+    let Some((project, names)) = open_sites(cli, printer, format, schema_dirs, sites) else {
         return 2;
-    };
-    let names = match project.select_sites(sites) {
-        Ok(n) => n,
-        Err(d) => {
-            printer.diagnostics(&d, format);
-            return 2;
-        }
     };
     let (outputs, diags) = project.compile(&names);
     printer.diagnostics(&diags, format);
@@ -739,7 +744,7 @@ fn diff(
                     diag::Code::NotFound,
                     format!("there is no site `{s}` in either revision"),
                 );
-                match crate::suggest::did_you_mean(s, known.iter().map(String::as_str)) {
+                match strata_yaml::did_you_mean(s, known.iter().map(String::as_str)) {
                     Some(near) => d.help(format!("did you mean `{near}`?")),
                     None => d,
                 }
@@ -846,14 +851,14 @@ fn secrets(cli: &Cli, printer: &Printer, site: &str, format: ReportFormat) -> u8
         printer.diagnostics(&d, ReportFormat::Text);
         return 2;
     }
-    let (backend, needs) = match crate::check::secret_needs(site, &project.inputs, &project.checked)
-    {
-        Ok(n) => n,
-        Err(d) => {
-            printer.diagnostics(&d, ReportFormat::Text);
-            return 2;
-        }
-    };
+    let (backend, needs) =
+        match crate::secrets::secret_needs(site, &project.inputs, &project.checked) {
+            Ok(n) => n,
+            Err(d) => {
+                printer.diagnostics(&d, ReportFormat::Text);
+                return 2;
+            }
+        };
     let text = match format {
         ReportFormat::Json => {
             let v = serde_json::json!({"site": site, "backend": backend, "secrets": needs});

@@ -1,5 +1,5 @@
 //! Diagnostics: every error Strata reports, with a code, the input position a person wrote,
-//! the offending line with a caret, and a hint (DESIGN.md §6).
+//! the offending line with a caret, and a hint (`book/src/design/contract.md`).
 //!
 //! Stages never print; they return `Vec<Diagnostic>`. The CLI sorts them (so that output does
 //! not depend on thread scheduling) and renders them as text or JSON.

@@ -116,7 +116,7 @@ pub fn snapshots(
                     diag::Code::NotFound,
                     format!("there is no site `{s}` in either revision"),
                 );
-                match crate::suggest::did_you_mean(s, known.iter().map(String::as_str)) {
+                match strata_yaml::did_you_mean(s, known.iter().map(String::as_str)) {
                     Some(near) => d.help(format!("did you mean `{near}`?")),
                     None => d,
                 }

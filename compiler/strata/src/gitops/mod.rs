@@ -1,4 +1,5 @@
-//! GitOps output (DESIGN.md §4): rollout in dependency order, straight from the service graph.
+//! GitOps output (`book/src/design/layout.md`): rollout in dependency order, straight from the
+//! service graph.
 //!
 //! Input: a site's final objects (each with its service folder), its graph and the folders
 //! that will be written. Output: the objects adjusted for the engine, and the extra files —

@@ -406,7 +406,7 @@ fn unknown_codes(project: &Project, site: &Site) -> Vec<Diagnostic> {
                 format!("site `{}`: there is no lint check `{code}`", site.name),
             )
             .at_opt(at, "unknown check");
-            if let Some(s) = crate::suggest::did_you_mean(code, known.clone()) {
+            if let Some(s) = strata_yaml::did_you_mean(code, known.clone()) {
                 d = d.help(format!("did you mean `{s}`?"));
             }
             diags.push(d);

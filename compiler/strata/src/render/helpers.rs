@@ -1,4 +1,4 @@
-//! Template filters of DESIGN.md §3 that do not depend on the site: `to_ini`, `to_yaml`,
+//! Template filters (`book/src/design/inputs.md`) that do not depend on the site: `to_ini`, `to_yaml`,
 //! `to_json`, `b64encode`, `sha256`, `quote`. (`image` and `endpoint` need the site and live
 //! in the render module.)
 

@@ -9,31 +9,28 @@
 //! `services/_lib/` (served from memory, so nothing is read from disk), and `endpoint()` only
 //! reaches declared dependencies.
 
+mod environment;
+mod errors;
 pub mod helpers;
 pub mod linemap;
-mod secret_helpers;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use minijinja::{
-    Environment, Error as JinjaError, ErrorKind as JinjaKind, UndefinedBehavior, Value as JValue,
-};
+use minijinja::Value as JValue;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use strata_yaml::{ParseOptions, Pos, Span, Spans};
 
-use crate::check::schema::human_path;
 use crate::diag::{Code, Diagnostic, Source};
 use crate::graph::ServiceGraph;
 use crate::model::{Catalog, Service, Site};
 use crate::secrets::SharedSecrets;
-use crate::suggest::did_you_mean;
+use environment::*;
+pub use environment::{rewrite_image, template_name};
+pub use errors::span_of;
+use errors::*;
 use linemap::LineMap;
-
-/// Instructions one template render may execute before it is stopped (an endless loop
-/// guard; real templates use a few thousand).
-const FUEL: u64 = 50_000_000;
 
 /// Where a rendered object came from: its template, and the rendered text it was parsed from.
 #[derive(Clone, Debug)]
@@ -139,117 +136,8 @@ pub struct Object {
 impl Object {
     /// `Kind namespace/name` (or `Kind name`), for messages.
     pub fn display(&self) -> String {
-        object_display(&self.value)
+        strata_validate::object_label(&self.value)
     }
-}
-
-/// `Kind namespace/name` of an object value.
-pub fn object_display(v: &Value) -> String {
-    let kind = v.get("kind").and_then(Value::as_str).unwrap_or("?");
-    let name = v
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or("?");
-    match v.pointer("/metadata/namespace").and_then(Value::as_str) {
-        Some(ns) => format!("{kind} {ns}/{name}"),
-        None => format!("{kind} {name}"),
-    }
-}
-
-/// Kinds that are cluster-scoped (kyaml's built-in list, DESIGN §2 of SEMANTICS), so that
-/// they are not given the site's namespace.
-pub fn is_cluster_scoped(api_version: &str, kind: &str) -> bool {
-    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-    matches!(
-        (group, kind),
-        (
-            "",
-            "Namespace" | "Node" | "PersistentVolume" | "ComponentStatus"
-        ) | (
-            "rbac.authorization.k8s.io",
-            "ClusterRole" | "ClusterRoleBinding"
-        ) | (
-            "storage.k8s.io",
-            "StorageClass" | "CSIDriver" | "CSINode" | "VolumeAttachment"
-        ) | ("scheduling.k8s.io", "PriorityClass")
-            | ("node.k8s.io", "RuntimeClass")
-            | ("networking.k8s.io", "IngressClass")
-            | ("apiextensions.k8s.io", "CustomResourceDefinition")
-            | ("apiregistration.k8s.io", "APIService")
-            | (
-                "admissionregistration.k8s.io",
-                "MutatingWebhookConfiguration"
-                    | "ValidatingWebhookConfiguration"
-                    | "ValidatingAdmissionPolicy"
-                    | "ValidatingAdmissionPolicyBinding"
-            )
-            | ("certificates.k8s.io", "CertificateSigningRequest")
-            | (
-                "flowcontrol.apiserver.k8s.io",
-                "FlowSchema" | "PriorityLevelConfiguration"
-            )
-    )
-}
-
-/// The context every template of a site sees (besides `service` and `values`).
-struct SiteContext {
-    site: Value,
-    services: Value,
-}
-
-fn site_context(site: &Site, graph: &ServiceGraph) -> SiteContext {
-    let spec = &site.spec;
-    let site_value = json!({
-        "name": site.name,
-        "labels": site.labels,
-        "namespace": spec.namespace,
-        "domain": spec.domain,
-        "region": spec.region,
-        "kubernetesVersion": spec.kubernetes_version,
-        "registry": spec.registry,
-        "gitops": {"engine": spec.gitops.engine},
-        "overlays": spec.overlays,
-        "values": if spec.values.is_null() { json!({}) } else { spec.values.clone() },
-    });
-    let services: serde_json::Map<String, Value> = site
-        .values
-        .iter()
-        .map(|(name, v)| {
-            (
-                name.clone(),
-                json!({"name": name, "values": v.value, "wave": graph.waves.get(name)}),
-            )
-        })
-        .collect();
-    SiteContext {
-        site: site_value,
-        services: Value::Object(services),
-    }
-}
-
-/// Rewrites an image reference for the site's registry mirror and default tag.
-///
-/// With a mirror, the reference's own registry host (a first path component containing `.`
-/// or `:`, or `localhost`) is replaced by the mirror; a Docker Hub short name gets
-/// `library/` as Docker Hub mirrors expect (`nginx:1.25` → `<mirror>/library/nginx:1.25`).
-pub fn rewrite_image(reference: &str, mirror: Option<&str>, tag: Option<&str>) -> String {
-    let mut r = reference.to_string();
-    let last = r.rsplit('/').next().unwrap_or("");
-    if let Some(tag) = tag {
-        if !last.contains(':') && !r.contains('@') {
-            r = format!("{r}:{tag}");
-        }
-    }
-    let Some(mirror) = mirror else { return r };
-    let (first, rest) = r.split_once('/').unwrap_or(("", r.as_str()));
-    let path = if first.contains(['.', ':']) || first == "localhost" {
-        rest.to_string()
-    } else if first.is_empty() {
-        format!("library/{rest}")
-    } else {
-        r.clone()
-    };
-    format!("{}/{path}", mirror.trim_end_matches('/'))
 }
 
 /// Renders every enabled service of a site.
@@ -274,50 +162,10 @@ pub fn render_site(
         diags.extend(d);
     }
     if diags.is_empty() {
-        share_declared_secrets(&mut objects, graph);
+        crate::secrets::external::share_declared_secrets(&mut objects, graph);
         diags.extend(duplicates(&objects));
     }
     (objects, diags)
-}
-
-/// A Secret that several services declare alike (e.g. a shared admin password) is read from
-/// the store once: the ExternalSecrets generated from identical declarations collapse into
-/// one, kept in the service of the earliest wave (then the first by name), so it exists
-/// before every service that reads it. Declarations that differ stay duplicates (E0306).
-fn share_declared_secrets(objects: &mut Vec<Object>, graph: &ServiceGraph) {
-    let generated_external = |o: &Object| {
-        o.provenance.fixed.is_some()
-            && o.value.get("kind").and_then(Value::as_str) == Some("ExternalSecret")
-    };
-    let mut keep: HashMap<String, usize> = HashMap::new();
-    let mut drop = vec![false; objects.len()];
-    for i in 0..objects.len() {
-        if !generated_external(&objects[i]) {
-            continue;
-        }
-        let name = objects[i]
-            .value
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        match keep.get(&name).copied() {
-            Some(j) if objects[j].value == objects[i].value => {
-                if graph.rollout_key(&objects[i].service) < graph.rollout_key(&objects[j].service) {
-                    drop[j] = true;
-                    keep.insert(name, i);
-                } else {
-                    drop[i] = true;
-                }
-            }
-            Some(_) => {}
-            None => {
-                keep.insert(name, i);
-            }
-        }
-    }
-    let mut dropped = drop.into_iter();
-    objects.retain(|_| !dropped.next().unwrap_or(false));
 }
 
 fn duplicates(objects: &[Object]) -> Vec<Diagnostic> {
@@ -461,23 +309,13 @@ fn render_service(
         parse_rendered(site, svc, tpl, rendered, &mut objects, &mut diags);
     }
     if let Some(external) = crate::secrets::External::of(site) {
-        // Every declared Secret that no template built with secret_file() is read from the
-        // store key by key.
         let produced = secrets
             .lock()
             .map(|s| s.produced.clone())
             .unwrap_or_default();
-        for (name, decl) in &svc.spec.secrets {
-            if produced.contains(name) {
-                continue;
-            }
-            let data: Vec<(String, String, String)> = decl
-                .keys
-                .iter()
-                .map(|k| (k.clone(), name.clone(), k.clone()))
-                .collect();
-            let value = external.object(name, &site.spec.namespace, &data, None);
-            let ptr = format!("/spec/secrets/{}", strata_yaml::pointer_escape(name));
+        for (value, ptr) in
+            crate::secrets::external::declared_secrets(&external, site, svc, &produced)
+        {
             objects.push(generated(value, svc, svc.doc.span(&ptr, true)));
         }
     }
@@ -590,7 +428,9 @@ fn parse_rendered(
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        if !is_cluster_scoped(&api, &kind) && value.pointer("/metadata/namespace").is_none() {
+        if !strata_kustomize::is_cluster_scoped_kind(&api, &kind)
+            && value.pointer("/metadata/namespace").is_none()
+        {
             if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
                 meta.insert(
                     "namespace".into(),
@@ -604,429 +444,6 @@ fn parse_rendered(
             provenance: prov,
         });
     }
-}
-
-fn environment(
-    site: &Site,
-    catalog: &Catalog,
-    ctx: &SiteContext,
-    svc: &Service,
-    recorded: Arc<Mutex<Vec<Diagnostic>>>,
-    secrets: SharedSecrets,
-) -> Environment<'static> {
-    let mut env = base_environment();
-    // The loader serves only this service's templates and the catalog library, from memory:
-    // nothing else can be included, and nothing is read from disk.
-    set_loader(&mut env, svc.templates.iter().chain(svc.library.iter()));
-
-    let mirror = site.spec.registry.mirror.clone();
-    let tag = site.spec.registry.tag.clone();
-    env.add_function(
-        "image",
-        move |reference: &str| -> Result<String, JinjaError> {
-            if reference.is_empty() {
-                return Err(JinjaError::new(
-                    JinjaKind::InvalidOperation,
-                    "image(): empty image reference",
-                ));
-            }
-            Ok(rewrite_image(reference, mirror.as_deref(), tag.as_deref()))
-        },
-    );
-
-    secret_helpers::add(&mut env, site, svc, Arc::clone(&recorded), secrets);
-
-    // endpoint(service, kind): the target's endpoint template, rendered for this site.
-    let declared: Vec<String> = svc
-        .spec
-        .depends_on
-        .iter()
-        .chain(&svc.spec.soft_depends_on)
-        .cloned()
-        .chain([svc.name.clone()])
-        .collect();
-    let mut endpoints: BTreeMap<String, Result<BTreeMap<String, String>, Diagnostic>> =
-        BTreeMap::new();
-    for target in &declared {
-        if let (Some(t), Some(v)) = (catalog.services.get(target), site.values.get(target)) {
-            endpoints.insert(target.clone(), render_endpoints(t, &ctx.site, &v.value));
-        }
-    }
-    let me = svc.name.clone();
-    let src = svc.doc.source.clone();
-    env.add_function("endpoint", move |target: &str, kind: &str| -> Result<String, JinjaError> {
-        let fail = |d: Diagnostic, msg: String| {
-            if let Ok(mut r) = recorded.lock() {
-                r.push(d);
-            }
-            Err(JinjaError::new(JinjaKind::InvalidOperation, msg))
-        };
-        if !declared.iter().any(|d| d == target) {
-            let msg = format!("endpoint('{target}', '{kind}'): `{target}` is not a declared dependency of `{me}`");
-            return fail(
-                Diagnostic::error(Code::UndeclaredEndpoint, msg.clone())
-                    .at(&src, Span::default(), "dependencies are declared here")
-                    .help(format!("add `{target}` to spec.dependsOn (or softDependsOn) in {}", src.path)),
-                msg,
-            );
-        }
-        match endpoints.get(target) {
-            None => {
-                let msg = format!("endpoint('{target}', '{kind}'): `{target}` is not enabled in this site");
-                fail(Diagnostic::error(Code::UndeclaredEndpoint, msg.clone()).help(format!("enable `{target}`, or guard the use with `{{% if services.{target} is defined %}}`")), msg)
-            }
-            Some(Err(d)) => fail(d.clone(), d.message.clone()),
-            Some(Ok(kinds)) => match kinds.get(kind) {
-                Some(url) => Ok(url.clone()),
-                None => {
-                    let msg = format!("endpoint('{target}', '{kind}'): `{target}` has no `{kind}` endpoint");
-                    let known: Vec<&str> = kinds.keys().map(String::as_str).collect();
-                    fail(Diagnostic::error(Code::UndeclaredEndpoint, msg.clone()).help(format!("its endpoints are: {}", known.join(", "))), msg)
-                }
-            },
-        }
-    });
-    env
-}
-
-/// The name a template is loaded by: a service's own templates by their file name, the
-/// catalog library's by their path below `services/` (`_lib/<file>`).
-pub fn template_name(path: &str) -> &str {
-    match path.strip_prefix("services/") {
-        Some(lib) if path.starts_with(crate::load::LIBRARY_DIR) && lib.contains('/') => lib,
-        _ => path.rsplit('/').next().unwrap_or(path),
-    }
-}
-
-/// Serves `sources` by [`template_name`], from memory. Names are looked up exactly (no path
-/// joining), so `..` or an absolute path never reaches another file.
-fn set_loader<'a>(env: &mut Environment<'static>, sources: impl Iterator<Item = &'a Source>) {
-    let templates: HashMap<String, String> = sources
-        .map(|s| (template_name(&s.path).to_string(), s.text.to_string()))
-        .collect();
-    env.set_loader(move |name| Ok(templates.get(name).cloned()));
-}
-
-/// How the error [`engine`] makes of a panic inside the template engine begins.
-const ENGINE_FAILURE: &str = "the template engine failed:";
-
-thread_local! {
-    /// Set while [`engine`] runs the template engine on this thread: its panics are caught
-    /// and reported as template errors, so the panic hook stays quiet for them.
-    static IN_ENGINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs the template engine on user input (`template` names it in the error), turning a
-/// panic inside the engine into a template error.
-///
-/// minijinja has constructs that it parses but then fails to compile with a panic (for
-/// example `{% import "x" as a+b %}`, found by fuzzing): a mistake in a template must be a
-/// diagnostic, never a crash. The first call installs a panic hook that stays silent for
-/// panics inside the engine and passes every other panic to the previous hook.
-fn engine<T>(template: &str, run: impl FnOnce() -> Result<T, JinjaError>) -> Result<T, JinjaError> {
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !IN_ENGINE.with(std::cell::Cell::get) {
-                previous(info);
-            }
-        }));
-    });
-    IN_ENGINE.with(|f| f.set(true));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
-    IN_ENGINE.with(|f| f.set(false));
-    result.unwrap_or_else(|_| {
-        Err(JinjaError::new(
-            JinjaKind::SyntaxError,
-            format!(
-                "{ENGINE_FAILURE} {template} (or a template it imports) uses a construct the \
-                 template engine cannot compile; `import … as` must be followed by a plain name"
-            ),
-        ))
-    })
-}
-
-/// The template environment shared by service templates and endpoint strings.
-fn base_environment() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_fuel(Some(FUEL));
-    // Output is YAML, not HTML: no auto-escaping. Values that need quoting use `quote`,
-    // `to_json` or `to_yaml`, and Strata's emitter re-quotes whatever it parses.
-    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .keep_trailing_newline(true)
-        .build()
-    {
-        env.set_syntax(syntax);
-    }
-    env.add_filter("to_ini", |v: JValue| helpers::to_ini(&v));
-    env.add_filter("to_yaml", |v: JValue| helpers::to_yaml(&v));
-    env.add_filter("to_json", |v: JValue| helpers::to_json(&v));
-    env.add_filter("b64encode", |v: JValue| helpers::b64encode(&v));
-    env.add_filter("sha256", |v: JValue| helpers::sha256(&v));
-    env.add_filter("quote", |v: JValue| helpers::quote(&v));
-    env
-}
-
-fn render_endpoints(
-    svc: &Service,
-    site: &Value,
-    values: &Value,
-) -> Result<BTreeMap<String, String>, Diagnostic> {
-    let mut env = base_environment();
-    // Endpoint strings may import the catalog library (`{% import "_lib/lib.j2" as lib %}`).
-    set_loader(&mut env, svc.library.iter());
-    let ctx = JValue::from(minijinja::value::Serde(
-        json!({"site": site, "service": {"name": svc.name}, "values": values}),
-    ));
-    let mut out = BTreeMap::new();
-    for (kind, tpl) in &svc.spec.endpoints {
-        match engine(&format!("endpoint `{kind}`"), || env.render_str(tpl, &ctx)) {
-            Ok(url) => {
-                out.insert(kind.clone(), url);
-            }
-            Err(e) => {
-                let ptr = format!("/spec/endpoints/{}", strata_yaml::pointer_escape(kind));
-                return Err(Diagnostic::error(
-                    Code::TemplateError,
-                    format!(
-                        "endpoint `{kind}` of `{}` does not render: {}",
-                        svc.name,
-                        e.detail().unwrap_or("error")
-                    ),
-                )
-                .at(
-                    &svc.doc.source,
-                    svc.doc.span(&ptr, false),
-                    "this endpoint template",
-                )
-                .help("endpoint templates see `site`, `service` and the target's `values`"));
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// The span of a byte range of `text`.
-pub fn span_of(text: &str, range: std::ops::Range<usize>) -> Span {
-    let pos = |off: usize| {
-        // Offsets from other tools (minijinja counts in bytes too) can land inside a
-        // multi-byte character: round down to its start.
-        let mut off = off.min(text.len());
-        while !text.is_char_boundary(off) {
-            off -= 1;
-        }
-        let before = &text[..off];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        Pos {
-            line: u32::try_from(line).unwrap_or(u32::MAX),
-            col: u32::try_from(text[line_start..off].chars().count() + 1).unwrap_or(u32::MAX),
-            offset: off,
-        }
-    };
-    Span {
-        start: pos(range.start),
-        end: pos(range.end),
-    }
-}
-
-/// A minijinja error and the errors it wraps, outermost first: an error inside an included or
-/// imported template comes wrapped in one at the `{% include %}` or `{% import %}` line.
-fn jinja_chain(e: &JinjaError) -> Vec<&JinjaError> {
-    let mut out = vec![e];
-    let mut cur: &(dyn std::error::Error + 'static) = e;
-    while let Some(next) = cur.source() {
-        if let Some(j) = next.downcast_ref::<JinjaError>() {
-            out.push(j);
-        }
-        cur = next;
-    }
-    out
-}
-
-/// Context labels for the outer errors of a chain: the lines that include or import the
-/// template where the error is (the error itself is labelled at its own line).
-fn including_lines(chain: &[&JinjaError], svc: &Service) -> Vec<crate::diag::Label> {
-    let Some((inner, outer)) = chain.split_last() else {
-        return Vec::new();
-    };
-    let mut inner_name = inner.name().unwrap_or("?").to_string();
-    let mut out = Vec::new();
-    for e in outer.iter().rev() {
-        if e.name() == Some(inner_name.as_str()) {
-            continue;
-        }
-        if let Some((source, span)) = jinja_location(e, svc) {
-            out.push(crate::diag::Label {
-                source,
-                span,
-                message: format!("uses `{inner_name}`, where the error is"),
-            });
-        }
-        inner_name = e.name().unwrap_or("?").to_string();
-    }
-    out
-}
-
-/// The template position of a minijinja error.
-fn jinja_location(e: &JinjaError, svc: &Service) -> Option<(Source, Span)> {
-    let tpl = e
-        .name()
-        .and_then(|n| {
-            svc.templates
-                .iter()
-                .chain(svc.library.iter())
-                .find(|t| template_name(&t.path) == n)
-        })
-        .or_else(|| svc.templates.first());
-    tpl.map(|t| {
-        let span = match (e.range(), e.line()) {
-            (Some(r), _) if r.end <= t.text.len() => span_of(&t.text, r),
-            (_, Some(line)) => {
-                let start: usize = t
-                    .text
-                    .split_inclusive('\n')
-                    .take(line.saturating_sub(1))
-                    .map(str::len)
-                    .sum();
-                let len = t.text[start.min(t.text.len())..]
-                    .lines()
-                    .next()
-                    .map_or(0, str::len);
-                span_of(&t.text, start..start + len)
-            }
-            _ => Span::default(),
-        };
-        (t.clone(), span)
-    })
-}
-
-fn jinja_diagnostic(outermost: &JinjaError, svc: &Service, context: &Value) -> Diagnostic {
-    // The innermost error is where the mistake is (in an included or imported template); the
-    // include or import lines are added as context.
-    let chain = jinja_chain(outermost);
-    let e = chain.last().copied().unwrap_or(outermost);
-    let at = jinja_location(e, svc).map(|(t, s)| {
-        // minijinja points an attribute of an undefined value at `.attr`: widen the span to
-        // the whole dotted name (`values.probe.delay`).
-        let start = s.start.offset.min(t.text.len());
-        if !t.text[start..].starts_with('.') {
-            return (t, s);
-        }
-        let from = t.text[..start]
-            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-            .map_or(0, |i| i + 1);
-        let span = span_of(&t.text, from..s.end.offset.max(from));
-        (t, span)
-    });
-    let expr = at
-        .as_ref()
-        .map(|(t, s)| t.text[s.bytes()].trim().to_string())
-        .unwrap_or_default();
-    let detail = e.detail().unwrap_or("").to_string();
-    let (code, message, label, help) = match e.kind() {
-        JinjaKind::SyntaxError => (
-            Code::TemplateSyntax,
-            format!("template syntax error: {detail}"),
-            "here".to_string(),
-            "see the minijinja syntax documentation".to_string(),
-        ),
-        JinjaKind::UndefinedError => {
-            let help = undefined_help(&expr, context);
-            (
-                Code::UndefinedVariable,
-                format!("`{}` is undefined", expr_head(&expr)),
-                "undefined".to_string(),
-                help,
-            )
-        }
-        JinjaKind::OutOfFuel => (
-            Code::TemplateError,
-            "template ran out of fuel (an endless loop, or a very large range?)".into(),
-            "stopped here".into(),
-            "templates may run a bounded number of instructions; simplify the loop".into(),
-        ),
-        JinjaKind::UnknownFilter | JinjaKind::UnknownFunction | JinjaKind::UnknownTest => (
-            Code::TemplateError,
-            format!("template error: {detail}"),
-            "here".into(),
-            "Strata's helpers: image, endpoint, to_ini, to_yaml, to_json, b64encode, sha256, quote"
-                .into(),
-        ),
-        JinjaKind::TemplateNotFound => (
-            Code::TemplateError,
-            format!("template error: {detail}"),
-            "here".into(),
-            format!(
-                "templates may include only templates of their own service ({}/templates) and of the catalog library (`_lib/<file>`, from {})",
-                svc.dir,
-                crate::load::LIBRARY_DIR
-            ),
-        ),
-        _ => (
-            Code::TemplateError,
-            format!(
-                "template error: {}",
-                if detail.is_empty() {
-                    e.to_string()
-                } else {
-                    detail
-                }
-            ),
-            "here".into(),
-            "check the expression".into(),
-        ),
-    };
-    let mut d = Diagnostic::error(code, message)
-        .at_opt(at.as_ref().map(|(s, sp)| (s, *sp)), label)
-        .help(help);
-    d.labels.extend(including_lines(&chain, svc));
-    d
-}
-
-/// The expression inside `{{ … }}` (or the whole text).
-fn expr_head(expr: &str) -> String {
-    let e = expr.trim_start_matches("{{").trim_end_matches("}}").trim();
-    let e = e.split('|').next().unwrap_or(e).trim();
-    e.chars().take(80).collect()
-}
-
-/// "did you mean" for an undefined dotted path, by looking up its parent in the context.
-fn undefined_help(expr: &str, context: &Value) -> String {
-    let head = expr_head(expr);
-    let parts: Vec<&str> = head.split('.').map(str::trim).collect();
-    if parts.len() >= 2
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-        })
-    {
-        let mut cur = context;
-        for (i, p) in parts.iter().enumerate() {
-            match cur.get(*p) {
-                Some(next) => cur = next,
-                None => {
-                    let parent = parts[..i].join(".");
-                    let keys: Vec<&str> = cur
-                        .as_object()
-                        .map(|m| m.keys().map(String::as_str).collect())
-                        .unwrap_or_default();
-                    return match did_you_mean(p, keys.iter().copied()) {
-                        Some(s) => format!("did you mean `{parent}.{s}`?"),
-                        None if keys.is_empty() => format!("`{}` has no fields; set `{p}` in the values, or use `{head} | default(...)`", human_path(&format!("/{}", parts[..i].join("/")))),
-                        None => format!("`{parent}` has: {}; or use `{head} | default(...)`", keys.join(", ")),
-                    };
-                }
-            }
-        }
-    }
-    "templates see `site`, `service`, `values` and `services`; use `| default(...)` for optional values".into()
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::diag::{Code, Diagnostic};
 use crate::emit::Final;
-use crate::render::object_display;
+use strata_validate::object_label;
 
 /// One finding: where, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -194,7 +194,7 @@ pub fn check(objects: &[Final]) -> Vec<Diagnostic> {
                 Code::SecretLeak,
                 format!(
                     "{} would carry secret material: {} (value not shown)",
-                    object_display(&o.value),
+                    object_label(&o.value),
                     leak.reason
                 ),
             );

@@ -74,3 +74,27 @@ pub fn have_kubectl() -> bool {
         .output()
         .is_ok_and(|o| o.status.success())
 }
+
+/// Runs `git -C dir args…` with a fixed identity and no signing; panics (failing the test)
+/// when git fails.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.email=ci@example.org",
+            "-c",
+            "user.name=ci",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("git: {e}"));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -12,7 +12,7 @@ use crate::model::{Service, Site};
 use crate::secrets::{placeholder, placeholder_var, External, SharedSecrets};
 
 /// `secret_ref(name, key)`, `secret_value(name, key)` and `secret_file(name, files)`.
-pub(super) fn add(
+pub(crate) fn add(
     env: &mut Environment<'static>,
     site: &Site,
     svc: &Service,

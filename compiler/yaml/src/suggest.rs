@@ -1,4 +1,11 @@
-//! "Did you mean …?" suggestions for misspelt names and fields.
+//! "Did you mean …?" suggestions for misspelt names and fields: the one rule every crate uses.
+//!
+//! It lives in the lowest crate of the workspace so that the kustomization parser, the
+//! Kubernetes validator and the compiler all suggest the same name for the same typo.
+//! The rule: compare case-insensitively by Damerau–Levenshtein distance (a swap of two
+//! neighbouring letters is one edit); a candidate is plausible when the distance is at most a
+//! third of the longer word (at least 1); the nearest wins, ties broken alphabetically, so the
+//! answer does not depend on the order of the candidates.
 
 /// The candidate closest to `word`, if it is close enough to be a plausible typo.
 pub fn did_you_mean<'a>(
