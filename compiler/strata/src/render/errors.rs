@@ -253,7 +253,10 @@ thread_local! {
 /// example `{% import "x" as a+b %}`, found by fuzzing): a mistake in a template must be a
 /// diagnostic, never a crash. The first call installs a panic hook that stays silent for
 /// panics inside the engine and passes every other panic to the previous hook.
-pub(super) fn engine<T>(template: &str, run: impl FnOnce() -> Result<T, JinjaError>) -> Result<T, JinjaError> {
+pub(super) fn engine<T>(
+    template: &str,
+    run: impl FnOnce() -> Result<T, JinjaError>,
+) -> Result<T, JinjaError> {
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
