@@ -1,0 +1,314 @@
+//! Provenance of the overlay stage: which kustomization entry changed which field of which base
+//! object, with the value before and after.
+//!
+//! Recording is optional and off for `strata kustomize` / [`crate::build_dir`]: the builder then
+//! runs exactly as before. When on ([`crate::apply_overlays_recorded`]), every transformation
+//! entry (one patch, one `images` entry, `namespace`, `labels`…) runs between a snapshot of the
+//! base objects and a structural diff of them. Diffing around each entry, instead of having
+//! every filter report its own writes, keeps the filters untouched (they stay byte-for-byte the
+//! kustomize re-implementation they are) and records every effect of an entry, including the
+//! ones a filter makes indirectly (a JSON patch `add` that replaces, a strategic merge that
+//! deletes with `$patch: delete`). Only base objects (those with an origin) are snapshotted, so
+//! the nested kustomizations of a site's own `resources:` cost nothing extra.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use crate::kustfile::KustFile;
+use crate::resmap::ResMap;
+
+/// One field of one base object that an overlay entry set, replaced, added or removed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldChange {
+    /// Index of the base object (as passed to `apply_overlays_recorded`).
+    pub object: usize,
+    /// JSON pointer of the field inside the object (`""`: the whole object was removed).
+    pub pointer: String,
+    /// The value before the entry ran (`None`: the entry added the field).
+    pub before: Option<Value>,
+    /// The value after (`None`: the entry removed the field).
+    pub after: Option<Value>,
+    /// The entry that made the change.
+    pub origin: ChangeOrigin,
+}
+
+/// A kustomization entry: the file, the line of the entry (or of the patch operation or key
+/// inside an inline patch, when it can be found) and what kind of entry it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChangeOrigin {
+    /// The kustomization file.
+    pub file: PathBuf,
+    /// Its text (shared, for diagnostics that quote the line).
+    pub text: Arc<str>,
+    /// The span pointed at: the operation or key line, else the entry.
+    pub span: strata_yaml::Span,
+    /// What the entry is, e.g. `patches[0] (JSON 6902: replace /spec/replicas)`, `images[8]`.
+    pub entry: String,
+}
+
+/// Collects changes; shared by the builder's (possibly parallel) work.
+#[derive(Debug, Default)]
+pub(crate) struct Recorder {
+    changes: Mutex<Vec<FieldChange>>,
+}
+
+/// The base objects of an accumulator before a step, by origin.
+pub(crate) type Snapshot = Vec<(usize, Value)>;
+
+/// Copies the base objects (the only ones changes are recorded for).
+pub(crate) fn snapshot(acc: &ResMap) -> Snapshot {
+    acc.resources()
+        .iter()
+        .filter_map(|r| r.origin.map(|o| (o, r.obj.clone())))
+        .collect()
+}
+
+impl Recorder {
+    /// Everything recorded, in the order the entries ran.
+    pub(crate) fn take(self) -> Vec<FieldChange> {
+        self.changes.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Compares the base objects after the entry at `ptr` of `k` with `before`, and records
+    /// every difference as made by that entry.
+    pub(crate) fn record(&self, before: Snapshot, acc: &ResMap, k: &KustFile, ptr: &str, entry: &str) {
+        if before.is_empty() {
+            return;
+        }
+        let after: HashMap<usize, &Value> = acc
+            .resources()
+            .iter()
+            .filter_map(|r| r.origin.map(|o| (o, &r.obj)))
+            .collect();
+        let mut found = Vec::new();
+        for (origin, old) in &before {
+            match after.get(origin) {
+                Some(new) if *new == old => {}
+                Some(new) => {
+                    let mut diffs = Vec::new();
+                    diff(&mut String::new(), old, new, &mut diffs);
+                    found.extend(diffs.into_iter().map(|(p, b, a)| (*origin, p, b, a)));
+                }
+                None => found.push((*origin, String::new(), Some(old.clone()), None)),
+            }
+        }
+        if found.is_empty() {
+            return;
+        }
+        let locator = Locator::new(k, ptr);
+        let changes: Vec<FieldChange> = found
+            .into_iter()
+            .map(|(object, pointer, before, after)| {
+                let (span, detail) = locator.locate(&pointer);
+                let entry = match detail {
+                    Some(d) => format!("{entry} ({d})"),
+                    None => entry.to_string(),
+                };
+                FieldChange {
+                    object,
+                    pointer,
+                    before,
+                    after,
+                    origin: ChangeOrigin {
+                        file: k.path.clone(),
+                        text: k.text.clone(),
+                        span,
+                        entry,
+                    },
+                }
+            })
+            .collect();
+        match self.changes.lock() {
+            Ok(mut g) => g.extend(changes),
+            Err(p) => p.into_inner().extend(changes),
+        }
+    }
+}
+
+type Diff = (String, Option<Value>, Option<Value>);
+
+/// The differences between two values as (pointer, before, after), at the deepest node that
+/// differs: map keys one by one, lists element by element when only appended to or of equal
+/// length, otherwise the whole value.
+fn diff(ptr: &mut String, old: &Value, new: &Value, out: &mut Vec<Diff>) {
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, va) in a {
+                let len = ptr.len();
+                ptr.push('/');
+                ptr.push_str(&strata_yaml::pointer_escape(k));
+                match b.get(k) {
+                    Some(vb) if vb == va => {}
+                    Some(vb) => diff(ptr, va, vb, out),
+                    None => out.push((ptr.clone(), Some(va.clone()), None)),
+                }
+                ptr.truncate(len);
+            }
+            for (k, vb) in b {
+                if !a.contains_key(k) {
+                    let p = format!("{ptr}/{}", strata_yaml::pointer_escape(k));
+                    out.push((p, None, Some(vb.clone())));
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b))
+            if a.len() == b.len() || (b.len() > a.len() && b[..a.len()] == a[..]) =>
+        {
+            for (i, vb) in b.iter().enumerate() {
+                let p = format!("{ptr}/{i}");
+                match a.get(i) {
+                    Some(va) if va == vb => {}
+                    Some(va) => {
+                        let mut p = p;
+                        diff(&mut p, va, vb, out);
+                    }
+                    None => out.push((p, None, Some(vb.clone()))),
+                }
+            }
+        }
+        _ => out.push((ptr.clone(), Some(old.clone()), Some(new.clone()))),
+    }
+}
+
+/// Finds the line inside an entry that made a change: the `path:` of a JSON 6902 operation, or
+/// the key of a strategic merge patch, when the entry's text has one that fits.
+struct Locator<'k> {
+    /// The entry's span (its key line when the value starts on a later line).
+    entry: strata_yaml::Span,
+    /// The lines of the entry: (line number, byte offset of the line, text).
+    lines: Vec<(u32, usize, &'k str)>,
+}
+
+impl<'k> Locator<'k> {
+    fn new(k: &'k KustFile, ptr: &str) -> Self {
+        let node = k.spans().nearest(ptr).map(|(_, s)| *s);
+        let entry = node
+            .map(|s| match s.key {
+                Some(key) if key.start.line < s.value.start.line => key,
+                _ => s.value,
+            })
+            .unwrap_or_default();
+        let mut lines = Vec::new();
+        if let Some(s) = node {
+            let (first, last) = (s.value.start.line, s.value.end.line.max(s.value.start.line));
+            let mut offset = 0;
+            for (i, text) in k.text.split_inclusive('\n').enumerate() {
+                let n = i as u32 + 1;
+                if n > last {
+                    break;
+                }
+                if n >= first {
+                    lines.push((n, offset, text.trim_end_matches(['\n', '\r'])));
+                }
+                offset += text.len();
+            }
+        }
+        Locator { entry, lines }
+    }
+
+    /// The span to point at for a change at `pointer`, and a detail for the entry text.
+    fn locate(&self, pointer: &str) -> (strata_yaml::Span, Option<String>) {
+        // JSON 6902: the operation whose path is the longest prefix of the change.
+        let mut best: Option<(usize, u32, usize, &str, String)> = None;
+        for (n, off, text) in &self.lines {
+            let t = text.trim_start().trim_start_matches("- ").trim_start();
+            let Some(path) = t.strip_prefix("path:") else {
+                continue;
+            };
+            let path = path.trim().trim_matches(|c| c == '"' || c == '\'');
+            if !path.starts_with('/') {
+                continue;
+            }
+            // An append (`/-`) lands on an index.
+            let base = path.strip_suffix("/-").unwrap_or(path);
+            let fits = pointer == base
+                || pointer.starts_with(base) && pointer.as_bytes().get(base.len()) == Some(&b'/');
+            if fits && best.as_ref().is_none_or(|b| base.len() > b.0) {
+                best = Some((base.len(), *n, *off, text, path.to_string()));
+            }
+        }
+        if let Some((_, n, off, text, path)) = best {
+            // The operation's `op:` is on the line before or after `path:`, by convention.
+            let op = self
+                .lines
+                .iter()
+                .filter(|(m, _, _)| m.abs_diff(n) <= 2)
+                .find_map(|(_, _, t)| {
+                    let t = t.trim_start().trim_start_matches("- ").trim_start();
+                    t.strip_prefix("op:").map(|o| o.trim().to_string())
+                });
+            let detail = match op {
+                Some(op) => format!("JSON 6902 {op} {path}"),
+                None => format!("JSON 6902 {path}"),
+            };
+            return (line_span(n, off, text), Some(detail));
+        }
+        // Strategic merge: the last key of the change, written inside the entry.
+        if let Some(key) = pointer
+            .rsplit('/')
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .find(|s| !s.is_empty() && s.parse::<usize>().is_err())
+        {
+            let written = [format!("{key}:"), format!("\"{key}\":"), format!("'{key}':")];
+            for (n, off, text) in self.lines.iter().skip(1) {
+                let t = text.trim_start().trim_start_matches("- ").trim_start();
+                if written.iter().any(|w| t.starts_with(w.as_str())) {
+                    return (line_span(*n, *off, text), None);
+                }
+            }
+        }
+        (self.entry, None)
+    }
+}
+
+/// The span of a line's text, from its first non-blank character.
+fn line_span(line: u32, offset: usize, text: &str) -> strata_yaml::Span {
+    let indent = text.len() - text.trim_start().len();
+    let start = strata_yaml::Pos {
+        line,
+        col: indent as u32 + 1,
+        offset: offset + indent,
+    };
+    let end = strata_yaml::Pos {
+        line,
+        col: text.chars().count() as u32 + 1,
+        offset: offset + text.len(),
+    };
+    strata_yaml::Span { start, end }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn diffs_at_the_deepest_node() {
+        let mut out = Vec::new();
+        diff(
+            &mut String::new(),
+            &json!({"spec": {"replicas": 1, "x": [1, 2], "gone": true}}),
+            &json!({"spec": {"replicas": 3, "x": [1, 2, 3], "new": "a"}}),
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            vec![
+                ("/spec/replicas".into(), Some(json!(1)), Some(json!(3))),
+                ("/spec/x/2".into(), None, Some(json!(3))),
+                ("/spec/gone".into(), Some(json!(true)), None),
+                ("/spec/new".into(), None, Some(json!("a"))),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_shortened_list_is_one_change() {
+        let mut out = Vec::new();
+        diff(&mut String::new(), &json!({"a": [1, 2]}), &json!({"a": [2]}), &mut out);
+        assert_eq!(out, vec![("/a".into(), Some(json!([1, 2])), Some(json!([2])))]);
+    }
+}
