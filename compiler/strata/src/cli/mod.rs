@@ -146,6 +146,9 @@ pub enum Command {
         object: String,
         /// The field, e.g. spec.replicas or spec.template.spec.containers[0].image.
         field: String,
+        /// For INI text (e.g. data.keystone.conf): explain one option, as SECTION.OPTION.
+        #[arg(long, value_name = "SECTION.OPTION")]
+        key: Option<String>,
     },
     /// List the Secrets a site's services read, and which its backend does not provide yet.
     Secrets {
@@ -290,11 +293,12 @@ pub fn run(cli: &Cli) -> u8 {
             site,
             object,
             field,
+            key,
         } => {
             let Some(project) = open(cli, &printer, ReportFormat::Text) else {
                 return 2;
             };
-            match crate::explain::explain(&project, site, object, field) {
+            match crate::explain::explain(&project, site, object, field, key.as_deref()) {
                 Ok(text) => match print_out(&text) {
                     Ok(()) => 0,
                     Err(code) => code,
