@@ -1,0 +1,1 @@
+//! `strata drift` (in progress).
