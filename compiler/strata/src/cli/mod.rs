@@ -106,6 +106,9 @@ pub enum Command {
         /// More custom resource schemas (CRD YAML, or <group>/<kind>_<version>.json), after schemas/crds/.
         #[arg(long = "schema-dir", value_name = "DIR")]
         schema_dirs: Vec<PathBuf>,
+        /// Treat warnings as errors (exit 2), e.g. in CI.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Run every check without writing anything.
     Validate {
@@ -117,6 +120,9 @@ pub enum Command {
         /// More custom resource schemas (CRD YAML, or <group>/<kind>_<version>.json), after schemas/crds/.
         #[arg(long = "schema-dir", value_name = "DIR")]
         schema_dirs: Vec<PathBuf>,
+        /// Treat warnings as errors (exit 2), e.g. in CI.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Show what a change does to the rendered output of every site.
     Diff {
@@ -270,19 +276,22 @@ pub fn run(cli: &Cli) -> u8 {
             jobs,
             format,
             schema_dirs,
+            deny_warnings,
         } => {
             if let Some(n) = jobs {
                 let _ = rayon::ThreadPoolBuilder::new()
                     .num_threads((*n).max(1))
                     .build_global();
             }
-            build(cli, &printer, sites, out, *check, *format, schema_dirs)
+            let opts = (*check, *deny_warnings);
+            build(cli, &printer, sites, out, opts, *format, schema_dirs)
         }
         Command::Validate {
             sites,
             format,
             schema_dirs,
-        } => validate(cli, &printer, sites, *format, schema_dirs),
+            deny_warnings,
+        } => validate(cli, &printer, sites, *format, schema_dirs, *deny_warnings),
         Command::Graph { site, format } => graph(cli, &printer, site, *format),
         Command::Kustomize {
             dir,
@@ -408,7 +417,7 @@ fn build(
     printer: &Printer,
     sites: &[String],
     out: &Path,
-    check: bool,
+    (check, deny_warnings): (bool, bool),
     format: ReportFormat,
     schema_dirs: &[PathBuf],
 ) -> u8 {
@@ -448,6 +457,7 @@ fn build(
     if let Some(pb) = &bar {
         pb.finish_and_clear();
     }
+    let diags = deny(diags, deny_warnings);
     if diag::has_errors(&diags) {
         printer.diagnostics(&diags, format);
         return 2;
@@ -556,12 +566,23 @@ fn build_summary(
     })
 }
 
+/// `--deny-warnings`: every warning becomes an error.
+fn deny(mut diags: Vec<Diagnostic>, deny_warnings: bool) -> Vec<Diagnostic> {
+    if deny_warnings {
+        for d in &mut diags {
+            d.severity = diag::Severity::Error;
+        }
+    }
+    diags
+}
+
 fn validate(
     cli: &Cli,
     printer: &Printer,
     sites: &[String],
     format: ReportFormat,
     schema_dirs: &[PathBuf],
+    deny_warnings: bool,
 ) -> u8 {
     let Some(project) = open_with(cli, printer, format, schema_dirs) else {
         return 2;
@@ -574,6 +595,7 @@ fn validate(
         }
     };
     let (outputs, diags) = project.compile(&names);
+    let diags = deny(diags, deny_warnings);
     printer.diagnostics(&diags, format);
     if diag::has_errors(&diags) {
         return 2;
