@@ -144,6 +144,17 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Show what makes each site differ from its layers: overrides, dead overrides, values to move up.
+    Drift {
+        /// Sites to compare (default: every site).
+        sites: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// Exit 1 when a site has a dead override (a value equal to what its layers give).
+        #[arg(long)]
+        check: bool,
+    },
     /// Show which input set a rendered value, and what it overrode.
     Explain {
         /// The site.
@@ -318,6 +329,11 @@ pub fn run(cli: &Cli) -> u8 {
                 }
             }
         }
+        Command::Drift {
+            sites,
+            format,
+            check,
+        } => drift(cli, &printer, sites, *format, *check),
         Command::Diff {
             base,
             head,
@@ -564,6 +580,34 @@ fn build_summary(
         "files": outputs.iter().map(|o| o.files.len()).sum::<usize>(),
         "diagnostics": diagnostics,
     })
+}
+
+/// `strata drift`: exit 0, or 1 with `--check` when a dead override exists.
+fn drift(cli: &Cli, printer: &Printer, sites: &[String], format: DiffFormat, check: bool) -> u8 {
+    let Some(project) = open(cli, printer, ReportFormat::Text) else {
+        return 2;
+    };
+    let names = match project.select_sites(sites) {
+        Ok(n) => n,
+        Err(d) => {
+            printer.diagnostics(&d, ReportFormat::Text);
+            return 2;
+        }
+    };
+    let report = crate::drift::analyse(&project, &names);
+    let text = match format {
+        DiffFormat::Text => crate::drift::text(&report),
+        DiffFormat::Markdown => crate::drift::markdown(&report),
+        DiffFormat::Json => format!("{:#}\n", report.to_json()),
+    };
+    if let Err(code) = print_out(&text) {
+        return code;
+    }
+    if check && report.has_dead() {
+        note("dead overrides found (values equal to what the layers give): remove them");
+        return 1;
+    }
+    0
 }
 
 /// `--deny-warnings`: every warning becomes an error.
