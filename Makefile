@@ -28,9 +28,11 @@ fmt:
 golden-update:
 	STRATA_GOLDEN_UPDATE=1 $(CARGO) test --locked -p strata --test golden
 
-## Benchmarks against kubectl kustomize, and the validator's throughput.
+## Benchmarks against kubectl kustomize, the validator's throughput, and what overlay provenance
+## costs a full build (recording on vs. off).
 bench: release
 	bash scripts/bench-kustomize.sh
+	bash scripts/bench-provenance.sh
 	$(CARGO) run --release --locked -p strata-validate --example bench
 
 ## Regenerate the bundled Kubernetes schemas (needs network access to PyPI).

@@ -50,20 +50,19 @@ pub struct ChangeOrigin {
 }
 
 /// Collects changes; shared by the builder's (possibly parallel) work.
+///
+/// It keeps one copy of every base object as last seen (`shadow`): after each entry, objects
+/// equal to their copy are skipped (a comparison, no allocation), and only the changed ones
+/// are diffed and copied again. So recording costs one copy of the base objects plus one
+/// comparison per object and entry, whatever the number of entries.
 #[derive(Debug, Default)]
 pub(crate) struct Recorder {
     changes: Mutex<Vec<FieldChange>>,
+    shadow: Mutex<HashMap<usize, Value>>,
 }
 
-/// The base objects of an accumulator before a step, by origin.
-pub(crate) type Snapshot = Vec<(usize, Value)>;
-
-/// Copies the base objects (the only ones changes are recorded for).
-pub(crate) fn snapshot(acc: &ResMap) -> Snapshot {
-    acc.resources()
-        .iter()
-        .filter_map(|r| r.origin.map(|o| (o, r.obj.clone())))
-        .collect()
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Recorder {
@@ -72,29 +71,59 @@ impl Recorder {
         self.changes.into_inner().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Compares the base objects after the entry at `ptr` of `k` with `before`, and records
-    /// every difference as made by that entry.
-    pub(crate) fn record(&self, before: Snapshot, acc: &ResMap, k: &KustFile, ptr: &str, entry: &str) {
-        if before.is_empty() {
-            return;
-        }
-        let after: HashMap<usize, &Value> = acc
-            .resources()
-            .iter()
-            .filter_map(|r| r.origin.map(|o| (o, &r.obj)))
-            .collect();
-        let mut found = Vec::new();
-        for (origin, old) in &before {
-            match after.get(origin) {
-                Some(new) if *new == old => {}
-                Some(new) => {
-                    let mut diffs = Vec::new();
-                    diff(&mut String::new(), old, new, &mut diffs);
-                    found.extend(diffs.into_iter().map(|(p, b, a)| (*origin, p, b, a)));
-                }
-                None => found.push((*origin, String::new(), Some(old.clone()), None)),
+    /// Copies the base objects before the first entry runs.
+    pub(crate) fn prime(&self, acc: &ResMap) {
+        let mut shadow = lock(&self.shadow);
+        shadow.clear();
+        for r in acc.resources() {
+            if let Some(o) = r.origin {
+                shadow.insert(o, r.obj.clone());
             }
         }
+    }
+
+    /// Compares the base objects after the entry at `ptr` of `k` with their copies, and
+    /// records every difference as made by that entry. An accumulator without base objects (a
+    /// nested kustomization's) has nothing to record.
+    pub(crate) fn record(&self, acc: &ResMap, k: &KustFile, ptr: &str, entry: &str) {
+        if !acc.resources().iter().any(|r| r.origin.is_some()) {
+            return;
+        }
+        let mut shadow = lock(&self.shadow);
+        let mut found = Vec::new();
+        let mut seen = 0;
+        for r in acc.resources() {
+            let Some(origin) = r.origin else { continue };
+            seen += 1;
+            match shadow.get_mut(&origin) {
+                Some(old) if *old == r.obj => {}
+                Some(old) => {
+                    let mut diffs = Vec::new();
+                    diff(&mut String::new(), old, &r.obj, &mut diffs);
+                    found.extend(diffs.into_iter().map(|(p, b, a)| (origin, p, b, a)));
+                    *old = r.obj.clone();
+                }
+                None => {
+                    shadow.insert(origin, r.obj.clone());
+                }
+            }
+        }
+        if seen < shadow.len() {
+            let present: std::collections::HashSet<usize> =
+                acc.resources().iter().filter_map(|r| r.origin).collect();
+            let mut gone: Vec<usize> = shadow
+                .keys()
+                .copied()
+                .filter(|o| !present.contains(o))
+                .collect();
+            gone.sort_unstable();
+            for o in gone {
+                if let Some(old) = shadow.remove(&o) {
+                    found.push((o, String::new(), Some(old), None));
+                }
+            }
+        }
+        drop(shadow);
         if found.is_empty() {
             return;
         }
@@ -121,10 +150,7 @@ impl Recorder {
                 }
             })
             .collect();
-        match self.changes.lock() {
-            Ok(mut g) => g.extend(changes),
-            Err(p) => p.into_inner().extend(changes),
-        }
+        lock(&self.changes).extend(changes);
     }
 }
 

@@ -164,9 +164,8 @@ impl<'f, 'o> Builder<'f, 'o> {
         match &self.recorder {
             None => f(acc),
             Some(rec) => {
-                let before = crate::record::snapshot(acc);
                 f(acc)?;
-                rec.record(before, acc, k, ptr, &entry());
+                rec.record(acc, k, ptr, &entry());
                 Ok(())
             }
         }
@@ -221,6 +220,9 @@ impl<'f, 'o> Builder<'f, 'o> {
             .filter_map(|d| self.fs.root_dir(d).ok())
             .collect();
         self.fs.plan(&roots);
+        if let Some(rec) = &self.recorder {
+            rec.prime(&acc);
+        }
         for c in components {
             let dir = self.fs.root_dir(c)?;
             let k = self.fs.kustomization(&dir)?;
