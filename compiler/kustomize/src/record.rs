@@ -85,7 +85,18 @@ impl Recorder {
     /// Compares the base objects after the entry at `ptr` of `k` with their copies, and
     /// records every difference as made by that entry. An accumulator without base objects (a
     /// nested kustomization's) has nothing to record.
-    pub(crate) fn record(&self, acc: &ResMap, k: &KustFile, ptr: &str, entry: &str) {
+    ///
+    /// `scope`, when known, limits the comparison to objects the entry can change (a patch's
+    /// target kind); `split`, for a list of entries run as one (`images`), names the entry a
+    /// change came from by the value it changed: (its pointer, its description).
+    pub(crate) fn record(
+        &self,
+        acc: &ResMap,
+        k: &KustFile,
+        ptr: &str,
+        entry: &str,
+        scope: &Scope<'_>,
+    ) {
         if !acc.resources().iter().any(|r| r.origin.is_some()) {
             return;
         }
@@ -95,6 +106,11 @@ impl Recorder {
         for r in acc.resources() {
             let Some(origin) = r.origin else { continue };
             seen += 1;
+            if let Some(kind) = scope.kind {
+                if r.obj.get("kind").and_then(Value::as_str) != Some(kind) {
+                    continue;
+                }
+            }
             match shadow.get_mut(&origin) {
                 Some(old) if *old == r.obj => {}
                 Some(old) => {
@@ -131,10 +147,15 @@ impl Recorder {
         let changes: Vec<FieldChange> = found
             .into_iter()
             .map(|(object, pointer, before, after)| {
-                let (span, detail) = locator.locate(&pointer);
-                let entry = match detail {
-                    Some(d) => format!("{entry} ({d})"),
-                    None => entry.to_string(),
+                let split = scope.split.and_then(|f| f(before.as_ref()));
+                let (span, detail) = match &split {
+                    Some((p, _)) => (Locator::new(k, p).entry, None),
+                    None => locator.locate(&pointer),
+                };
+                let entry = match (detail, split) {
+                    (_, Some((_, e))) => e,
+                    (Some(d), None) => format!("{entry} ({d})"),
+                    (None, None) => entry.to_string(),
                 };
                 FieldChange {
                     object,
@@ -152,6 +173,16 @@ impl Recorder {
             .collect();
         lock(&self.changes).extend(changes);
     }
+}
+
+/// What an entry can touch, and how to name the entry of a change when several run as one.
+#[derive(Default)]
+pub(crate) struct Scope<'a> {
+    /// Only objects of this kind can change.
+    pub kind: Option<&'a str>,
+    /// Names the entry (pointer, description) a change came from, by the value before.
+    #[allow(clippy::type_complexity)]
+    pub split: Option<&'a dyn Fn(Option<&Value>) -> Option<(String, String)>>,
 }
 
 type Diff = (String, Option<Value>, Option<Value>);

@@ -14,7 +14,7 @@ use crate::filters::{
 use crate::filters::{replicas, sort, specs};
 use crate::kustfile::{KustFile, KustKind, Str};
 use crate::loader::{FileError, Fs};
-use crate::record::{FieldChange, Recorder};
+use crate::record::{FieldChange, Recorder, Scope};
 use crate::resmap::ResMap;
 use crate::resource::{Behavior, Resource};
 use crate::value::{text, text_or_empty, type_name};
@@ -161,11 +161,24 @@ impl<'f, 'o> Builder<'f, 'o> {
         entry: impl FnOnce() -> String,
         f: impl FnOnce(&mut ResMap) -> Result<(), Error>,
     ) -> Result<(), Error> {
+        self.step_in(k, acc, ptr, entry, &Scope::default(), f)
+    }
+
+    /// [`Builder::step`] with what the entry can touch (see [`Scope`]).
+    fn step_in(
+        &self,
+        k: &KustFile,
+        acc: &mut ResMap,
+        ptr: &str,
+        entry: impl FnOnce() -> String,
+        scope: &Scope<'_>,
+        f: impl FnOnce(&mut ResMap) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         match &self.recorder {
             None => f(acc),
             Some(rec) => {
                 f(acc)?;
-                rec.record(acc, k, ptr, &entry());
+                rec.record(acc, k, ptr, &entry(), scope);
                 Ok(())
             }
         }
@@ -418,11 +431,23 @@ impl<'f, 'o> Builder<'f, 'o> {
             )?;
         }
         for (i, p) in kk.patches.iter().enumerate() {
-            self.step(
+            // A patch with a target kind changes only objects of that kind.
+            let scope = Scope {
+                kind: p
+                    .target
+                    .as_ref()
+                    .map(|t| t.kind.as_str())
+                    // Target fields are anchored regular expressions: only a plain name is
+                    // one kind.
+                    .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric())),
+                split: None,
+            };
+            self.step_in(
                 k,
                 acc,
                 &p.ptr,
                 || format!("patches[{i}]"),
+                &scope,
                 |acc| patches::apply_entry(self.fs, k, p, acc),
             )?;
         }
@@ -518,16 +543,48 @@ impl<'f, 'o> Builder<'f, 'o> {
                 },
             )?;
         }
-        for (i, im) in kk.images.iter().enumerate() {
-            self.step(
-                k,
-                acc,
-                &im.ptr,
-                || format!("images[{i}] {}", im.name),
-                |acc| images::apply(acc, im).map_err(|m| k.error_at(&im.ptr, m)),
-            )?;
+        if self.recorder.is_none() || kk.images.is_empty() {
+            for im in &kk.images {
+                images::apply(acc, im).map_err(|m| k.error_at(&im.ptr, m))?;
+            }
+            return Ok(());
         }
-        Ok(())
+        // The `images` list runs as one step (one comparison of the objects, not one per
+        // entry); each change is named after the entry whose name matches the image it had.
+        let split = |before: Option<&Value>| {
+            let name = image_name(before?.as_str()?);
+            kk.images
+                .iter()
+                .enumerate()
+                .find(|(_, im)| im.name == name)
+                .map(|(i, im)| (im.ptr.clone(), format!("images[{i}] {}", im.name)))
+        };
+        let scope = Scope {
+            kind: None,
+            split: Some(&split),
+        };
+        self.step_in(
+            k,
+            acc,
+            "/images",
+            || "images".into(),
+            &scope,
+            |acc| {
+                for im in &kk.images {
+                    images::apply(acc, im).map_err(|m| k.error_at(&im.ptr, m))?;
+                }
+                Ok(())
+            },
+        )
+    }
+}
+
+/// The name of an image reference: without its digest and tag (`quay.io/a/b:1` → `quay.io/a/b`).
+fn image_name(image: &str) -> &str {
+    let image = image.split('@').next().unwrap_or(image);
+    match image.rfind(':') {
+        Some(i) if !image[i..].contains('/') => &image[..i],
+        _ => image,
     }
 }
 
