@@ -271,11 +271,9 @@ impl<'k> Locator<'k> {
         // JSON 6902: the operation whose path is the longest prefix of the change.
         let mut best: Option<(usize, u32, usize, &str, String)> = None;
         for (n, off, text) in &self.lines {
-            let t = text.trim_start().trim_start_matches("- ").trim_start();
-            let Some(path) = t.strip_prefix("path:") else {
+            let Some(path) = field_in(text, "path") else {
                 continue;
             };
-            let path = path.trim().trim_matches(|c| c == '"' || c == '\'');
             if !path.starts_with('/') {
                 continue;
             }
@@ -289,14 +287,13 @@ impl<'k> Locator<'k> {
         }
         if let Some((_, n, off, text, path)) = best {
             // The operation's `op:` is on the line before or after `path:`, by convention.
-            let op = self
-                .lines
-                .iter()
-                .filter(|(m, _, _)| m.abs_diff(n) <= 2)
-                .find_map(|(_, _, t)| {
-                    let t = t.trim_start().trim_start_matches("- ").trim_start();
-                    t.strip_prefix("op:").map(|o| o.trim().to_string())
-                });
+            // The same line (flow style) first, then the nearest lines, the one above first.
+            let op = [0i64, -1, 1, -2, 2].iter().find_map(|d| {
+                self.lines
+                    .iter()
+                    .find(|(m, _, _)| i64::from(*m) == i64::from(n) + d)
+                    .and_then(|(_, _, t)| field_in(t, "op").map(str::to_string))
+            });
             let detail = match op {
                 Some(op) => format!("JSON 6902 {op} {path}"),
                 None => format!("JSON 6902 {path}"),
@@ -319,6 +316,25 @@ impl<'k> Locator<'k> {
         }
         (self.entry, None)
     }
+}
+
+/// The value of `name: value` in a line of YAML, block (`- op: add`) or flow
+/// (`- {op: add, path: /a}`) style, unquoted.
+fn field_in<'t>(line: &'t str, name: &str) -> Option<&'t str> {
+    let key = format!("{name}:");
+    let mut from = 0;
+    while let Some(i) = line[from..].find(&key) {
+        let at = from + i;
+        let before = line[..at].trim_end().chars().last();
+        if matches!(before, None | Some('-' | '{' | ',')) {
+            let rest = &line[at + key.len()..];
+            let end = rest.find([',', '}']).unwrap_or(rest.len());
+            let v = rest[..end].trim().trim_matches(|c| c == '"' || c == '\'');
+            return (!v.is_empty()).then_some(v);
+        }
+        from = at + key.len();
+    }
+    None
 }
 
 /// The span of a line's text, from its first non-blank character.
@@ -360,6 +376,17 @@ mod tests {
                 ("/spec/new".into(), None, Some(json!("a"))),
             ]
         );
+    }
+
+    #[test]
+    fn fields_in_block_and_flow_lines() {
+        assert_eq!(field_in("    - op: replace", "op"), Some("replace"));
+        assert_eq!(field_in("      path: /spec/replicas", "path"), Some("/spec/replicas"));
+        assert_eq!(
+            field_in("- {op: add, path: \"/a/b\", value: 1}", "path"),
+            Some("/a/b")
+        );
+        assert_eq!(field_in("  subpath: /x", "path"), None);
     }
 
     #[test]
