@@ -306,7 +306,11 @@ impl<'k> Locator<'k> {
             .map(|s| s.replace("~1", "/").replace("~0", "~"))
             .find(|s| !s.is_empty() && s.parse::<usize>().is_err())
         {
-            let written = [format!("{key}:"), format!("\"{key}\":"), format!("'{key}':")];
+            let written = [
+                format!("{key}:"),
+                format!("\"{key}\":"),
+                format!("'{key}':"),
+            ];
             for (n, off, text) in self.lines.iter().skip(1) {
                 let t = text.trim_start().trim_start_matches("- ").trim_start();
                 if written.iter().any(|w| t.starts_with(w.as_str())) {
@@ -381,7 +385,10 @@ mod tests {
     #[test]
     fn fields_in_block_and_flow_lines() {
         assert_eq!(field_in("    - op: replace", "op"), Some("replace"));
-        assert_eq!(field_in("      path: /spec/replicas", "path"), Some("/spec/replicas"));
+        assert_eq!(
+            field_in("      path: /spec/replicas", "path"),
+            Some("/spec/replicas")
+        );
         assert_eq!(
             field_in("- {op: add, path: \"/a/b\", value: 1}", "path"),
             Some("/a/b")
@@ -392,7 +399,15 @@ mod tests {
     #[test]
     fn a_shortened_list_is_one_change() {
         let mut out = Vec::new();
-        diff(&mut String::new(), &json!({"a": [1, 2]}), &json!({"a": [2]}), &mut out);
-        assert_eq!(out, vec![("/a".into(), Some(json!([1, 2])), Some(json!([2])))]);
+        diff(
+            &mut String::new(),
+            &json!({"a": [1, 2]}),
+            &json!({"a": [2]}),
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            vec![("/a".into(), Some(json!([1, 2])), Some(json!([2])))]
+        );
     }
 }

@@ -211,13 +211,9 @@ fn recorded_changes_name_each_entry() {
     let site = root.join("site");
     let plain = apply_overlays(base(), &comps, Some(&site), &Options::default())
         .unwrap_or_else(|e| panic!("{e}"));
-    let (objects, changes) = strata_kustomize::apply_overlays_recorded(
-        base(),
-        &comps,
-        Some(&site),
-        &Options::default(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let (objects, changes) =
+        strata_kustomize::apply_overlays_recorded(base(), &comps, Some(&site), &Options::default())
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(objects, plain, "recording changed the result");
     let of = |object: usize, pointer: &str| -> Vec<(String, u32, String)> {
         changes
@@ -266,7 +262,9 @@ fn recorded_changes_name_each_entry() {
     // A JSON 6902 add names its operation; a strategic merge patch the key it set.
     let volumes = of(0, "/spec/template/spec/volumes");
     assert_eq!(volumes.len(), 1, "{changes:#?}");
-    assert!(volumes[0].2.contains("JSON 6902 add /spec/template/spec/volumes"));
+    assert!(volumes[0]
+        .2
+        .contains("JSON 6902 add /spec/template/spec/volumes"));
     let env = of(0, "/spec/template/spec/containers/0/env");
     assert_eq!(
         env,

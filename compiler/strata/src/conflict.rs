@@ -30,7 +30,10 @@ pub fn check(project: &Project, site: &Site, finals: &[Final]) -> Vec<Diagnostic
             .contains_key(&obj.folder)
             .then_some(obj.folder.as_str());
         for change in &obj.overlay {
-            let Some(before) = change.before.as_ref().filter(|b| !b.is_object() && !b.is_array())
+            let Some(before) = change
+                .before
+                .as_ref()
+                .filter(|b| !b.is_object() && !b.is_array())
             else {
                 continue;
             };
@@ -46,7 +49,11 @@ pub fn check(project: &Project, site: &Site, finals: &[Final]) -> Vec<Diagnostic
                 let values = if site_wide {
                     format!("site.values.{}", pointer_field(&ptr))
                 } else {
-                    format!("{}.values.{}", service.unwrap_or(&obj.folder), pointer_field(&ptr))
+                    format!(
+                        "{}.values.{}",
+                        service.unwrap_or(&obj.folder),
+                        pointer_field(&ptr)
+                    )
                 };
                 let after = change
                     .after

@@ -4,6 +4,9 @@
 //! The object's provenance gives the template line that rendered the field; the `values.…`
 //! and `site.values.…` references on that line are then traced through the merge: the
 //! service default, each layer in order, and the site — every document that set the value.
+//! Then the overlay stage's record: each kustomization entry that changed the field (or added
+//! or removed it), in order, with the value before and after. For INI text in a ConfigMap,
+//! the options that values documents set are traced to their lines (`--key` for one option).
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -123,7 +126,12 @@ pub(crate) fn setters<'a>(
     match service {
         Some(svc) => {
             if let Some(s) = project.checked.catalog.services.get(svc) {
-                docs.push((&s.doc, "/spec/values".into(), "service default".into(), true));
+                docs.push((
+                    &s.doc,
+                    "/spec/values".into(),
+                    "service default".into(),
+                    true,
+                ));
             }
             let base = format!(
                 "/spec{}/values",
@@ -331,11 +339,10 @@ pub fn explain(
     let prov = match &obj.provenance {
         Some(p) if !added => p,
         _ => {
-            let _ = match (&obj.provenance, added) {
-                (_, true) => writeln!(out, "  added by an overlay (no template renders it)"),
-                (None, _) if obj.overlay.is_empty() && !changes.is_empty() => Ok(()),
-                (None, _) => writeln!(out, "  added by Strata (not rendered from a template)"),
-                _ => Ok(()),
+            let _ = if added {
+                writeln!(out, "  added by an overlay (no template renders it)")
+            } else {
+                writeln!(out, "  added by Strata (not rendered from a template)")
             };
             if !changes.is_empty() {
                 let _ = writeln!(out, "  changed by overlays, in order:");
@@ -392,12 +399,27 @@ pub fn explain(
             }
         }
     }
-    if let (Some(text), Some(prov)) = (current.as_str().filter(|t| t.contains('\n')), &obj.provenance) {
+    if let (Some(text), Some(prov)) = (
+        current.as_str().filter(|t| t.contains('\n')),
+        &obj.provenance,
+    ) {
         if !secret {
-            explain_ini(&mut out, project, site, service_of(project, obj), prov, &pointer, text, key);
+            explain_ini(
+                &mut out,
+                project,
+                site,
+                service_of(project, obj),
+                prov,
+                &pointer,
+                text,
+                key,
+            );
         }
     } else if key.is_some() {
-        let _ = writeln!(out, "  (--key applies to INI text, e.g. data.keystone.conf of a ConfigMap)");
+        let _ = writeln!(
+            out,
+            "  (--key applies to INI text, e.g. data.keystone.conf of a ConfigMap)"
+        );
     }
     if !changes.is_empty() {
         let _ = writeln!(out, "  changed by overlays, in order:");
@@ -405,7 +427,6 @@ pub fn explain(
     }
     Ok(out)
 }
-
 
 /// The catalog service of an object (its unit folder), if it is one.
 fn service_of<'a>(project: &Project, obj: &'a Final) -> Option<&'a str> {
@@ -482,7 +503,13 @@ pub(crate) fn pointer_field(pointer: &str) -> String {
 /// The value of the asked field inside a change's value, when the change is above it.
 fn at_field<'v>(v: Option<&'v Value>, change: &str, pointer: &str) -> Option<&'v Value> {
     let rest = pointer.strip_prefix(change).unwrap_or("");
-    v.and_then(|v| if rest.is_empty() { Some(v) } else { v.pointer(rest) })
+    v.and_then(|v| {
+        if rest.is_empty() {
+            Some(v)
+        } else {
+            v.pointer(rest)
+        }
+    })
 }
 
 fn write_changes(out: &mut String, changes: &[&OverlayChange], pointer: &str) {
@@ -600,7 +627,10 @@ fn explain_ini(
             let (_, found) = ini_setters(project, site, service, &roots, section, option);
             let Some(last) = found.last() else { continue };
             if !any {
-                let _ = writeln!(out, "  options set in values (explain one with --key SECTION.OPTION):");
+                let _ = writeln!(
+                    out,
+                    "  options set in values (explain one with --key SECTION.OPTION):"
+                );
                 any = true;
             }
             let _ = writeln!(
@@ -633,7 +663,11 @@ fn explain_ini(
         return;
     };
     let (src, span) = prov.locate_line(pointer, *i);
-    let _ = writeln!(out, "  [{section}] {option} = {value} (line {} of the file)", i + 1);
+    let _ = writeln!(
+        out,
+        "  [{section}] {option} = {value} (line {} of the file)",
+        i + 1
+    );
     let _ = writeln!(
         out,
         "    written by {}:{}: {}",

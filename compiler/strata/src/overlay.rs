@@ -101,7 +101,10 @@ pub fn apply(
         let source = sources
             .entry(c.origin.file.clone())
             .or_insert_with(|| {
-                Source::new(display_path(Some(repo), &c.origin.file), c.origin.text.clone())
+                Source::new(
+                    display_path(Some(repo), &c.origin.file),
+                    c.origin.text.clone(),
+                )
             })
             .clone();
         if let Some(list) = changed.get_mut(c.object) {

@@ -47,15 +47,27 @@ fn explain_names_the_ha_overlay_for_a_replica_count_it_set() {
     let root = workspace();
     let (code, out, err) = run(
         &root,
-        &["explain", "prod-brno", "Deployment/magnum-conductor", "spec.replicas"],
+        &[
+            "explain",
+            "prod-brno",
+            "Deployment/magnum-conductor",
+            "spec.replicas",
+        ],
     );
     assert_eq!(code, 0, "{err}");
-    let line = line_of(&root, "overlays/ha/kustomization.yaml", "path: /spec/replicas");
+    let line = line_of(
+        &root,
+        "overlays/ha/kustomization.yaml",
+        "path: /spec/replicas",
+    );
     assert!(
         out.contains(&format!("overlays/ha/kustomization.yaml:{line}:")),
         "{out}"
     );
-    assert!(out.contains("JSON 6902 replace /spec/replicas): 1 → 3"), "{out}");
+    assert!(
+        out.contains("JSON 6902 replace /spec/replicas): 1 → 3"),
+        "{out}"
+    );
     // The values chain is still there, before the overlays.
     assert!(out.contains("rendered from services/magnum/"), "{out}");
 }
@@ -86,8 +98,14 @@ fn explain_names_the_air_gapped_overlay_for_a_rewritten_image() {
         )),
         "{out}"
     );
-    assert!(out.contains("→ registry.local:9001/airshipit/keystone:"), "{out}");
-    assert!(out.contains("set by services/keystone/service.yaml"), "{out}");
+    assert!(
+        out.contains("→ registry.local:9001/airshipit/keystone:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("set by services/keystone/service.yaml"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -103,7 +121,10 @@ fn explain_says_a_field_was_added_by_an_overlay() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("added by an overlay (no template renders it)"), "{out}");
+    assert!(
+        out.contains("added by an overlay (no template renders it)"),
+        "{out}"
+    );
     assert!(!out.contains("rendered from"), "{out}");
     let line = line_of(
         &root,
@@ -128,7 +149,12 @@ fn explain_says_a_field_was_removed_by_an_overlay() {
     .unwrap_or_else(|e| panic!("{e}"));
     let (code, out, err) = run(
         root,
-        &["explain", "prod-brno", "Deployment/keystone-api", "spec.revisionHistoryLimit"],
+        &[
+            "explain",
+            "prod-brno",
+            "Deployment/keystone-api",
+            "spec.revisionHistoryLimit",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("is not set"), "{out}");
@@ -142,7 +168,11 @@ fn explain_says_a_field_was_removed_by_an_overlay() {
 #[test]
 fn explain_traces_an_ini_option_to_the_site_line() {
     let root = workspace();
-    let site_line = line_of(&root, "sites/prod-ostrava/site.yaml", "cpu_allocation_ratio: 2.0");
+    let site_line = line_of(
+        &root,
+        "sites/prod-ostrava/site.yaml",
+        "cpu_allocation_ratio: 2.0",
+    );
     let (code, out, err) = run(
         &root,
         &[
@@ -155,14 +185,28 @@ fn explain_traces_an_ini_option_to_the_site_line() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("[DEFAULT] cpu_allocation_ratio = 2.0"), "{out}");
+    assert!(
+        out.contains("[DEFAULT] cpu_allocation_ratio = 2.0"),
+        "{out}"
+    );
     assert!(
         out.contains(&format!("set by sites/prod-ostrava/site.yaml:{site_line}:")),
         "{out}"
     );
-    assert!(out.contains("overriding 4.0 from services/nova/service.yaml"), "{out}");
+    assert!(
+        out.contains("overriding 4.0 from services/nova/service.yaml"),
+        "{out}"
+    );
     // Without --key: every option set in a values document, with its line.
-    let (_, all, _) = run(&root, &["explain", "prod-ostrava", "ConfigMap/nova-etc", "data.nova.conf"]);
+    let (_, all, _) = run(
+        &root,
+        &[
+            "explain",
+            "prod-ostrava",
+            "ConfigMap/nova-etc",
+            "data.nova.conf",
+        ],
+    );
     assert!(all.contains("options set in values"), "{all}");
     assert!(
         all.contains(&format!(
@@ -188,7 +232,11 @@ fn an_overlay_overriding_an_explicit_site_value_warns() {
         "    heat: {}\n    keystone:\n      values:\n        api: {replicas: 5}\n",
     );
     let site_line = line_of(root, "sites/prod-brno/site.yaml", "api: {replicas: 5}");
-    let overlay_line = line_of(root, "overlays/ha/kustomization.yaml", "path: /spec/replicas");
+    let overlay_line = line_of(
+        root,
+        "overlays/ha/kustomization.yaml",
+        "path: /spec/replicas",
+    );
     for cmd in ["validate", "build"] {
         let out_dir = root.join("out");
         let mut args = vec![cmd, "prod-brno"];
@@ -197,7 +245,10 @@ fn an_overlay_overriding_an_explicit_site_value_warns() {
             args.extend(["--out", &out_arg]);
         }
         let (code, _, err) = run(root, &args);
-        assert_eq!(code, 0, "{cmd}: a warning never changes the exit code\n{err}");
+        assert_eq!(
+            code, 0,
+            "{cmd}: a warning never changes the exit code\n{err}"
+        );
         assert!(err.contains("warning[E0402]"), "{cmd}: {err}");
         assert!(
             err.contains("`keystone.values.api.replicas: 5` (site prod-brno): it sets 3 in Deployment openstack/keystone-api spec.replicas"),
@@ -208,7 +259,9 @@ fn an_overlay_overriding_an_explicit_site_value_warns() {
             "{err}"
         );
         assert!(
-            err.contains(&format!("::: overlays/ha/kustomization.yaml:{overlay_line}:")),
+            err.contains(&format!(
+                "::: overlays/ha/kustomization.yaml:{overlay_line}:"
+            )),
             "{err}"
         );
         assert!(err.contains("help: the overlay wins"), "{err}");
@@ -220,7 +273,12 @@ fn an_overlay_overriding_an_explicit_site_value_warns() {
     // explain shows the whole story: the site's 5, then the overlay's 3.
     let (_, out, _) = run(
         root,
-        &["explain", "prod-brno", "Deployment/keystone-api", "spec.replicas"],
+        &[
+            "explain",
+            "prod-brno",
+            "Deployment/keystone-api",
+            "spec.replicas",
+        ],
     );
     assert!(out.contains("set by sites/prod-brno/site.yaml"), "{out}");
     assert!(out.contains("5 → 3"), "{out}");
@@ -258,7 +316,10 @@ fn recording_off_gives_the_same_build_and_no_conflict() {
             .filter(|e| e.file_type().is_file())
             .map(|e| {
                 (
-                    e.path().strip_prefix(d).map(Path::to_path_buf).unwrap_or_default(),
+                    e.path()
+                        .strip_prefix(d)
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default(),
                     std::fs::read(e.path()).unwrap_or_default(),
                 )
             })
@@ -298,24 +359,28 @@ fn drift_reports_a_planted_dead_override_and_a_planted_common_value() {
         .unwrap_or_default();
     let line = line_of(root, "sites/prod-ostrava/site.yaml", "api: {replicas: 3}");
     assert!(
-        ostrava["dead"].as_array().is_some_and(|d| d.iter().any(|x| {
-            x["path"] == "services.glance.values.api.replicas"
-                && x["value"] == 3
-                && x["inherited"] == 3
-                && x["at"] == format!("sites/prod-ostrava/site.yaml:{line}:25")
-                && x["inheritedAt"]
-                    .as_str()
-                    .is_some_and(|s| s.starts_with("sites/_layers/tier-production.yaml:"))
-        })),
+        ostrava["dead"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|x| {
+                x["path"] == "services.glance.values.api.replicas"
+                    && x["value"] == 3
+                    && x["inherited"] == 3
+                    && x["at"] == format!("sites/prod-ostrava/site.yaml:{line}:25")
+                    && x["inheritedAt"]
+                        .as_str()
+                        .is_some_and(|s| s.starts_with("sites/_layers/tier-production.yaml:"))
+            })),
         "{ostrava:#}"
     );
     assert!(
-        v["candidates"].as_array().is_some_and(|c| c.iter().any(|x| {
-            x["layer"] == "tier-production"
-                && x["path"] == "values.ingress.className"
-                && x["value"] == "nginx-prod"
-                && x["sites"] == serde_json::json!(["prod-brno", "prod-ostrava"])
-        })),
+        v["candidates"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|x| {
+                x["layer"] == "tier-production"
+                    && x["path"] == "values.ingress.className"
+                    && x["value"] == "nginx-prod"
+                    && x["sites"] == serde_json::json!(["prod-brno", "prod-ostrava"])
+            })),
         "{:#}",
         v["candidates"]
     );
@@ -324,7 +389,10 @@ fn drift_reports_a_planted_dead_override_and_a_planted_common_value() {
     // --check fails on dead overrides; text and markdown name the planted ones.
     let (code, text, _) = run(root, &["drift", "prod-ostrava", "--check"]);
     assert_eq!(code, 1);
-    assert!(text.contains("services.glance.values.api.replicas = 3  at sites/prod-ostrava/site.yaml"), "{text}");
+    assert!(
+        text.contains("services.glance.values.api.replicas = 3  at sites/prod-ostrava/site.yaml"),
+        "{text}"
+    );
     let (code, md, _) = run(root, &["drift", "--format", "markdown"]);
     assert_eq!(code, 0);
     assert!(md.contains("| tier-production | `values.ingress.className` | `nginx-prod` | prod-brno, prod-ostrava |"), "{md}");

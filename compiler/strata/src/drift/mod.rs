@@ -298,7 +298,9 @@ fn site_drift(project: &Project, name: &str, doc: &Doc) -> (SiteDrift, Vec<(Stri
         // An empty map over an inherited map adds nothing (`horizon: {}` when a layer
         // enables horizon with values): dead too.
         let same = match (&inh, &value) {
-            (Some(i), v) => i == v || (v.as_object().is_some_and(|m| m.is_empty()) && i.is_object()),
+            (Some(i), v) => {
+                i == v || (v.as_object().is_some_and(|m| m.is_empty()) && i.is_object())
+            }
             (None, _) => false,
         };
         if same {
@@ -319,11 +321,12 @@ fn site_drift(project: &Project, name: &str, doc: &Doc) -> (SiteDrift, Vec<(Stri
                 .collect()
         })
         .unwrap_or_default();
-    let site_overlays: Option<Vec<String>> = spec.get("overlays").and_then(Value::as_array).map(|a| {
-        a.iter()
-            .filter_map(|v| v.as_str().map(String::from))
-            .collect()
-    });
+    let site_overlays: Option<Vec<String>> =
+        spec.get("overlays").and_then(Value::as_array).map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        });
     let (inherited_overlays, added_overlays) = match site_overlays {
         None => (layer_overlays, Vec::new()),
         Some(s) => (
@@ -387,7 +390,10 @@ fn kustomization_entries(project: &Project, site: &str) -> Vec<KustEntry> {
 /// Values every compared site of a layer sets alike (and that differ from what the layers
 /// give), reported under the most specific such layer. Layers used by fewer than two of the
 /// compared sites are skipped: one site's value is its own business.
-fn candidates(sites: &[SiteDrift], written: &BTreeMap<String, Vec<(String, Value)>>) -> Vec<Candidate> {
+fn candidates(
+    sites: &[SiteDrift],
+    written: &BTreeMap<String, Vec<(String, Value)>>,
+) -> Vec<Candidate> {
     let mut by_layer: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for s in sites {
         for l in &s.layers {

@@ -69,7 +69,10 @@ pub fn text(r: &Report) -> String {
     if r.candidates.is_empty() {
         let _ = writeln!(out, "candidates to move up into a layer: none");
     } else {
-        let _ = writeln!(out, "candidates to move up into a layer (set alike by every site of the layer):");
+        let _ = writeln!(
+            out,
+            "candidates to move up into a layer (set alike by every site of the layer):"
+        );
         for c in &r.candidates {
             let _ = writeln!(
                 out,
@@ -96,7 +99,10 @@ pub fn text(r: &Report) -> String {
         if s.dead.is_empty() {
             let _ = writeln!(out, "dead overrides: none");
         } else {
-            let _ = writeln!(out, "dead overrides (equal to what the layers give; remove them):");
+            let _ = writeln!(
+                out,
+                "dead overrides (equal to what the layers give; remove them):"
+            );
             for o in &s.dead {
                 let _ = writeln!(out, "  {} = {}  at {}", o.path, show(&o.value), o.at);
                 let _ = writeln!(out, "      inherited: {}", inherited(o));
@@ -168,7 +174,13 @@ pub fn markdown(r: &Report) -> String {
         if !s.dead.is_empty() {
             let _ = writeln!(out, "**Dead overrides** (equal to what the layers give):\n");
             for o in &s.dead {
-                let _ = writeln!(out, "- `{}` = `{}` at `{}`", cell(&o.path), cell(&show(&o.value)), o.at);
+                let _ = writeln!(
+                    out,
+                    "- `{}` = `{}` at `{}`",
+                    cell(&o.path),
+                    cell(&show(&o.value)),
+                    o.at
+                );
             }
             let _ = writeln!(out);
         }
