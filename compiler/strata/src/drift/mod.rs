@@ -15,7 +15,7 @@
 
 mod render;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
@@ -434,19 +434,18 @@ fn candidates(
             *e = (*e).max(i);
             m
         });
-    let keys: BTreeSet<(String, String)> = found
-        .iter()
-        .map(|c| (c.path.clone(), c.value.to_string()))
-        .collect();
-    let mut out = Vec::new();
-    for (path, value) in keys {
+    let mut out: Vec<Candidate> = Vec::new();
+    for c in &found {
+        if out.iter().any(|o| o.path == c.path && o.value == c.value) {
+            continue;
+        }
         let best = found
             .iter()
-            .filter(|c| c.path == path && c.value.to_string() == value)
-            .min_by_key(|c| {
+            .filter(|o| o.path == c.path && o.value == c.value)
+            .min_by_key(|o| {
                 (
-                    c.sites.len(),
-                    usize::MAX - order.get(c.layer.as_str()).copied().unwrap_or(0),
+                    o.sites.len(),
+                    usize::MAX - order.get(o.layer.as_str()).copied().unwrap_or(0),
                 )
             });
         if let Some(b) = best {
