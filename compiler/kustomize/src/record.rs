@@ -263,6 +263,21 @@ impl<'k> Locator<'k> {
                 offset += text.len();
             }
         }
+        // One line: the entry's first (a map entry spans its whole body otherwise).
+        let entry = match k.text.get(entry.start.offset..) {
+            Some(rest) if entry.end.line > entry.start.line => {
+                let len = rest.find(['\n', '\r']).unwrap_or(rest.len());
+                strata_yaml::Span {
+                    start: entry.start,
+                    end: strata_yaml::Pos {
+                        line: entry.start.line,
+                        col: entry.start.col + rest[..len].chars().count() as u32,
+                        offset: entry.start.offset + len,
+                    },
+                }
+            }
+            _ => entry,
+        };
         Locator { entry, lines }
     }
 
