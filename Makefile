@@ -66,10 +66,12 @@ fuzz: fuzz-tools
 golden-update:
 	STRATA_GOLDEN_UPDATE=1 $(CARGO) test --locked -p strata --test golden
 
-## Benchmarks against kubectl kustomize, lint vs build, and the validator's throughput.
+## Benchmarks against kubectl kustomize, lint vs build, what overlay provenance costs a full
+## build (recording on vs. off), and the validator's throughput.
 bench: release
 	bash scripts/bench-kustomize.sh
 	bash scripts/bench-lint.sh
+	bash scripts/bench-provenance.sh
 	$(CARGO) run --release --locked -p strata-validate --example bench
 
 ## Regenerate the bundled Kubernetes schemas (needs network access to PyPI).

@@ -41,6 +41,7 @@ mod filters;
 mod kustfile;
 mod loader;
 mod openapi;
+mod record;
 mod resid;
 mod resmap;
 mod resource;
@@ -50,6 +51,7 @@ mod value;
 use std::path::{Path, PathBuf};
 
 pub use error::Error;
+pub use record::{ChangeOrigin, FieldChange};
 pub use resid::is_cluster_scoped_kind;
 
 /// kustomize's `--load-restrictor`.
@@ -104,4 +106,30 @@ pub fn apply_overlays<T: Clone>(
             (r.obj, tag)
         })
         .collect())
+}
+
+/// [`apply_overlays`], also returning what the overlays changed in each base object: every
+/// field an entry set, replaced, added or removed, with the entry's file and line, in the order
+/// the entries ran (overlay provenance, for `strata explain` and conflict warnings). Without
+/// this, nothing is recorded and nothing is copied.
+#[allow(clippy::type_complexity)]
+pub fn apply_overlays_recorded<T: Clone>(
+    base: Vec<(serde_json::Value, T)>,
+    components: &[PathBuf],
+    site_kustomization: Option<&Path>,
+    opts: &Options,
+) -> Result<(Vec<(serde_json::Value, Option<T>)>, Vec<FieldChange>), Error> {
+    let fs = loader::Fs::new(opts)?;
+    let (objects, tags): (Vec<_>, Vec<_>) = base.into_iter().unzip();
+    let builder = target::Builder::recording(&fs);
+    let out = builder.apply_overlays(objects, components, site_kustomization)?;
+    let changes = builder.take_changes();
+    let objects = out
+        .into_iter()
+        .map(|r| {
+            let tag = r.origin.and_then(|i| tags.get(i).cloned());
+            (r.obj, tag)
+        })
+        .collect();
+    Ok((objects, changes))
 }

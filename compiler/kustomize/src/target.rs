@@ -14,6 +14,7 @@ use crate::filters::{
 use crate::filters::{replicas, sort, specs};
 use crate::kustfile::{KustFile, KustKind, Str};
 use crate::loader::{FileError, Fs};
+use crate::record::{FieldChange, Recorder, Scope};
 use crate::resmap::ResMap;
 use crate::resource::{Behavior, Resource};
 use crate::value::{text, text_or_empty, type_name};
@@ -127,12 +128,60 @@ fn is_remote(path: &str) -> bool {
 /// Builds kustomizations with one file system.
 pub struct Builder<'f, 'o> {
     fs: &'f Fs<'o>,
+    /// Records what each entry changes in the base objects (overlay provenance); `None` costs
+    /// nothing.
+    recorder: Option<Recorder>,
 }
 
 impl<'f, 'o> Builder<'f, 'o> {
     /// A builder reading through `fs`.
     pub fn new(fs: &'f Fs<'o>) -> Self {
-        Builder { fs }
+        Builder { fs, recorder: None }
+    }
+
+    /// A builder that records, entry by entry, the changes made to base objects.
+    pub fn recording(fs: &'f Fs<'o>) -> Self {
+        Builder {
+            fs,
+            recorder: Some(Recorder::default()),
+        }
+    }
+
+    /// The changes recorded so far (none when not recording).
+    pub fn take_changes(self) -> Vec<FieldChange> {
+        self.recorder.map(Recorder::take).unwrap_or_default()
+    }
+
+    /// Runs one transformation entry (at `ptr` in `k`), recording its changes when recording.
+    fn step(
+        &self,
+        k: &KustFile,
+        acc: &mut ResMap,
+        ptr: &str,
+        entry: impl FnOnce() -> String,
+        f: impl FnOnce(&mut ResMap) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.step_in(k, acc, ptr, entry, &Scope::default(), f)
+    }
+
+    /// [`Builder::step`] with what the entry can touch (see [`Scope`]).
+    fn step_in(
+        &self,
+        k: &KustFile,
+        acc: &mut ResMap,
+        ptr: &str,
+        entry: impl FnOnce() -> String,
+        scope: &Scope<'_>,
+        f: impl FnOnce(&mut ResMap) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        match &self.recorder {
+            None => f(acc),
+            Some(rec) => {
+                f(acc)?;
+                rec.record(acc, k, ptr, &entry(), scope);
+                Ok(())
+            }
+        }
     }
 
     /// `kubectl kustomize DIR`.
@@ -184,6 +233,9 @@ impl<'f, 'o> Builder<'f, 'o> {
             .filter_map(|d| self.fs.root_dir(d).ok())
             .collect();
         self.fs.plan(&roots);
+        if let Some(rec) = &self.recorder {
+            rec.prime(&acc);
+        }
         for c in components {
             let dir = self.fs.root_dir(c)?;
             let k = self.fs.kustomization(&dir)?;
@@ -244,15 +296,28 @@ impl<'f, 'o> Builder<'f, 'o> {
             (&k.k.config_map_generator, false),
             (&k.k.secret_generator, true),
         ] {
-            for g in gens {
+            for (i, g) in gens.iter().enumerate() {
                 let (res, behavior) = generators::generate(self.fs, k, g, secret)?;
-                absorb(acc, res, behavior).map_err(|(m, hint)| {
-                    let e = k.error_at(&g.ptr, m);
-                    match hint {
-                        Some(h) => e.with_hint(h),
-                        None => e,
-                    }
-                })?;
+                let field = if secret {
+                    "secretGenerator"
+                } else {
+                    "configMapGenerator"
+                };
+                self.step(
+                    k,
+                    acc,
+                    &g.ptr,
+                    || format!("{field}[{i}] {}", g.name),
+                    |acc| {
+                        absorb(acc, res, behavior).map_err(|(m, hint)| {
+                            let e = k.error_at(&g.ptr, m);
+                            match hint {
+                                Some(h) => e.with_hint(h),
+                                None => e,
+                            }
+                        })
+                    },
+                )?;
             }
         }
         for entry in &k.k.components {
@@ -356,42 +421,170 @@ impl<'f, 'o> Builder<'f, 'o> {
     fn run_transformers(&self, k: &KustFile, acc: &mut ResMap) -> Result<(), Error> {
         let kk = &k.k;
         if !kk.patches_strategic_merge.is_empty() {
-            patches::apply_legacy_smp(self.fs, k, &kk.patches_strategic_merge, acc)?;
+            // The legacy list applies as one transformation (its checks span the list).
+            self.step(
+                k,
+                acc,
+                "/patchesStrategicMerge",
+                || "patchesStrategicMerge".into(),
+                |acc| patches::apply_legacy_smp(self.fs, k, &kk.patches_strategic_merge, acc),
+            )?;
         }
-        for p in &kk.patches {
-            patches::apply_entry(self.fs, k, p, acc)?;
+        for (i, p) in kk.patches.iter().enumerate() {
+            // A patch with a target kind changes only objects of that kind.
+            let scope = Scope {
+                kind: p
+                    .target
+                    .as_ref()
+                    .map(|t| t.kind.as_str())
+                    // Target fields are anchored regular expressions: only a plain name is
+                    // one kind.
+                    .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric())),
+                split: None,
+            };
+            self.step_in(
+                k,
+                acc,
+                &p.ptr,
+                || format!("patches[{i}]"),
+                &scope,
+                |acc| patches::apply_entry(self.fs, k, p, acc),
+            )?;
         }
         if let Some(ns) = &kk.namespace {
-            namespace::apply(acc, &ns.value).map_err(|m| k.error_at(&ns.ptr, m))?;
+            self.step(
+                k,
+                acc,
+                &ns.ptr,
+                || "namespace".into(),
+                |acc| namespace::apply(acc, &ns.value).map_err(|m| k.error_at(&ns.ptr, m)),
+            )?;
         }
         if let Some(p) = &kk.name_prefix {
-            prefix_suffix::apply_prefix(acc, &p.value).map_err(|m| k.error_at(&p.ptr, m))?;
+            self.step(
+                k,
+                acc,
+                &p.ptr,
+                || "namePrefix".into(),
+                |acc| prefix_suffix::apply_prefix(acc, &p.value).map_err(|m| k.error_at(&p.ptr, m)),
+            )?;
         }
         if let Some(s) = &kk.name_suffix {
-            prefix_suffix::apply_suffix(acc, &s.value).map_err(|m| k.error_at(&s.ptr, m))?;
+            self.step(
+                k,
+                acc,
+                &s.ptr,
+                || "nameSuffix".into(),
+                |acc| prefix_suffix::apply_suffix(acc, &s.value).map_err(|m| k.error_at(&s.ptr, m)),
+            )?;
         }
-        for l in &kk.labels {
+        for (i, l) in kk.labels.iter().enumerate() {
             let specs = labels::specs_for(l).map_err(|m| k.error_at(&l.ptr, m))?;
             let specs = crate::filters::fieldspec::compile(&specs);
-            labels::apply(acc, &l.pairs, &specs).map_err(|m| k.error_at(&l.ptr, m))?;
+            self.step(
+                k,
+                acc,
+                &l.ptr,
+                || format!("labels[{i}]"),
+                |acc| labels::apply(acc, &l.pairs, &specs).map_err(|m| k.error_at(&l.ptr, m)),
+            )?;
         }
-        labels::apply(acc, &kk.common_labels, specs::common_labels_compiled())
-            .map_err(|m| k.error_at("/commonLabels", m))?;
-        annotations::apply(acc, &kk.common_annotations)
-            .map_err(|m| k.error_at("/commonAnnotations", m))?;
-        for p in &kk.patches_json6902 {
-            patches::apply_legacy_json(self.fs, k, p, acc)?;
+        if kk.common_labels.is_empty() {
+            labels::apply(acc, &kk.common_labels, specs::common_labels_compiled())
+                .map_err(|m| k.error_at("/commonLabels", m))?;
+        } else {
+            self.step(
+                k,
+                acc,
+                "/commonLabels",
+                || "commonLabels".into(),
+                |acc| {
+                    labels::apply(acc, &kk.common_labels, specs::common_labels_compiled())
+                        .map_err(|m| k.error_at("/commonLabels", m))
+                },
+            )?;
         }
-        for r in &kk.replicas {
-            replicas::apply(acc, r).map_err(|m| {
-                k.error_at(&r.ptr, m)
-                    .with_hint("replicas apply to Deployments, ReplicationControllers, ReplicaSets and StatefulSets by name")
-            })?;
+        if kk.common_annotations.is_empty() {
+            annotations::apply(acc, &kk.common_annotations)
+                .map_err(|m| k.error_at("/commonAnnotations", m))?;
+        } else {
+            self.step(
+                k,
+                acc,
+                "/commonAnnotations",
+                || "commonAnnotations".into(),
+                |acc| {
+                    annotations::apply(acc, &kk.common_annotations)
+                        .map_err(|m| k.error_at("/commonAnnotations", m))
+                },
+            )?;
         }
-        for im in &kk.images {
-            images::apply(acc, im).map_err(|m| k.error_at(&im.ptr, m))?;
+        for (i, p) in kk.patches_json6902.iter().enumerate() {
+            self.step(
+                k,
+                acc,
+                &p.ptr,
+                || format!("patchesJson6902[{i}]"),
+                |acc| patches::apply_legacy_json(self.fs, k, p, acc),
+            )?;
         }
-        Ok(())
+        for (i, r) in kk.replicas.iter().enumerate() {
+            self.step(
+                k,
+                acc,
+                &r.ptr,
+                || format!("replicas[{i}] {}", r.name),
+                |acc| {
+                    replicas::apply(acc, r).map_err(|m| {
+                        k.error_at(&r.ptr, m).with_hint(
+                            "replicas apply to Deployments, ReplicationControllers, ReplicaSets and StatefulSets by name",
+                        )
+                    })
+                },
+            )?;
+        }
+        if self.recorder.is_none() || kk.images.is_empty() {
+            for im in &kk.images {
+                images::apply(acc, im).map_err(|m| k.error_at(&im.ptr, m))?;
+            }
+            return Ok(());
+        }
+        // The `images` list runs as one step (one comparison of the objects, not one per
+        // entry); each change is named after the entry whose name matches the image it had.
+        let split = |before: Option<&Value>| {
+            let name = image_name(before?.as_str()?);
+            kk.images
+                .iter()
+                .enumerate()
+                .find(|(_, im)| im.name == name)
+                .map(|(i, im)| (im.ptr.clone(), format!("images[{i}] {}", im.name)))
+        };
+        let scope = Scope {
+            kind: None,
+            split: Some(&split),
+        };
+        self.step_in(
+            k,
+            acc,
+            "/images",
+            || "images".into(),
+            &scope,
+            |acc| {
+                for im in &kk.images {
+                    images::apply(acc, im).map_err(|m| k.error_at(&im.ptr, m))?;
+                }
+                Ok(())
+            },
+        )
+    }
+}
+
+/// The name of an image reference: without its digest and tag (`quay.io/a/b:1` → `quay.io/a/b`).
+fn image_name(image: &str) -> &str {
+    let image = image.split('@').next().unwrap_or(image);
+    match image.rfind(':') {
+        Some(i) if !image[i..].contains('/') => &image[..i],
+        _ => image,
     }
 }
 

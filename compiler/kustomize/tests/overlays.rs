@@ -199,3 +199,86 @@ fn bad_base_objects_and_non_components_are_errors() {
         .unwrap_or_else(|| panic!("no error"));
     assert!(e.message.contains("not `kind: Component`"), "{e}");
 }
+
+/// Overlay provenance: every change to a base object, with the entry that made it, in order,
+/// and the same objects as without recording.
+#[test]
+fn recorded_changes_name_each_entry() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = tmp.path();
+    tree(root);
+    let comps = vec![root.join("components/debug"), root.join("components/tls")];
+    let site = root.join("site");
+    let plain = apply_overlays(base(), &comps, Some(&site), &Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (objects, changes) =
+        strata_kustomize::apply_overlays_recorded(base(), &comps, Some(&site), &Options::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(objects, plain, "recording changed the result");
+    let of = |object: usize, pointer: &str| -> Vec<(String, u32, String)> {
+        changes
+            .iter()
+            .filter(|c| c.object == object && c.pointer == pointer)
+            .map(|c| {
+                (
+                    c.origin
+                        .file
+                        .strip_prefix(root)
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    c.origin.span.start.line,
+                    c.origin.entry.clone(),
+                )
+            })
+            .collect()
+    };
+    let site_k = "site/kustomization.yaml".to_string();
+    // replicas (line 11: `- name: api`), images (line 8), namespace (line 3).
+    assert_eq!(
+        of(0, "/spec/replicas"),
+        [(site_k.clone(), 11, "replicas[0] api".to_string())]
+    );
+    let image = changes
+        .iter()
+        .find(|c| c.object == 0 && c.pointer == "/spec/template/spec/containers/0/image")
+        .unwrap_or_else(|| panic!("no image change in {changes:#?}"));
+    assert_eq!(image.before, Some(json!("reg/api:1")));
+    assert_eq!(image.after, Some(json!("reg/api:2")));
+    assert_eq!(image.origin.entry, "images[0] reg/api");
+    assert_eq!(image.origin.span.start.line, 8);
+    assert_eq!(
+        of(0, "/metadata/namespace"),
+        [(site_k.clone(), 3, "namespace".to_string())]
+    );
+    // The prefix first, then the name references fixed at the end are not entries.
+    assert_eq!(
+        of(0, "/metadata/name"),
+        [(
+            "components/debug/kustomization.yaml".to_string(),
+            3,
+            "namePrefix".to_string()
+        )]
+    );
+    // A JSON 6902 add names its operation; a strategic merge patch the key it set.
+    let volumes = of(0, "/spec/template/spec/volumes");
+    assert_eq!(volumes.len(), 1, "{changes:#?}");
+    assert!(volumes[0]
+        .2
+        .contains("JSON 6902 add /spec/template/spec/volumes"));
+    let env = of(0, "/spec/template/spec/containers/0/env");
+    assert_eq!(
+        env,
+        [(
+            "components/debug/kustomization.yaml".to_string(),
+            20,
+            "patches[0]".to_string()
+        )]
+    );
+    // A generator merged into a base ConfigMap.
+    let log = of(1, "/data/LOG");
+    assert_eq!(log.len(), 1, "{changes:#?}");
+    assert_eq!(log[0].2, "configMapGenerator[0] api-config");
+    // Entries run in order: the component's prefix before the site's namespace.
+    let pos = |p: &str| changes.iter().position(|c| c.object == 0 && c.pointer == p);
+    assert!(pos("/metadata/name") < pos("/metadata/namespace"));
+}

@@ -32,6 +32,9 @@ pub struct Final {
     pub folder: String,
     /// Its template provenance.
     pub provenance: Option<crate::render::Provenance>,
+    /// What the overlay stage changed in it, entry by entry, in order (empty when overlay
+    /// provenance is not recorded).
+    pub overlay: Vec<crate::overlay::OverlayChange>,
 }
 
 /// One object, placed in a service folder.

@@ -4,6 +4,9 @@
 //! The object's provenance gives the template line that rendered the field; the `values.…`
 //! and `site.values.…` references on that line are then traced through the merge: the
 //! service default, each layer in order, and the site — every document that set the value.
+//! Then the overlay stage's record: each kustomization entry that changed the field (or added
+//! or removed it), in order, with the value before and after. For INI text in a ConfigMap,
+//! the options that values documents set are traced to their lines (`--key` for one option).
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -15,6 +18,7 @@ use crate::diag::{Code, Diagnostic, Source};
 use crate::emit::Final;
 use crate::load::{Doc, Inputs};
 use crate::model::Site;
+use crate::overlay::OverlayChange;
 use crate::pipeline::Project;
 use strata_yaml::did_you_mean;
 use strata_yaml::Span;
@@ -96,6 +100,81 @@ fn references(line: &str) -> Vec<(bool, String)> {
         .collect()
 }
 
+/// One document that sets a value.
+pub(crate) struct Setter<'a> {
+    /// The document.
+    pub doc: &'a Doc,
+    /// The value's position in it.
+    pub span: strata_yaml::Span,
+    /// `service default`, `layer L` or `site S`.
+    pub who: String,
+    /// The value it sets (`null`: deleted).
+    pub value: Value,
+    /// Whether it is the service's own default (not something a person set for a site).
+    pub default: bool,
+}
+
+/// Every document that sets `pointer` (relative to the values of `service`, or to the
+/// site-wide values for `None`), in merge order.
+pub(crate) fn setters<'a>(
+    project: &'a Project,
+    site: &'a Site,
+    service: Option<&str>,
+    pointer: &str,
+) -> Vec<Setter<'a>> {
+    let mut docs: Vec<(&Doc, String, String, bool)> = Vec::new();
+    let inputs: &Inputs = &project.inputs;
+    match service {
+        Some(svc) => {
+            if let Some(s) = project.checked.catalog.services.get(svc) {
+                docs.push((
+                    &s.doc,
+                    "/spec/values".into(),
+                    "service default".into(),
+                    true,
+                ));
+            }
+            let base = format!(
+                "/spec{}/values",
+                strata_yaml::pointer_push("/services", svc)
+            );
+            for l in &site.spec.layers {
+                if let Some(d) = inputs.layers.get(l) {
+                    docs.push((d, base.clone(), format!("layer {l}"), false));
+                }
+            }
+            docs.push((&site.doc, base, format!("site {}", site.name), false));
+        }
+        None => {
+            for l in &site.spec.layers {
+                if let Some(d) = inputs.layers.get(l) {
+                    docs.push((d, "/spec/values".into(), format!("layer {l}"), false));
+                }
+            }
+            docs.push((
+                &site.doc,
+                "/spec/values".into(),
+                format!("site {}", site.name),
+                false,
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for (doc, base, who, default) in docs {
+        let p = format!("{base}{pointer}");
+        if let Some(v) = doc.doc.value.pointer(&p) {
+            out.push(Setter {
+                doc,
+                span: doc.span(&p, false),
+                who,
+                value: v.clone(),
+                default,
+            });
+        }
+    }
+    out
+}
+
 /// Every document that sets `pointer` (relative to the values), in merge order:
 /// (file:line:col, who, value).
 fn chain(
@@ -104,50 +183,32 @@ fn chain(
     service: Option<&str>,
     pointer: &str,
 ) -> Vec<(String, String, Value)> {
-    let mut docs: Vec<(&Doc, String, String)> = Vec::new();
-    let inputs: &Inputs = &project.inputs;
-    match service {
-        Some(svc) => {
-            if let Some(s) = project.checked.catalog.services.get(svc) {
-                docs.push((&s.doc, "/spec/values".into(), "service default".into()));
-            }
-            let base = format!(
-                "/spec{}/values",
-                strata_yaml::pointer_push("/services", svc)
-            );
-            for l in &site.spec.layers {
-                if let Some(d) = inputs.layers.get(l) {
-                    docs.push((d, base.clone(), format!("layer {l}")));
-                }
-            }
-            docs.push((&site.doc, base, format!("site {}", site.name)));
-        }
-        None => {
-            for l in &site.spec.layers {
-                if let Some(d) = inputs.layers.get(l) {
-                    docs.push((d, "/spec/values".into(), format!("layer {l}")));
-                }
-            }
-            docs.push((
-                &site.doc,
-                "/spec/values".into(),
-                format!("site {}", site.name),
-            ));
-        }
-    }
-    let mut out = Vec::new();
-    for (doc, base, who) in docs {
-        let p = format!("{base}{pointer}");
-        if let Some(v) = doc.doc.value.pointer(&p) {
-            let span = doc.span(&p, false);
-            out.push((
-                format!("{}:{}:{}", doc.source.path, span.start.line, span.start.col),
-                who,
-                v.clone(),
-            ));
-        }
-    }
-    out
+    setters(project, site, service, pointer)
+        .into_iter()
+        .map(|s| {
+            (
+                format!(
+                    "{}:{}:{}",
+                    s.doc.source.path, s.span.start.line, s.span.start.col
+                ),
+                s.who,
+                s.value,
+            )
+        })
+        .collect()
+}
+
+/// The values references (`values.…` of the object's service, `site.values.…`) on the
+/// template line that rendered `pointer` of `obj`: (site-wide?, JSON pointer in the values).
+pub(crate) fn value_refs(obj: &Final, pointer: &str) -> Vec<(bool, String)> {
+    let Some(prov) = &obj.provenance else {
+        return Vec::new();
+    };
+    let (src, span) = prov.locate(pointer);
+    references(line_text(&src.text, span.start.line))
+        .into_iter()
+        .filter_map(|(site, path)| Some((site, field_pointer(path.get(1..)?).ok()?)))
+        .collect()
 }
 
 /// Where a person wrote the field at `pointer` of a final object: the values line that set
@@ -210,6 +271,7 @@ pub fn explain(
     site_name: &str,
     object: &str,
     field: &str,
+    key: Option<&str>,
 ) -> Result<String, Vec<Diagnostic>> {
     let (kind, name) = object.split_once('/').ok_or_else(|| {
         vec![
@@ -217,7 +279,7 @@ pub fn explain(
                 .help("e.g. Deployment/keystone-api"),
         ]
     })?;
-    let pointer = field_pointer(field).map_err(|e| vec![Diagnostic::error(Code::Usage, e)])?;
+    let written = field_pointer(field).map_err(|e| vec![Diagnostic::error(Code::Usage, e)])?;
     let r = project.compile_site(site_name);
     // Invalid output (E05xx) still has objects to explain: that is when explaining helps most.
     let blocking = r
@@ -263,8 +325,27 @@ pub fn explain(
         return Err(vec![d]);
     };
     let v = &obj.value;
+    // `data.keystone.conf` names the key `keystone.conf`: dots inside keys are tried too.
+    let pointer = if v.pointer(&written).is_some() {
+        written
+    } else {
+        dotted_keys(v, &written).unwrap_or(written)
+    };
     let display = strata_validate::object_label(v);
     let Some(current) = v.pointer(&pointer) else {
+        // An overlay may have removed it: that is the explanation.
+        if obj
+            .overlay
+            .iter()
+            .any(|c| covers(&c.pointer, &pointer) && c.after.is_none())
+        {
+            let mut out = String::new();
+            let _ = writeln!(out, "{display} {field} is not set");
+            let _ = writeln!(out, "  in rendered/{site_name}/{}/", obj.folder);
+            let _ = writeln!(out, "  removed by an overlay:");
+            write_changes(&mut out, &relevant(&obj.overlay, &pointer), &pointer);
+            return Ok(out);
+        }
         // Suggest from the deepest existing parent.
         let mut parent = pointer.as_str();
         while let Some(i) = parent.rfind('/') {
@@ -304,9 +385,26 @@ pub fn explain(
         );
     }
     let _ = writeln!(out, "  in rendered/{site_name}/{}/", obj.folder);
-    let Some(prov) = &obj.provenance else {
-        let _ = writeln!(out, "  added by Strata (not rendered from a template)");
-        return Ok(out);
+    let changes = relevant(&obj.overlay, &pointer);
+    // The first overlay change that covers the field found it absent: no template wrote it.
+    let added = changes
+        .iter()
+        .find(|c| covers(&c.pointer, &pointer))
+        .is_some_and(|c| c.before.is_none());
+    let prov = match &obj.provenance {
+        Some(p) if !added => p,
+        _ => {
+            let _ = if added {
+                writeln!(out, "  added by an overlay (no template renders it)")
+            } else {
+                writeln!(out, "  added by Strata (not rendered from a template)")
+            };
+            if !changes.is_empty() {
+                let _ = writeln!(out, "  changed by overlays, in order:");
+                write_changes(&mut out, &changes, &pointer);
+            }
+            return Ok(out);
+        }
     };
     let (src, span) = prov.locate(&pointer);
     let line = line_text(&src.text, span.start.line);
@@ -356,7 +454,310 @@ pub fn explain(
             }
         }
     }
+    if let (Some(text), Some(prov)) = (
+        current.as_str().filter(|t| t.contains('\n')),
+        &obj.provenance,
+    ) {
+        if !secret {
+            explain_ini(
+                &mut out,
+                project,
+                site,
+                service_of(project, obj),
+                prov,
+                &pointer,
+                text,
+                key,
+            );
+        }
+    } else if key.is_some() {
+        let _ = writeln!(
+            out,
+            "  (--key applies to INI text, e.g. data.keystone.conf of a ConfigMap)"
+        );
+    }
+    if !changes.is_empty() {
+        let _ = writeln!(out, "  changed by overlays, in order:");
+        write_changes(&mut out, &changes, &pointer);
+    }
     Ok(out)
+}
+
+/// The catalog service of an object (its unit folder), if it is one.
+fn service_of<'a>(project: &Project, obj: &'a Final) -> Option<&'a str> {
+    project
+        .checked
+        .catalog
+        .services
+        .contains_key(&obj.folder)
+        .then_some(obj.folder.as_str())
+}
+
+/// `pointer`'s segments re-joined with dots where the object has a key with dots in it:
+/// `/data/keystone/conf` → `/data/keystone.conf` when `data` has `keystone.conf`.
+fn dotted_keys(v: &Value, pointer: &str) -> Option<String> {
+    let segs: Vec<&str> = pointer.split('/').skip(1).collect();
+    let mut out = String::new();
+    let mut cur = v;
+    let mut i = 0;
+    while i < segs.len() {
+        let mut next = None;
+        for j in i..segs.len() {
+            let key = segs[i..=j].join(".").replace("~1", "/").replace("~0", "~");
+            let found = match cur {
+                Value::Object(m) => m.get(&key),
+                Value::Array(a) => key.parse::<usize>().ok().and_then(|n| a.get(n)),
+                _ => None,
+            };
+            if let Some(x) = found {
+                next = Some((j, key, x));
+                break;
+            }
+        }
+        let (j, key, x) = next?;
+        out = strata_yaml::pointer_push(&out, &key);
+        cur = x;
+        i = j + 1;
+    }
+    Some(out)
+}
+
+/// Whether `p` is `anc` or inside it (JSON pointers).
+fn covers(anc: &str, p: &str) -> bool {
+    p == anc || (p.starts_with(anc) && p.as_bytes().get(anc.len()) == Some(&b'/'))
+}
+
+/// The overlay changes that touch the field at `pointer`: at it, above it, or inside it.
+fn relevant<'a>(changes: &'a [OverlayChange], pointer: &str) -> Vec<&'a OverlayChange> {
+    changes
+        .iter()
+        .filter(|c| !c.pointer.is_empty())
+        .filter(|c| covers(&c.pointer, pointer) || covers(pointer, &c.pointer))
+        .collect()
+}
+
+/// `/spec/template/spec/containers/0/image` → `spec.template.spec.containers[0].image`.
+pub(crate) fn pointer_field(pointer: &str) -> String {
+    let mut out = String::new();
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if seg.parse::<usize>().is_ok() {
+            let _ = write!(out, "[{seg}]");
+        } else if seg.contains(['.', '/', '[', ']']) {
+            let _ = write!(out, "[\"{seg}\"]");
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&seg);
+        }
+    }
+    out
+}
+
+/// The value of the asked field inside a change's value, when the change is above it.
+fn at_field<'v>(v: Option<&'v Value>, change: &str, pointer: &str) -> Option<&'v Value> {
+    let rest = pointer.strip_prefix(change).unwrap_or("");
+    v.and_then(|v| {
+        if rest.is_empty() {
+            Some(v)
+        } else {
+            v.pointer(rest)
+        }
+    })
+}
+
+fn write_changes(out: &mut String, changes: &[&OverlayChange], pointer: &str) {
+    for c in changes {
+        let above = covers(&c.pointer, pointer);
+        let (before, after) = if above {
+            (
+                at_field(c.before.as_ref(), &c.pointer, pointer),
+                at_field(c.after.as_ref(), &c.pointer, pointer),
+            )
+        } else {
+            (c.before.as_ref(), c.after.as_ref())
+        };
+        let before = before.map_or("(absent)".to_string(), show);
+        let after = after.map_or("(removed)".to_string(), show);
+        let which = if above && c.pointer == pointer {
+            String::new()
+        } else if above {
+            format!(" (through {})", pointer_field(&c.pointer))
+        } else {
+            format!(" {}", pointer_field(&c.pointer))
+        };
+        let _ = writeln!(
+            out,
+            "    {}:{}:{} {}{which}: {before} → {after}",
+            c.source.path, c.span.start.line, c.span.start.col, c.entry
+        );
+    }
+}
+
+/// One option of INI text: (0-based line in the text, section, option, value).
+type IniLine<'t> = (usize, &'t str, &'t str, &'t str);
+
+fn ini_lines(text: &str) -> Vec<IniLine<'_>> {
+    let mut section = "";
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if let Some(s) = t.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+            section = s;
+        } else if let Some((k, v)) = t.split_once('=') {
+            if !section.is_empty() && !t.starts_with(['#', ';']) {
+                out.push((i, section, k.trim(), v.trim()));
+            }
+        }
+    }
+    out
+}
+
+/// Where a configuration file's options live in a service's values: `conf.<stem>` for a file
+/// `<stem>.conf` (`keystone.conf` → `conf.keystone`), also with `-` as `_` and the last
+/// `-` part (`keystone-uwsgi.ini` → `conf.uwsgi`).
+fn conf_roots(pointer: &str) -> Vec<String> {
+    let file = pointer.rsplit('/').next().unwrap_or("").replace("~1", "/");
+    let stem = file.split('.').next().unwrap_or("").to_string();
+    let mut roots = vec![stem.clone(), stem.replace('-', "_")];
+    if let Some((_, last)) = stem.rsplit_once('-') {
+        roots.push(last.to_string());
+    }
+    roots.dedup();
+    roots
+        .into_iter()
+        .filter(|r| !r.is_empty())
+        .map(|r| format!("/conf{}", strata_yaml::pointer_push("", &r)))
+        .collect()
+}
+
+/// The setters of one INI option, under the first values root that has any.
+fn ini_setters<'a>(
+    project: &'a Project,
+    site: &'a Site,
+    service: Option<&str>,
+    roots: &[String],
+    section: &str,
+    option: &str,
+) -> (Option<String>, Vec<Setter<'a>>) {
+    for r in roots {
+        let p = format!(
+            "{r}{}",
+            strata_yaml::pointer_push(&strata_yaml::pointer_push("", section), option)
+        );
+        let found = setters(project, site, service, &p);
+        if !found.is_empty() {
+            return (Some(p), found);
+        }
+    }
+    (None, Vec::new())
+}
+
+/// INI text (a configuration file in a ConfigMap): with `key` (`section.option`), that
+/// option's line, its template line and the values documents that set it; without, every
+/// option that a values document sets, with the document's line.
+#[allow(clippy::too_many_arguments)]
+fn explain_ini(
+    out: &mut String,
+    project: &Project,
+    site: &Site,
+    service: Option<&str>,
+    prov: &crate::render::Provenance,
+    pointer: &str,
+    text: &str,
+    key: Option<&str>,
+) {
+    let lines = ini_lines(text);
+    if lines.is_empty() {
+        if key.is_some() {
+            let _ = writeln!(out, "  (not INI text: --key does not apply)");
+        }
+        return;
+    }
+    let roots = conf_roots(pointer);
+    let Some(key) = key else {
+        let mut any = false;
+        for (i, section, option, value) in &lines {
+            let (_, found) = ini_setters(project, site, service, &roots, section, option);
+            let Some(last) = found.last() else { continue };
+            if !any {
+                let _ = writeln!(
+                    out,
+                    "  options set in values (explain one with --key SECTION.OPTION):"
+                );
+                any = true;
+            }
+            let _ = writeln!(
+                out,
+                "    line {}: [{section}] {option} = {value} ◀ {}:{}:{} ({})",
+                i + 1,
+                last.doc.source.path,
+                last.span.start.line,
+                last.span.start.col,
+                last.who
+            );
+        }
+        if !any {
+            let _ = writeln!(
+                out,
+                "  no option of this file is set in a values document (all come from the template)"
+            );
+        }
+        return;
+    };
+    let Some((section, option)) = key.split_once('.') else {
+        let _ = writeln!(out, "  --key `{key}` is not SECTION.OPTION");
+        return;
+    };
+    let Some((i, _, _, value)) = lines
+        .iter()
+        .find(|(_, s, o, _)| *s == section && *o == option)
+    else {
+        let _ = writeln!(out, "  [{section}] {option} is not in this file");
+        return;
+    };
+    let (src, span) = prov.locate_line(pointer, *i);
+    let _ = writeln!(
+        out,
+        "  [{section}] {option} = {value} (line {} of the file)",
+        i + 1
+    );
+    let _ = writeln!(
+        out,
+        "    written by {}:{}: {}",
+        src.path,
+        span.start.line,
+        line_text(&src.text, span.start.line)
+    );
+    let (at, found) = ini_setters(project, site, service, &roots, section, option);
+    match at {
+        None => {
+            let _ = writeln!(
+                out,
+                "    set by no values document (the template derives it)"
+            );
+        }
+        Some(p) => {
+            let _ = writeln!(out, "    values.{}:", pointer_field(&p));
+            for (n, s) in found.iter().rev().enumerate() {
+                let what = if s.value.is_null() {
+                    "null (deleted)".to_string()
+                } else {
+                    show(&s.value)
+                };
+                let at = format!(
+                    "{}:{}:{}",
+                    s.doc.source.path, s.span.start.line, s.span.start.col
+                );
+                if n == 0 {
+                    let _ = writeln!(out, "      set by {at} ({}): {what}", s.who);
+                } else {
+                    let _ = writeln!(out, "      overriding {what} from {at} ({})", s.who);
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

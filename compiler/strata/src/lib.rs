@@ -16,8 +16,10 @@
 
 pub mod check;
 pub mod cli;
+pub mod conflict;
 pub mod diag;
 pub mod diff;
+pub mod drift;
 pub mod emit;
 pub mod explain;
 pub mod gitops;

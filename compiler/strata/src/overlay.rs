@@ -31,6 +31,34 @@ use strata_validate::object_label;
 /// The label an object added by an overlay carries to name its service folder.
 pub const SERVICE_LABEL: &str = "strata.io/service";
 
+/// One field of a rendered object that an overlay entry set, replaced, added or removed.
+#[derive(Clone, Debug)]
+pub struct OverlayChange {
+    /// JSON pointer of the field (`""`: the object itself).
+    pub pointer: String,
+    /// Before the entry (`None`: the entry added it).
+    pub before: Option<Value>,
+    /// After the entry (`None`: the entry removed it).
+    pub after: Option<Value>,
+    /// The kustomization file (repository-relative) and its text.
+    pub source: Source,
+    /// The line of the entry (or of the patch operation or key inside it).
+    pub span: strata_yaml::Span,
+    /// What the entry is, e.g. `patches[0] (JSON 6902 replace /spec/replicas)`.
+    pub entry: String,
+}
+
+/// The environment variable that turns overlay provenance off (`STRATA_OVERLAY_PROVENANCE=off`):
+/// for measuring what recording costs (`scripts/bench-provenance.sh`). Without provenance,
+/// `explain` cannot name overlays and no overlay conflict is reported.
+pub const PROVENANCE_ENV: &str = "STRATA_OVERLAY_PROVENANCE";
+
+/// Whether the overlay stage records provenance (on unless [`PROVENANCE_ENV`] is `off`).
+pub fn recording() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var(PROVENANCE_ENV).map_or(true, |v| v != "off" && v != "0"))
+}
+
 /// Applies the site's overlays to its rendered objects; `has_kustomization`: whether the site
 /// folder has its own kustomization (found by the load stage).
 pub fn apply(
@@ -62,8 +90,36 @@ pub fn apply(
         services.push(o.service);
         provenances.push(Some(o.provenance));
     }
-    let out = strata_kustomize::apply_overlays(base, &components, site_dir.as_deref(), &opts)
-        .map_err(|e| vec![overlay_error(repo, site, &e)])?;
+    let (out, changes) = if recording() {
+        strata_kustomize::apply_overlays_recorded(base, &components, site_dir.as_deref(), &opts)
+    } else {
+        strata_kustomize::apply_overlays(base, &components, site_dir.as_deref(), &opts)
+            .map(|o| (o, Vec::new()))
+    }
+    .map_err(|e| vec![overlay_error(repo, site, &e)])?;
+    let mut changed: Vec<Vec<OverlayChange>> = vec![Vec::new(); services.len()];
+    let mut sources: std::collections::HashMap<PathBuf, Source> = Default::default();
+    for c in changes {
+        let source = sources
+            .entry(c.origin.file.clone())
+            .or_insert_with(|| {
+                Source::new(
+                    display_path(Some(repo), &c.origin.file),
+                    c.origin.text.clone(),
+                )
+            })
+            .clone();
+        if let Some(list) = changed.get_mut(c.object) {
+            list.push(OverlayChange {
+                pointer: c.pointer,
+                before: c.before,
+                after: c.after,
+                source,
+                span: c.origin.span,
+                entry: c.origin.entry,
+            });
+        }
+    }
 
     let mut finals = Vec::with_capacity(out.len());
     let mut diags = Vec::new();
@@ -73,12 +129,14 @@ pub fn apply(
                 value,
                 folder: service.clone(),
                 provenance: provenances.get_mut(i).and_then(Option::take),
+                overlay: changed.get_mut(i).map(std::mem::take).unwrap_or_default(),
             }),
             None => match added_object_folder(site, &value) {
                 Ok(folder) => finals.push(Final {
                     value: with_site_namespace(site, value),
                     folder,
                     provenance: None,
+                    overlay: Vec::new(),
                 }),
                 Err(d) => diags.push(d),
             },
@@ -115,6 +173,7 @@ fn final_of(o: Object) -> Final {
         value: o.value,
         folder: o.service,
         provenance: Some(o.provenance),
+        overlay: Vec::new(),
     }
 }
 

@@ -148,6 +148,8 @@ impl Project {
                 return r;
             }
         };
+        r.diagnostics
+            .extend(crate::conflict::check(self, site, &finals));
         gitops::prepare(site, &mut finals);
         let invalid = validate::check(&self.validators, site, &finals);
         if diag::has_errors(&invalid) {

@@ -106,6 +106,9 @@ pub enum Command {
         /// More custom resource schemas (CRD YAML, or <group>/<kind>_<version>.json), after schemas/crds/.
         #[arg(long = "schema-dir", value_name = "DIR")]
         schema_dirs: Vec<PathBuf>,
+        /// Treat warnings as errors (exit 2), e.g. in CI.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Run every check without writing anything.
     Validate {
@@ -117,6 +120,9 @@ pub enum Command {
         /// More custom resource schemas (CRD YAML, or <group>/<kind>_<version>.json), after schemas/crds/.
         #[arg(long = "schema-dir", value_name = "DIR")]
         schema_dirs: Vec<PathBuf>,
+        /// Treat warnings as errors (exit 2), e.g. in CI.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Show what a change does to the rendered output of every site.
     Diff {
@@ -155,6 +161,17 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         max_bytes: Option<usize>,
     },
+    /// Show what makes each site differ from its layers: overrides, dead overrides, values to move up.
+    Drift {
+        /// Sites to compare (default: every site).
+        sites: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// Exit 1 when a site has a dead override (a value equal to what its layers give).
+        #[arg(long)]
+        check: bool,
+    },
     /// Show which input set a rendered value, and what it overrode.
     Explain {
         /// The site.
@@ -163,6 +180,9 @@ pub enum Command {
         object: String,
         /// The field, e.g. spec.replicas or spec.template.spec.containers[0].image.
         field: String,
+        /// For INI text (e.g. data.keystone.conf): explain one option, as SECTION.OPTION.
+        #[arg(long, value_name = "SECTION.OPTION")]
+        key: Option<String>,
     },
     /// List the Secrets a site's services read, and which its backend does not provide yet.
     Secrets {
@@ -292,19 +312,22 @@ pub fn run(cli: &Cli) -> u8 {
             jobs,
             format,
             schema_dirs,
+            deny_warnings,
         } => {
             if let Some(n) = jobs {
                 let _ = rayon::ThreadPoolBuilder::new()
                     .num_threads((*n).max(1))
                     .build_global();
             }
-            build(cli, &printer, sites, out, *check, *format, schema_dirs)
+            let opts = (*check, *deny_warnings);
+            build(cli, &printer, sites, out, opts, *format, schema_dirs)
         }
         Command::Validate {
             sites,
             format,
             schema_dirs,
-        } => validate(cli, &printer, sites, *format, schema_dirs),
+            deny_warnings,
+        } => validate(cli, &printer, sites, *format, schema_dirs, *deny_warnings),
         Command::Graph { site, format } => graph(cli, &printer, site, *format),
         Command::Lint { sites, format } => lint(cli, &printer, sites, *format),
         Command::Kustomize {
@@ -316,11 +339,12 @@ pub fn run(cli: &Cli) -> u8 {
             site,
             object,
             field,
+            key,
         } => {
             let Some(project) = open(cli, &printer, ReportFormat::Text) else {
                 return 2;
             };
-            match crate::explain::explain(&project, site, object, field) {
+            match crate::explain::explain(&project, site, object, field, key.as_deref()) {
                 Ok(text) => match print_out(&text) {
                     Ok(()) => 0,
                     Err(code) => code,
@@ -346,6 +370,11 @@ pub fn run(cli: &Cli) -> u8 {
             *format,
             *max_bytes,
         ),
+        Command::Drift {
+            sites,
+            format,
+            check,
+        } => drift(cli, &printer, sites, *format, *check),
         Command::Diff {
             base,
             head,
@@ -464,7 +493,7 @@ fn build(
     printer: &Printer,
     sites: &[String],
     out: &Path,
-    check: bool,
+    (check, deny_warnings): (bool, bool),
     format: ReportFormat,
     schema_dirs: &[PathBuf],
 ) -> u8 {
@@ -497,6 +526,7 @@ fn build(
     if let Some(pb) = &bar {
         pb.finish_and_clear();
     }
+    let diags = deny(diags, deny_warnings);
     if diag::has_errors(&diags) {
         printer.diagnostics(&diags, format);
         return 2;
@@ -605,17 +635,57 @@ fn build_summary(
     })
 }
 
+/// `strata drift`: exit 0, or 1 with `--check` when a dead override exists.
+fn drift(cli: &Cli, printer: &Printer, sites: &[String], format: DiffFormat, check: bool) -> u8 {
+    let Some(project) = open(cli, printer, ReportFormat::Text) else {
+        return 2;
+    };
+    let names = match project.select_sites(sites) {
+        Ok(n) => n,
+        Err(d) => {
+            printer.diagnostics(&d, ReportFormat::Text);
+            return 2;
+        }
+    };
+    let report = crate::drift::analyse(&project, &names);
+    let text = match format {
+        DiffFormat::Text => crate::drift::text(&report),
+        DiffFormat::Markdown => crate::drift::markdown(&report),
+        DiffFormat::Json => format!("{:#}\n", report.to_json()),
+    };
+    if let Err(code) = print_out(&text) {
+        return code;
+    }
+    if check && report.has_dead() {
+        note("dead overrides found (values equal to what the layers give): remove them");
+        return 1;
+    }
+    0
+}
+
+/// `--deny-warnings`: every warning becomes an error.
+fn deny(mut diags: Vec<Diagnostic>, deny_warnings: bool) -> Vec<Diagnostic> {
+    if deny_warnings {
+        for d in &mut diags {
+            d.severity = diag::Severity::Error;
+        }
+    }
+    diags
+}
+
 fn validate(
     cli: &Cli,
     printer: &Printer,
     sites: &[String],
     format: ReportFormat,
     schema_dirs: &[PathBuf],
+    deny_warnings: bool,
 ) -> u8 {
     let Some((project, names)) = open_sites(cli, printer, format, schema_dirs, sites) else {
         return 2;
     };
     let (outputs, diags) = project.compile(&names);
+    let diags = deny(diags, deny_warnings);
     printer.diagnostics(&diags, format);
     if diag::has_errors(&diags) {
         return 2;

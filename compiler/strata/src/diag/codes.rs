@@ -79,6 +79,8 @@ codes! {
     // E04xx: overlays.
     /// A kustomize overlay or a site `kustomization.yaml` failed.
     Overlay = "E0401",
+    /// A warning: an overlay overrides a value a site or layer sets explicitly.
+    OverlayConflict = "E0402",
 
     // E05xx: output validation.
     /// A rendered object does not satisfy its Kubernetes or CRD schema.

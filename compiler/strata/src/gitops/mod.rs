@@ -77,6 +77,7 @@ pub fn prepare(site: &Site, objects: &mut Vec<Final>) {
             value: json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": site.spec.namespace}}),
             folder: CLUSTER_UNIT.to_string(),
             provenance: None,
+            overlay: Vec::new(),
         });
     }
     for Final {
