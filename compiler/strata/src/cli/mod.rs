@@ -779,80 +779,9 @@ fn diff(
         printer.diagnostics(&d, ReportFormat::Text);
         2
     };
-    let root = match cli.root.canonicalize() {
-        Ok(r) => r,
-        Err(e) => {
-            return fail(vec![Diagnostic::error(
-                diag::Code::NotFound,
-                format!("cannot open `{}`: {e}", cli.root.display()),
-            )])
-        }
-    };
-    let base_co = match diff::git::checkout(&root, base) {
-        Ok(c) => c,
-        Err(d) => return fail(vec![d]),
-    };
-    let head_co = match head.map(|h| diff::git::checkout(&root, h)).transpose() {
-        Ok(c) => c,
-        Err(d) => return fail(vec![d]),
-    };
-    let head_root = head_co
-        .as_ref()
-        .map_or(root.as_path(), |c| c.root.as_path());
-    let known: std::collections::BTreeSet<String> = diff::site_names(&base_co.root)
-        .into_iter()
-        .chain(diff::site_names(head_root))
-        .collect();
-    let selected: std::collections::BTreeSet<String> = if sites.is_empty() {
-        known.clone()
-    } else {
-        let unknown: Vec<Diagnostic> = sites
-            .iter()
-            .filter(|s| !known.contains(*s))
-            .map(|s| {
-                let d = Diagnostic::error(
-                    diag::Code::NotFound,
-                    format!("there is no site `{s}` in either revision"),
-                );
-                match strata_yaml::did_you_mean(s, known.iter().map(String::as_str)) {
-                    Some(near) => d.help(format!("did you mean `{near}`?")),
-                    None => d,
-                }
-            })
-            .collect();
-        if !unknown.is_empty() {
-            return fail(unknown);
-        }
-        sites.iter().cloned().collect()
-    };
-    let (b, h) = rayon::join(
-        || diff::snapshot(&base_co.root, &selected),
-        || diff::snapshot(head_root, &selected),
-    );
-    let b = match b {
+    let (b, h) = match diff::snapshots(&cli.root, base, head, sites) {
         Ok(s) => s,
-        Err(d) => {
-            return fail(
-                d.into_iter()
-                    .map(|x| x.note(format!("in the base revision `{base}`")))
-                    .collect(),
-            )
-        }
-    };
-    let h = match h {
-        Ok(s) => s,
-        Err(d) => {
-            return fail(
-                d.into_iter()
-                    .map(|x| {
-                        x.note(format!(
-                            "in the head revision `{}`",
-                            head.unwrap_or("working tree")
-                        ))
-                    })
-                    .collect(),
-            )
-        }
+        Err(d) => return fail(d),
     };
     let report = diff::compare(&b, &h, base, head.unwrap_or("working tree"));
     let render = |limit: Option<usize>, full: Option<&str>| match format {

@@ -80,7 +80,7 @@ pub fn snapshot(root: &Path, sites: &BTreeSet<String>) -> Result<Snapshot, Vec<D
 /// Compiles the `base` revision and the `head` revision (the working tree when `None`) of the
 /// git repository holding `root`, for the named sites (every site of either revision when
 /// `sites` is empty). A site in neither revision is an error with a "did you mean"; errors of a
-/// revision note which revision they come from. Used by `strata plan`.
+/// revision note which revision they come from. Used by `strata diff` and `strata plan`.
 pub fn snapshots(
     root: &Path,
     base: &str,
