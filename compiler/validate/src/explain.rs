@@ -377,7 +377,10 @@ impl Explanation {
                     None => format!("allowed: {allowed}"),
                 };
                 at_value(
-                    format!("`{path}` of {what} is {}, which is not allowed", short(found)),
+                    format!(
+                        "`{path}` of {what} is {}, which is not allowed",
+                        short(found)
+                    ),
                     "not allowed",
                     Some(help),
                 )
@@ -507,7 +510,13 @@ fn explain_into(err: &ValidationError<'_>, ctx: &Context<'_>, out: &mut Vec<Expl
         });
     };
     let other = |out: &mut Vec<Explanation>, message: String| {
-        push(out, ViolationKind::Other, ptr.clone(), message, Detail::Other)
+        push(
+            out,
+            ViolationKind::Other,
+            ptr.clone(),
+            message,
+            Detail::Other,
+        )
     };
     match err.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected }
@@ -827,6 +836,118 @@ mod tests {
         assert_eq!(show(&serde_json::json!("secret"), true), "value");
         let long = show(&serde_json::json!("x".repeat(500)), false);
         assert!(long.chars().count() < 70, "{long}");
+    }
+
+    fn explain_all(schema: &Value, value: &Value) -> Vec<Explanation> {
+        let validator = jsonschema::validator_for(schema).expect("test schema compiles");
+        let ctx = Context {
+            schema: Some(schema),
+            ..Default::default()
+        };
+        validator
+            .iter_errors(value)
+            .flat_map(|e| explain(&e, &ctx))
+            .collect()
+    }
+
+    fn input_schema() -> Value {
+        serde_json::json!({
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string", "description": "The name."},
+                "replicas": {"type": "integer"},
+                "tier": {"enum": ["gold", "silver"]},
+                "spec": {"oneOf": [{"type": "string"}, {"type": "object"}]}
+            }
+        })
+    }
+
+    #[test]
+    fn one_explanation_serves_both_wordings() {
+        let v = serde_json::json!({"replica": 2, "tier": "golt", "spec": [1]});
+        let mut ex = explain_all(&input_schema(), &v);
+        ex.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+        let lines: Vec<(&str, &str)> = ex
+            .iter()
+            .map(|e| (e.pointer.as_str(), e.message.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("/name", "missing required field `name`"),
+                (
+                    "/replica",
+                    "unknown field `replica` (did you mean `replicas`?)"
+                ),
+                ("/spec", "expected a string or a map, found a list"),
+                (
+                    "/tier",
+                    "\"golt\" is not one of \"gold\", \"silver\" (did you mean `gold`?)"
+                ),
+            ]
+        );
+        let reports: Vec<Report> = ex.iter().map(|e| e.report("site `x`")).collect();
+        let unknown = &reports[1];
+        assert_eq!(unknown.message, "unknown field `replica` of site `x`");
+        assert_eq!((unknown.pointer.as_str(), unknown.key), ("/replica", true));
+        assert_eq!(unknown.help.as_deref(), Some("did you mean `replicas`?"));
+        let required = &reports[0];
+        assert_eq!(
+            required.message,
+            "site `x` is missing the required field `name`"
+        );
+        assert_eq!((required.pointer.as_str(), required.key), ("", true));
+        assert_eq!(required.help.as_deref(), Some("add `name:`"));
+        // Every alternative failed on the type of the value itself: say all that were allowed.
+        assert_eq!(
+            reports[2].message,
+            "`spec` of site `x` must be a string or a map, found a list"
+        );
+        assert_eq!(reports[2].label, "expected a string or a map");
+        assert_eq!(
+            reports[3].help.as_deref(),
+            Some("did you mean `gold`? (allowed: \"gold\", \"silver\")")
+        );
+    }
+
+    #[test]
+    fn input_help_quotes_scalars_or_gives_the_description() {
+        let ex = explain_all(&input_schema(), &serde_json::json!({"name": 5}));
+        let r = ex[0].report("service `s`");
+        assert_eq!(
+            r.message,
+            "`name` of service `s` must be a string, found an integer"
+        );
+        assert_eq!(
+            r.help.as_deref(),
+            Some("quote the value to make it a string")
+        );
+        let ex = explain_all(&input_schema(), &serde_json::json!({"name": {}}));
+        assert_eq!(
+            ex[0].report("service `s`").help.as_deref(),
+            Some("The name.")
+        );
+        assert_eq!(ex[0].description.as_deref(), Some("The name."));
+    }
+
+    #[test]
+    fn secret_values_stay_out_of_explanations() {
+        let schema = serde_json::json!({"properties": {"data": {"additionalProperties": {"type": "integer"}}}});
+        let validator = jsonschema::validator_for(&schema).expect("test schema compiles");
+        let ctx = Context {
+            secret: true,
+            schema: Some(&schema),
+            ..Default::default()
+        };
+        let value = serde_json::json!({"data": {"password": "hunter2"}});
+        let ex: Vec<Explanation> = validator
+            .iter_errors(&value)
+            .flat_map(|e| explain(&e, &ctx))
+            .collect();
+        assert_eq!(ex.len(), 1);
+        assert!(!format!("{ex:?}").contains("hunter2"), "{ex:?}");
     }
 
     #[test]

@@ -111,6 +111,37 @@ mod tests {
         assert_eq!(human_path(""), "");
     }
 
+    struct Nowhere;
+    impl Locate for Nowhere {
+        fn locate(&self, _: &str, _: bool) -> Option<(Source, strata_yaml::Span)> {
+            None
+        }
+    }
+
+    #[test]
+    fn alternatives_that_differ_only_in_type_are_listed_together() {
+        // The rule output validation has always used, now shared: before, an input document
+        // was told only about the last alternative ("must be a map").
+        let schema = serde_json::json!({"properties": {"tls": {"oneOf": [
+            {"type": "boolean"}, {"type": "object"}
+        ]}}});
+        let validator = jsonschema::validator_for(&schema).expect("test schema compiles");
+        let value = serde_json::json!({"tls": "yes"});
+        let d = validate(
+            &validator,
+            &schema,
+            &value,
+            &Nowhere,
+            "site `x`",
+            Code::InvalidValue,
+        );
+        let messages: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["`tls` of site `x` must be a boolean or a map, found a string"]
+        );
+    }
+
     #[test]
     fn bundled_schemas_are_valid_and_layers_mirror_sites() {
         let s = input_schemas();
