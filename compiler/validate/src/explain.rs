@@ -505,7 +505,12 @@ fn explain_into(err: &ValidationError<'_>, ctx: &Context<'_>, out: &mut Vec<Expl
             instance: ptr.clone(),
             message,
             detail,
-            reason: reason(err),
+            // jsonschema's text starts with the value, which may itself hold " is ".
+            reason: if masked {
+                "not valid here".to_string()
+            } else {
+                reason(err)
+            },
             description: description.clone(),
         });
     };
@@ -941,7 +946,7 @@ mod tests {
             schema: Some(&schema),
             ..Default::default()
         };
-        let value = serde_json::json!({"data": {"password": "hunter2"}});
+        let value = serde_json::json!({"data": {"password": "this is hunter2"}});
         let ex: Vec<Explanation> = validator
             .iter_errors(&value)
             .flat_map(|e| explain(&e, &ctx))
