@@ -46,7 +46,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
-pub use explain::human_path;
+pub use explain::{explain, human_path, Context, Detail, Explanation, Report};
 
 /// Bundled Kubernetes minor versions, oldest first, e.g. `["1.31", …, "1.37"]`.
 pub fn kubernetes_versions() -> Vec<String> {
@@ -317,12 +317,18 @@ impl Validator {
                                 (compiled.uri.as_str(), &compiled.doc),
                                 (transform::DEFS_URI, &*self.kube.definitions),
                             ];
-                            let ctx = explain::Ctx {
+                            let ctx = Context {
                                 secret: kind == "Secret" && api_version == "v1",
                                 docs: &docs,
+                                schema: None,
                             };
                             for err in compiled.validator.iter_errors(object) {
-                                explain::explain(&err, &ctx, &mut out);
+                                out.extend(explain(&err, &ctx).into_iter().map(|e| Violation {
+                                    path: human_path(&e.pointer),
+                                    pointer: e.pointer,
+                                    message: e.message,
+                                    kind: e.kind,
+                                }));
                                 if out.len() > MAX_VIOLATIONS * 2 {
                                     break;
                                 }
