@@ -392,7 +392,10 @@ pub fn lint_site(cx: &Context<'_>) -> Vec<Finding> {
                 f.policy = Some(p.reason.clone());
             }
             if let Some((i, ptr)) = f.at.take() {
-                f.location = cx.objects.get(i).and_then(|o| cx.locate(o, &ptr, &mut shown));
+                f.location = cx
+                    .objects
+                    .get(i)
+                    .and_then(|o| cx.locate(o, &ptr, &mut shown));
             }
             Some(f)
         })
