@@ -254,23 +254,51 @@ impl Project {
         names: &[String],
         done: &(dyn Fn(&str) + Sync),
     ) -> (Vec<SiteOutput>, Vec<Diagnostic>) {
-        let results: Vec<SiteResult> = names
+        let (outputs, diags, _) = self.compile_linted(names, false, done);
+        (outputs, diags)
+    }
+
+    /// [`Project::compile_with_progress`], and with `lint` the checks of `strata lint` on
+    /// each compiled site's final objects (`build --lint`, `validate --lint`): the objects are
+    /// already in memory, so the checks cost a fraction of what a separate `strata lint`
+    /// (which renders every site again) costs. A site with compile errors is not linted; a
+    /// lint policy naming an unknown check is an error diagnostic.
+    pub fn compile_linted(
+        &self,
+        names: &[String],
+        lint: bool,
+        done: &(dyn Fn(&str) + Sync),
+    ) -> (Vec<SiteOutput>, Vec<Diagnostic>, Vec<crate::lint::Finding>) {
+        let results: Vec<(SiteResult, Vec<crate::lint::Finding>)> = names
             .par_iter()
             .map(|n| {
-                let r = self.compile_site(n);
+                let mut r = self.compile_site(n);
+                let findings = if lint && r.output.is_some() {
+                    match crate::lint::compiled_site(self, &r) {
+                        Ok(f) => f,
+                        Err(d) => {
+                            r.diagnostics.extend(d);
+                            Vec::new()
+                        }
+                    }
+                } else {
+                    Vec::new()
+                };
                 done(n);
-                r
+                (r, findings)
             })
             .collect();
         let mut diags = self.diagnostics.clone();
         let mut outputs = Vec::new();
-        for r in results {
+        let mut findings = Vec::new();
+        for (r, f) in results {
             diags.extend(r.diagnostics);
+            findings.extend(f);
             if let Some(o) = r.output {
                 outputs.push(o);
             }
         }
         diag::sort_and_dedup(&mut diags);
-        (outputs, diags)
+        (outputs, diags, findings)
     }
 }

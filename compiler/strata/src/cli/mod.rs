@@ -109,6 +109,9 @@ pub enum Command {
         /// Treat warnings as errors (exit 2), e.g. in CI.
         #[arg(long)]
         deny_warnings: bool,
+        /// Also run the checks of `strata lint` on the compiled objects; an error finding fails the run (exit 2, nothing written).
+        #[arg(long)]
+        lint: bool,
     },
     /// Run every check without writing anything.
     Validate {
@@ -123,6 +126,9 @@ pub enum Command {
         /// Treat warnings as errors (exit 2), e.g. in CI.
         #[arg(long)]
         deny_warnings: bool,
+        /// Also run the checks of `strata lint` on the compiled objects; an error finding fails the run (exit 2, nothing written).
+        #[arg(long)]
+        lint: bool,
     },
     /// Show what a change does to the rendered output of every site.
     Diff {
@@ -313,13 +319,14 @@ pub fn run(cli: &Cli) -> u8 {
             format,
             schema_dirs,
             deny_warnings,
+            lint: with_lint,
         } => {
             if let Some(n) = jobs {
                 let _ = rayon::ThreadPoolBuilder::new()
                     .num_threads((*n).max(1))
                     .build_global();
             }
-            let opts = (*check, *deny_warnings);
+            let opts = (*check, *deny_warnings, *with_lint);
             build(cli, &printer, sites, out, opts, *format, schema_dirs)
         }
         Command::Validate {
@@ -327,7 +334,15 @@ pub fn run(cli: &Cli) -> u8 {
             format,
             schema_dirs,
             deny_warnings,
-        } => validate(cli, &printer, sites, *format, schema_dirs, *deny_warnings),
+            lint: with_lint,
+        } => validate(
+            cli,
+            &printer,
+            sites,
+            *format,
+            schema_dirs,
+            (*deny_warnings, *with_lint),
+        ),
         Command::Graph { site, format } => graph(cli, &printer, site, *format),
         Command::Lint { sites, format } => lint(cli, &printer, sites, *format),
         Command::Kustomize {
@@ -493,7 +508,7 @@ fn build(
     printer: &Printer,
     sites: &[String],
     out: &Path,
-    (check, deny_warnings): (bool, bool),
+    (check, deny_warnings, with_lint): (bool, bool, bool),
     format: ReportFormat,
     schema_dirs: &[PathBuf],
 ) -> u8 {
@@ -517,7 +532,7 @@ fn build(
         );
         pb
     });
-    let (outputs, diags) = project.compile_with_progress(&names, &|site| {
+    let (outputs, diags, findings) = project.compile_linted(&names, with_lint, &|site| {
         if let Some(pb) = &bar {
             pb.set_message(site.to_string());
             pb.inc(1);
@@ -529,6 +544,10 @@ fn build(
     let diags = deny(diags, deny_warnings);
     if diag::has_errors(&diags) {
         printer.diagnostics(&diags, format);
+        return 2;
+    }
+    if with_lint && lint_findings(&names, findings, format, deny_warnings) {
+        note("lint found errors: nothing written");
         return 2;
     }
     // Nothing to build is a mistake (the wrong --root, or a folder that is not a site
@@ -673,21 +692,44 @@ fn deny(mut diags: Vec<Diagnostic>, deny_warnings: bool) -> Vec<Diagnostic> {
     diags
 }
 
+/// `build --lint` and `validate --lint`: prints the findings on stderr (lint's text report,
+/// or its JSON with `--format json`, so that stdout keeps the command's own output) and
+/// says whether they fail the run: an error finding does, and with `--deny-warnings` a
+/// warning does too.
+fn lint_findings(
+    names: &[String],
+    findings: Vec<crate::lint::Finding>,
+    format: ReportFormat,
+    deny_warnings: bool,
+) -> bool {
+    use crate::lint::{self, Severity};
+    let report = lint::report(names, findings);
+    let text = match format {
+        ReportFormat::Text => lint::text(&report),
+        ReportFormat::Json => lint::json(&report),
+    };
+    eprint!("{text}");
+    report.count(Severity::Error) > 0 || (deny_warnings && report.count(Severity::Warning) > 0)
+}
+
 fn validate(
     cli: &Cli,
     printer: &Printer,
     sites: &[String],
     format: ReportFormat,
     schema_dirs: &[PathBuf],
-    deny_warnings: bool,
+    (deny_warnings, with_lint): (bool, bool),
 ) -> u8 {
     let Some((project, names)) = open_sites(cli, printer, format, schema_dirs, sites) else {
         return 2;
     };
-    let (outputs, diags) = project.compile(&names);
+    let (outputs, diags, findings) = project.compile_linted(&names, with_lint, &|_| {});
     let diags = deny(diags, deny_warnings);
     printer.diagnostics(&diags, format);
     if diag::has_errors(&diags) {
+        return 2;
+    }
+    if with_lint && lint_findings(&names, findings, format, deny_warnings) {
         return 2;
     }
     if format == ReportFormat::Text {

@@ -17,7 +17,7 @@ pub mod checks;
 mod render;
 pub mod sarif;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -165,6 +165,11 @@ pub struct Finding {
     pub hint: String,
     /// The site policy's reason, when it changed the severity.
     pub policy: Option<String>,
+    /// The object (index in the site's final objects) and field the finding is about, until
+    /// [`lint_site`] turns it into `location`: positions are looked up only for the
+    /// findings that survive the allowances and the policy (the lookup reads provenance
+    /// and masks a whole input file, the costliest step of a check).
+    at: Option<(usize, String)>,
 }
 
 /// A pod-bearing object.
@@ -285,7 +290,8 @@ impl<'a> Context<'a> {
             .max_by_key(|(r, _)| *r)
     }
 
-    /// A finding about the field at `pointer` of `obj`, placed at its input line.
+    /// A finding about the field at `pointer` of `obj` (one of the site's objects); its
+    /// input line is looked up later, only when the finding is kept.
     pub fn finding(
         &self,
         code: &'static str,
@@ -294,21 +300,7 @@ impl<'a> Context<'a> {
         message: String,
     ) -> Finding {
         let r = rule(code);
-        let location =
-            crate::explain::input_position(self.site, obj, pointer).map(|(src, span)| {
-                let shown = src.shown();
-                let text = shown
-                    .lines()
-                    .nth(span.start.line.saturating_sub(1) as usize)
-                    .unwrap_or("")
-                    .to_string();
-                Location {
-                    path: src.path.clone(),
-                    line: span.start.line,
-                    col: span.start.col,
-                    text,
-                }
-            });
+        let index = self.objects.iter().position(|o| std::ptr::eq(o, obj));
         Finding {
             code,
             severity: r.map_or(Severity::Warning, |r| r.severity),
@@ -316,10 +308,36 @@ impl<'a> Context<'a> {
             service: obj.folder.clone(),
             object: display(&obj.value),
             message,
-            location,
+            location: None,
             hint: r.map_or("", |r| r.help).to_string(),
             policy: None,
+            at: index.map(|i| (i, pointer.to_string())),
         }
+    }
+
+    /// The input line a person wrote for the field at `pointer` of `obj`. `shown` keeps
+    /// each input file's masked text, which several findings of a site usually share.
+    fn locate(
+        &self,
+        obj: &Final,
+        pointer: &str,
+        shown: &mut HashMap<Arc<str>, String>,
+    ) -> Option<Location> {
+        crate::explain::input_position(self.site, obj, pointer).map(|(src, span)| {
+            let text = shown
+                .entry(src.path.clone())
+                .or_insert_with(|| src.shown())
+                .lines()
+                .nth(span.start.line.saturating_sub(1) as usize)
+                .unwrap_or("")
+                .to_string();
+            Location {
+                path: src.path.clone(),
+                line: span.start.line,
+                col: span.start.col,
+                text,
+            }
+        })
     }
 }
 
@@ -359,6 +377,7 @@ fn workload(f: &Final) -> Option<Workload<'_>> {
 pub fn lint_site(cx: &Context<'_>) -> Vec<Finding> {
     let mut found = Vec::new();
     checks::run(cx, &mut found);
+    let mut shown = HashMap::new();
     found
         .into_iter()
         .filter(|f| !allowed(cx, f))
@@ -371,6 +390,12 @@ pub fn lint_site(cx: &Context<'_>) -> Vec<Finding> {
                     LintLevel::Error => Severity::Error,
                 };
                 f.policy = Some(p.reason.clone());
+            }
+            if let Some((i, ptr)) = f.at.take() {
+                f.location = cx
+                    .objects
+                    .get(i)
+                    .and_then(|o| cx.locate(o, &ptr, &mut shown));
             }
             Some(f)
         })
@@ -451,25 +476,21 @@ impl Report {
     }
 }
 
-/// Lints the named sites (in parallel). Bad input (a site that does not compile, an unknown
-/// check code) is `Err` with the diagnostics.
+/// Lints the named sites (in parallel), each taken through the pipeline up to its final
+/// objects. Bad input (a site that does not compile, an unknown check code) is `Err` with
+/// the diagnostics.
 pub fn lint(project: &Project, names: &[String]) -> Result<Report, Vec<Diagnostic>> {
     let results: Vec<(Vec<Diagnostic>, Vec<Finding>)> = names
         .par_iter()
         .map(|n| {
             let r = project.final_objects(n);
-            let (Some(site), Some(graph)) = (&r.site, &r.graph) else {
-                return (r.diagnostics, Vec::new());
-            };
             if diag::has_errors(&r.diagnostics) {
                 return (r.diagnostics, Vec::new());
             }
-            let bad = unknown_codes(project, site);
-            if !bad.is_empty() {
-                return (bad, Vec::new());
+            match compiled_site(project, &r) {
+                Ok(f) => (r.diagnostics, f),
+                Err(bad) => (bad, Vec::new()),
             }
-            let cx = Context::new(site, graph, &project.checked.catalog, &r.objects);
-            (r.diagnostics, lint_site(&cx))
         })
         .collect();
     let mut diags = project.diagnostics.clone();
@@ -482,10 +503,33 @@ pub fn lint(project: &Project, names: &[String]) -> Result<Report, Vec<Diagnosti
         diag::sort_and_dedup(&mut diags);
         return Err(diags);
     }
-    Ok(Report {
+    Ok(report(names, all))
+}
+
+/// The findings of one site that went through the pipeline without errors (as far as
+/// [`Project::final_objects`] or as far as a build): `Err` when its lint policy or its
+/// services' allowances name a check that does not exist.
+pub fn compiled_site(
+    project: &Project,
+    r: &crate::pipeline::SiteResult,
+) -> Result<Vec<Finding>, Vec<Diagnostic>> {
+    let (Some(site), Some(graph)) = (&r.site, &r.graph) else {
+        return Ok(Vec::new());
+    };
+    let bad = unknown_codes(project, site);
+    if !bad.is_empty() {
+        return Err(bad);
+    }
+    let cx = Context::new(site, graph, &project.checked.catalog, &r.objects);
+    Ok(lint_site(&cx))
+}
+
+/// The report of the findings of the sites `names`, grouped across sites.
+pub fn report(names: &[String], findings: Vec<Finding>) -> Report {
+    Report {
         sites: names.to_vec(),
-        findings: group(all),
-    })
+        findings: group(findings),
+    }
 }
 
 /// One finding per (check, object, message, input line), with the sites that share it.
