@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 
 use crate::explain::pointer_field;
 use crate::load::Doc;
+use crate::merge::{Layered, Tracked};
 use crate::pipeline::Project;
 
 pub use render::{markdown, text};
@@ -177,24 +178,6 @@ fn at(doc: &Doc, pointer: &str) -> String {
     format!("{}:{}:{}", doc.source.path, s.start.line, s.start.col)
 }
 
-/// Merges `over` into `base` (maps merge, scalars and lists replace, `null` deletes).
-fn merge(base: &mut Value, over: &Value) {
-    match (base, over) {
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, v) in o {
-                if v.is_null() {
-                    b.shift_remove(k);
-                } else if let Some(x) = b.get_mut(k) {
-                    merge(x, v);
-                } else {
-                    b.insert(k.clone(), crate::merge::strip_nulls(v));
-                }
-            }
-        }
-        (b, o) => *b = crate::merge::strip_nulls(o),
-    }
-}
-
 /// The leaves of a value: scalars, lists and empty maps, by pointer.
 fn leaves(v: &Value, ptr: &mut String, out: &mut Vec<(String, Value)>) {
     match v {
@@ -213,21 +196,25 @@ fn leaves(v: &Value, ptr: &mut String, out: &mut Vec<(String, Value)>) {
 /// What the documents before the site give at `rel` (a pointer under `spec`): the merged
 /// value and the last document that sets it.
 fn inherited(parts: &[Part<'_>], rel: &str) -> (Option<Value>, Option<String>) {
-    let mut merged = Value::Object(Default::default());
-    let mut from = None;
+    // The check stage's merge, with its provenance: the origin of a node is its last writer.
+    let mut merged = Tracked::empty_map();
     for p in parts {
         if let Some(v) = p.doc.doc.value.pointer(&p.base) {
-            merge(&mut merged, v);
-        }
-        let full = format!("{}{rel}", p.base);
-        match p.doc.doc.value.pointer(&full) {
-            Some(Value::Null) => from = None,
-            Some(_) => from = Some(at(p.doc, &full)),
-            None => {}
+            merged.merge(Layered {
+                value: v,
+                pointer: &p.base,
+                spans: &p.doc.doc.spans,
+                source: &p.doc.source,
+            });
         }
     }
-    let value = merged.pointer(rel).cloned();
-    let from = value.as_ref().and(from);
+    let value = merged.value.pointer(rel).cloned();
+    let from = value.as_ref().and(merged.origin_exact(rel)).map(|o| {
+        format!(
+            "{}:{}:{}",
+            o.source.path, o.span.start.line, o.span.start.col
+        )
+    });
     (value, from)
 }
 
@@ -459,13 +446,6 @@ fn candidates(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn merge_rule() {
-        let mut a = json!({"a": {"b": 1, "c": 2}, "l": [1]});
-        merge(&mut a, &json!({"a": {"b": null, "d": 3}, "l": [2]}));
-        assert_eq!(a, json!({"a": {"c": 2, "d": 3}, "l": [2]}));
-    }
 
     #[test]
     fn leaves_stop_at_lists_and_empty_maps() {
