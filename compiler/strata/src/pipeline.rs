@@ -128,25 +128,9 @@ impl Project {
 
     /// Every stage for one site, up to its files in memory.
     pub fn compile_site(&self, name: &str) -> SiteResult {
-        let mut r = self.resolve(name);
-        let (Some(site), Some(graph)) = (&r.site, &r.graph) else {
+        let (mut r, finals) = self.up_to_final_objects(name);
+        let (Some(mut finals), Some(site), Some(graph)) = (finals, &r.site, &r.graph) else {
             return r;
-        };
-        if diag::has_errors(&r.diagnostics) {
-            return r;
-        }
-        let (objects, diags) = render::render_site(site, &self.checked.catalog, graph);
-        if diag::has_errors(&diags) {
-            r.diagnostics.extend(diags);
-            return r;
-        }
-        r.diagnostics.extend(diags);
-        let mut finals = match self.finish_objects(site, objects) {
-            Ok(f) => f,
-            Err(d) => {
-                r.diagnostics.extend(d);
-                return r;
-            }
         };
         r.diagnostics
             .extend(crate::conflict::check(self, site, &finals));
@@ -205,24 +189,37 @@ impl Project {
     /// validation, the GitOps stage or the file layout: what `strata lint` needs, at a
     /// fraction of a build's cost.
     pub fn final_objects(&self, name: &str) -> SiteResult {
+        let (mut r, finals) = self.up_to_final_objects(name);
+        if let Some(f) = finals {
+            r.objects = f;
+        }
+        r
+    }
+
+    /// Resolve, render, overlays and the leak check for one site (the stages `build` and
+    /// `lint` share): the final objects, or `None` when a stage failed (its diagnostics are
+    /// in the result).
+    fn up_to_final_objects(&self, name: &str) -> (SiteResult, Option<Vec<Final>>) {
         let mut r = self.resolve(name);
         let (Some(site), Some(graph)) = (&r.site, &r.graph) else {
-            return r;
+            return (r, None);
         };
         if diag::has_errors(&r.diagnostics) {
-            return r;
+            return (r, None);
         }
         let (objects, diags) = render::render_site(site, &self.checked.catalog, graph);
         let failed = diag::has_errors(&diags);
         r.diagnostics.extend(diags);
         if failed {
-            return r;
+            return (r, None);
         }
         match self.finish_objects(site, objects) {
-            Ok(f) => r.objects = f,
-            Err(d) => r.diagnostics.extend(d),
+            Ok(f) => (r, Some(f)),
+            Err(d) => {
+                r.diagnostics.extend(d);
+                (r, None)
+            }
         }
-        r
     }
 
     /// Stage 5 and the leak check: overlays, then no secret material in the final objects.
