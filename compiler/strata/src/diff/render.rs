@@ -366,14 +366,16 @@ fn sites_suffix(c: &Change) -> String {
     }
 }
 
-fn capitalize(s: &str) -> String {
+/// `s` with its first letter in upper case.
+pub(crate) fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
         .unwrap_or_default()
 }
 
-fn html(s: &str) -> String {
+/// `s` with `&`, `<` and `>` escaped, for markdown that GitLab and GitHub render as HTML.
+pub(crate) fn html(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

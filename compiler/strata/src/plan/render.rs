@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{Care, Class, Plan, SitePlan, Wave};
-use crate::diff::render::bounded;
+use crate::diff::render::{bounded, capitalize, html};
 
 fn wave_label(w: &Wave) -> String {
     match w.wave {
@@ -144,12 +144,6 @@ pub fn text(p: &Plan, max_bytes: Option<usize>) -> String {
     bounded(&head, &sections, max_bytes, notice, "…\n")
 }
 
-fn html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// A table cell: HTML-escaped, `|` escaped.
 fn cell(s: &str) -> String {
     html(s).replace('|', "\\|")
@@ -269,13 +263,6 @@ pub fn markdown(p: &Plan, max_bytes: Option<usize>) -> String {
         )
     };
     bounded(&head, &sections, max_bytes, notice, "…\n\n")
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
 }
 
 /// JSON (`--format json`; never cut).
