@@ -13,7 +13,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{copy_tree, git, strata, workspace};
+use common::{copy_tree, edit, git, strata, workspace};
 
 fn have_kubectl() -> bool {
     let ok = common::have_kubectl();
@@ -359,16 +359,6 @@ fn changed(repo: &Path, format: &str) -> Output {
     out
 }
 
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(
-        text.contains(from),
-        "{}: `{from}` not found",
-        path.display()
-    );
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("{e}"));
-}
-
 /// The scenarios of `strata diff` in a scratch git repository: a layer change shared by two
 /// sites is one entry listing both, a changed secret shows its key and no secret material,
 /// removing a service shows its objects as deletions with a warning; exit codes 0/1/2.
@@ -608,18 +598,7 @@ fn diff_on_the_reference_sites() {
 
     // A SOPS secret of edge-north1 gets a new ciphertext for `password`.
     let secret = repo.join("sites/edge-north1/secrets/keystone-admin.sops.yaml");
-    let text = std::fs::read_to_string(&secret).unwrap_or_default();
-    let marker = "password: ENC[AES256_GCM,data:";
-    let at = text
-        .find(marker)
-        .map(|i| i + marker.len())
-        .unwrap_or_else(|| panic!("no encrypted password in {}", secret.display()));
-    let old_ct = text[at..at + 12].to_string();
-    std::fs::write(
-        &secret,
-        format!("{}Zm9vYmFyYmF6{}", &text[..at], &text[at + 12..]),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let old_ct = common::rotate_sops_password(&secret);
     let out = changed(&repo, "markdown");
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(shown.contains("key `password` changed"), "{shown}");

@@ -7,18 +7,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{copy_tree, strata, workspace, yaml_docs};
+use common::{copy_tree, edit, strata, workspace, yaml_docs};
 use serde_json::Value;
-
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(
-        text.contains(from),
-        "{}: `{from}` not found",
-        path.display()
-    );
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("{e}"));
-}
 
 /// `strata build --out OUT` in `root`, which must succeed.
 fn build(root: &Path, out: &Path) {

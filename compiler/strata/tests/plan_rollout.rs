@@ -8,18 +8,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{copy_tree, git, strata, workspace};
+use common::{copy_tree, edit, git, strata, workspace};
 use serde_json::Value;
-
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(
-        text.contains(from),
-        "{}: `{from}` not found",
-        path.display()
-    );
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("{e}"));
-}
 
 /// `strata plan --base HEAD ARGS…`, which must exit with `code`.
 fn plan(repo: &Path, args: &[&str], code: i32) -> Output {
@@ -181,18 +171,7 @@ fn care_and_secrets() {
         "storage: {size: 200Gi}",
     );
     let secret = repo.join("sites/edge-north1/secrets/keystone-admin.sops.yaml");
-    let text = std::fs::read_to_string(&secret).unwrap_or_default();
-    let marker = "password: ENC[AES256_GCM,data:";
-    let at = text
-        .find(marker)
-        .map(|i| i + marker.len())
-        .unwrap_or_else(|| panic!("no encrypted password in {}", secret.display()));
-    let old_ct = text[at..at + 12].to_string();
-    std::fs::write(
-        &secret,
-        format!("{}Zm9vYmFyYmF6{}", &text[..at], &text[at + 12..]),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let old_ct = common::rotate_sops_password(&secret);
 
     let out = plan(&repo, &["--format", "json", "edge-north1", "prod-brno"], 1);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);

@@ -98,3 +98,33 @@ pub fn git(dir: &Path, args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Replaces the first `from` in the file at `path` by `to`; panics (failing the test) when
+/// `from` is not there.
+pub fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        text.contains(from),
+        "{}: `{from}` not found",
+        path.display()
+    );
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Gives the `password` of a SOPS-encrypted file a new ciphertext (as a rotation does), without
+/// decrypting anything; the first 12 characters of the old ciphertext.
+pub fn rotate_sops_password(secret: &Path) -> String {
+    let text = std::fs::read_to_string(secret).unwrap_or_default();
+    let marker = "password: ENC[AES256_GCM,data:";
+    let at = text
+        .find(marker)
+        .map(|i| i + marker.len())
+        .unwrap_or_else(|| panic!("no encrypted password in {}", secret.display()));
+    let old_ct = text[at..at + 12].to_string();
+    std::fs::write(
+        secret,
+        format!("{}Zm9vYmFyYmF6{}", &text[..at], &text[at + 12..]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    old_ct
+}
