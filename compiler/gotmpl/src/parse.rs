@@ -635,7 +635,7 @@ impl<'f> Parser<'f> {
 enum Parsed {
     Node(Node),
     End,
-    Else,
+    Else(#[allow(dead_code)] Pos),
 }
 
 enum ListEnd {
