@@ -34,17 +34,14 @@ pub struct Error {
     pub message: String,
     /// The executing template's name (`executing "NAME"`), for execution errors.
     pub executing: String,
-    /// Go's short rendering of the node being evaluated (`<NODE>`), for execution errors.
+    /// Go's rendering of the node being evaluated (`<NODE>`), for execution errors.
     pub context: Option<String>,
-    /// The full text as Go prints it; errors from nested templates keep the innermost one.
-    pub text: String,
 }
 
 impl Error {
     /// A parse error: `template: NAME:LINE: MSG`.
     pub fn parse(template: &str, line: usize, message: impl Into<String>) -> Error {
         let message = message.into();
-        let text = format!("template: {template}:{line}: {message}");
         Error {
             template: template.to_string(),
             line,
@@ -53,7 +50,6 @@ impl Error {
             message,
             executing: String::new(),
             context: None,
-            text,
         }
     }
 
@@ -68,9 +64,6 @@ impl Error {
         message: impl Into<String>,
     ) -> Error {
         let message = message.into();
-        let text = format!(
-            "template: {file}:{line}:{col}: executing \"{executing}\" at <{context}>: {message}"
-        );
         Error {
             template: file.to_string(),
             line,
@@ -79,14 +72,12 @@ impl Error {
             message,
             executing: executing.to_string(),
             context: Some(context.to_string()),
-            text,
         }
     }
 
     /// An execution error without a node: `template: NAME: MSG`.
     pub fn plain(kind: ErrorKind, name: &str, message: impl Into<String>) -> Error {
         let message = message.into();
-        let text = format!("template: {name}: {message}");
         Error {
             template: name.to_string(),
             line: 0,
@@ -95,14 +86,25 @@ impl Error {
             message,
             executing: name.to_string(),
             context: None,
-            text,
         }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        match (&self.context, self.kind) {
+            (Some(ctx), _) => write!(
+                f,
+                "template: {}:{}:{}: executing \"{}\" at <{}>: {}",
+                self.template, self.line, self.col, self.executing, ctx, self.message
+            ),
+            (None, ErrorKind::Parse) => write!(
+                f,
+                "template: {}:{}: {}",
+                self.template, self.line, self.message
+            ),
+            (None, _) => write!(f, "template: {}: {}", self.template, self.message),
+        }
     }
 }
 

@@ -15,6 +15,16 @@ pub fn sprint(v: &Value) -> String {
 
 /// Appends `%v` of `v` to `out`.
 pub fn write_v(out: &mut String, v: &Value, depth: usize) {
+    if depth % 64 == 63 {
+        // A deeply nested (or self-containing) value must not overflow the stack.
+        return stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_GROW, || {
+            write_v_inner(out, v, depth)
+        });
+    }
+    write_v_inner(out, v, depth)
+}
+
+fn write_v_inner(out: &mut String, v: &Value, depth: usize) {
     if depth > MAX_DEPTH {
         out.push_str("...");
         return;
@@ -118,7 +128,6 @@ pub fn format_float_g(f: f64) -> String {
     }
     out
 }
-
 
 /// Whether Go's `strconv.IsPrint` holds for `c` (letters, marks, numbers, punctuation, symbols
 /// and the ASCII space). Approximated with Rust's classification.
@@ -282,7 +291,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             }
         }
         // Precision.
-        if i + 1 <= b.len() && i < b.len() && b[i] == b'.' {
+        if i < b.len() && b[i] == b'.' {
             i += 1;
             let (na, ni, ok) = arg_number(format, i, argn, args.len());
             if ni != i {
@@ -307,15 +316,13 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
                 f.prec = Some(format[s..i].parse().unwrap_or(0));
             }
         }
-        if !reordered || true {
-            let (na, ni, ok) = arg_number(format, i, argn, args.len());
-            if ni != i {
-                reordered = true;
-            }
-            argn = na;
-            i = ni;
-            good_argnum &= ok;
+        let (na, ni, ok) = arg_number(format, i, argn, args.len());
+        if ni != i {
+            reordered = true;
         }
+        argn = na;
+        i = ni;
+        good_argnum &= ok;
         if i >= b.len() {
             out.push_str("%!(NOVERB)");
             break;
@@ -442,6 +449,15 @@ fn bad_verb(out: &mut String, v: &Value, verb: char) {
 }
 
 fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
+    if depth % 64 == 63 {
+        return stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_GROW, || {
+            print_arg_inner(out, v, verb, f, depth)
+        });
+    }
+    print_arg_inner(out, v, verb, f, depth)
+}
+
+fn print_arg_inner(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
     if verb == 'T' {
         pad(out, &v.type_name(), f);
         return;
@@ -474,9 +490,6 @@ fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
                     print_arg(out, it, verb, f, depth + 1);
                 }
                 out.push('}');
-                return;
-            }
-            if matches!(verb, 's' | 'q' | 'x' | 'X') && false {
                 return;
             }
             out.push('[');
@@ -535,7 +548,12 @@ fn fmt_string(out: &mut String, v: &Value, s: &str, verb: char, f: &Flags) {
                 Some(p) => s.chars().take(p).collect::<String>(),
                 None => s.to_string(),
             };
-            if f.sharp && !s2.contains('`') && s2.chars().all(|c| c == '\t' || (is_print(c) && c != '\u{FEFF}')) {
+            if f.sharp
+                && !s2.contains('`')
+                && s2
+                    .chars()
+                    .all(|c| c == '\t' || (is_print(c) && c != '\u{FEFF}'))
+            {
                 pad(out, &format!("`{s2}`"), f);
             } else if f.plus {
                 let mut q = String::from("\"");
@@ -573,7 +591,15 @@ fn fmt_string(out: &mut String, v: &Value, s: &str, verb: char, f: &Flags) {
             }
             pad(out, &h, f);
         }
-        _ => bad_verb(out, if matches!(v, Value::Nil) { &Value::Nil } else { v }, verb),
+        _ => bad_verb(
+            out,
+            if matches!(v, Value::Nil) {
+                &Value::Nil
+            } else {
+                v
+            },
+            verb,
+        ),
     }
 }
 
@@ -613,12 +639,16 @@ fn fmt_int(out: &mut String, v: &Value, i: i64, verb: char, f: &Flags) {
         'O' => (format!("{u:o}"), "0o"),
         'b' => (format!("{u:b}"), "0b"),
         'c' => {
-            let c = char::from_u32(i as u32).filter(|_| (0..=0x10FFFF).contains(&i)).unwrap_or('\u{FFFD}');
+            let c = char::from_u32(i as u32)
+                .filter(|_| (0..=0x10FFFF).contains(&i))
+                .unwrap_or('\u{FFFD}');
             pad(out, &c.to_string(), f);
             return;
         }
         'q' => {
-            let c = char::from_u32(i as u32).filter(|_| (0..=0x10FFFF).contains(&i)).unwrap_or('\u{FFFD}');
+            let c = char::from_u32(i as u32)
+                .filter(|_| (0..=0x10FFFF).contains(&i))
+                .unwrap_or('\u{FFFD}');
             let mut q = String::from("'");
             if c == '\'' {
                 q.push_str("\\'");
@@ -641,7 +671,7 @@ fn fmt_int(out: &mut String, v: &Value, i: i64, verb: char, f: &Flags) {
             pad(out, &s, f);
             return;
         }
-        'e' | 'E' | 'f' | 'F' | 'g' | 'G' | 's' | 't' | _ => {
+        _ => {
             bad_verb(out, v, verb);
             return;
         }
@@ -712,7 +742,10 @@ fn fmt_float(out: &mut String, v: &Value, x: f64, verb: char, f: &Flags) {
     let upper = matches!(verb, 'E' | 'G' | 'X');
     if x.is_nan() || x.is_infinite() {
         let body = if x.is_nan() { "NaN" } else { "Inf" };
-        if !matches!(verb, 'v' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | 'b' | 'x' | 'X') {
+        if !matches!(
+            verb,
+            'v' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | 'b' | 'x' | 'X'
+        ) {
             bad_verb(out, v, verb);
             return;
         }
@@ -747,15 +780,19 @@ fn fmt_float(out: &mut String, v: &Value, x: f64, verb: char, f: &Flags) {
                 let digits = if digits.is_empty() { "0" } else { digits };
                 let nd = digits.len() as i32;
                 let mut eprec = p as i32;
-                if eprec > nd && nd >= exp + 1 {
+                if eprec > nd && nd > exp {
                     eprec = nd;
                 }
                 if exp < -4 || exp >= eprec {
                     exp_form(digits, exp, (nd - 1) as usize, upper)
                 } else if exp < 0 {
                     format!("0.{}{}", "0".repeat((-exp - 1) as usize), digits)
-                } else if nd as i32 > exp + 1 {
-                    format!("{}.{}", &digits[..(exp + 1) as usize], &digits[(exp + 1) as usize..])
+                } else if nd > exp + 1 {
+                    format!(
+                        "{}.{}",
+                        &digits[..(exp + 1) as usize],
+                        &digits[(exp + 1) as usize..]
+                    )
                 } else {
                     format!("{}{}", digits, "0".repeat((exp + 1 - nd) as usize))
                 }
