@@ -7,7 +7,7 @@ use crate::ast::Arg;
 use crate::exec::{At, State, Val};
 use crate::Value;
 
-type R<T> = Result<T, crate::Error>;
+type R<T> = Result<T, Box<crate::Error>>;
 
 /// Whether `name` is a built-in function.
 pub fn is_builtin(name: &str) -> bool {
@@ -163,7 +163,7 @@ fn run(
     }
 }
 
-fn wrong_type(st: &State, at: At, node: Option<&Arg>, v: &Val, want: &str) -> crate::Error {
+fn wrong_type(st: &State, at: At, node: Option<&Arg>, v: &Val, want: &str) -> Box<crate::Error> {
     match node {
         Some(n @ (Arg::Number { .. } | Arg::Bool(..))) => {
             st.error_at(at, format!("expected {want}; found {}", n.to_go_string()))

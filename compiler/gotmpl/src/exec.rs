@@ -147,7 +147,8 @@ enum Flow {
     Continue,
 }
 
-type R<T> = Result<T, Error>;
+/// Errors are boxed inside the executor so that results stay small on the hot paths.
+type R<T> = Result<T, Box<Error>>;
 
 struct Var {
     name: Arc<str>,
@@ -175,7 +176,12 @@ fn dollar() -> Arc<str> {
 }
 
 /// Executes `tree` (a template of `set`) with `data` as dot.
-pub fn execute(set: &Templates, tree: Arc<Tree>, data: &Value, opts: &ExecOptions) -> R<String> {
+pub fn execute(
+    set: &Templates,
+    tree: Arc<Tree>,
+    data: &Value,
+    opts: &ExecOptions,
+) -> Result<String, Error> {
     let mut st = State {
         set,
         opts,
@@ -191,7 +197,7 @@ pub fn execute(set: &Templates, tree: Arc<Tree>, data: &Value, opts: &ExecOption
         seed_calls: 0,
     };
     let dot = Val::plain(data.clone());
-    st.walk_list(&dot, &tree.root)?;
+    st.walk_list(&dot, &tree.root).map_err(|e| *e)?;
     Ok(st.out)
 }
 
@@ -206,7 +212,7 @@ impl<'a> State<'a> {
     }
 
     /// An execution error at `at` in the current tree.
-    pub fn err(&self, at: At, kind: ErrorKind, msg: impl Into<String>) -> Error {
+    pub fn err(&self, at: At, kind: ErrorKind, msg: impl Into<String>) -> Box<Error> {
         let pos = at.pos().min(self.cur.text.len());
         let before = &self.cur.text.as_bytes()[..pos];
         let line = 1 + before.iter().filter(|&&c| c == b'\n').count();
@@ -214,7 +220,7 @@ impl<'a> State<'a> {
             Some(i) => pos - (i + 1),
             None => pos,
         };
-        Error::exec(
+        Box::new(Error::exec(
             kind,
             &self.cur.parse_name,
             line,
@@ -222,7 +228,7 @@ impl<'a> State<'a> {
             &self.cur.name,
             &at.context(),
             msg,
-        )
+        ))
     }
 
     fn burn(&mut self, at: At) -> R<()> {
@@ -487,7 +493,7 @@ impl<'a> State<'a> {
                 self.set_var(last_at(pipe), name, value.clone())?;
             } else {
                 self.vars.push(Var {
-                    name: Arc::from(name.as_str()),
+                    name: name.clone(),
                     val: value.clone(),
                 });
             }
@@ -763,7 +769,7 @@ impl<'a> State<'a> {
         Ok(argv)
     }
 
-    fn func_error(&self, call_at: At, arg_at: At, name: &str, e: FuncError) -> Error {
+    fn func_error(&self, call_at: At, arg_at: At, name: &str, e: FuncError) -> Box<Error> {
         match e {
             FuncError::Call(m) => self.err(
                 call_at,
@@ -836,7 +842,7 @@ impl<'a> State<'a> {
     }
 
     /// An error at a node (for the built-ins).
-    pub fn error_at(&self, at: At, msg: impl Into<String>) -> Error {
+    pub fn error_at(&self, at: At, msg: impl Into<String>) -> Box<Error> {
         self.err(at, ErrorKind::Func, msg)
     }
 
@@ -858,7 +864,7 @@ impl<'a> State<'a> {
         let produced = std::mem::replace(&mut self.out, saved_out);
         match r {
             Ok(()) => Ok(produced),
-            Err(e) => Err(FuncError::Template(Box::new(e))),
+            Err(e) => Err(FuncError::Template(e)),
         }
     }
 }

@@ -82,6 +82,10 @@ pub fn format_float_g(f: f64) -> String {
             "0".to_string()
         };
     }
+    // Common case (counts, ports, replicas): an integral value below the exponent threshold.
+    if f.fract() == 0.0 && f.abs() < 1e6 {
+        return (f as i64).to_string();
+    }
     // Rust's `{:e}` gives the shortest round-trip digits: "d.ddde±x".
     let sci = format!("{:e}", f);
     let (mantissa, exp) = match sci.split_once('e') {

@@ -452,13 +452,13 @@ impl<'f> Parser<'f> {
                 ItemType::Assign | ItemType::Declare => {
                     pipe.is_assign = next.typ == ItemType::Assign;
                     self.next_non_space();
-                    pipe.decl.push(v.val.clone());
+                    pipe.decl.push(Arc::from(v.val.as_str()));
                     self.vars.push(v.val.clone());
                     break;
                 }
                 ItemType::Char if next.val == "," => {
                     self.next_non_space();
-                    pipe.decl.push(v.val.clone());
+                    pipe.decl.push(Arc::from(v.val.as_str()));
                     self.vars.push(v.val.clone());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().typ {

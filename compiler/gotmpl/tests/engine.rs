@@ -258,8 +258,14 @@ fn opts_with(f: &FuncMap, fuel: u64, max_depth: usize) -> ExecOptions<'_> {
 fn fuel_stops_endless_work() {
     let f = funcs();
     let mut t = Templates::new();
-    t.parse("t", "{{ range 100000000 }}{{ range 100000000 }}x{{ end }}{{ end }}").unwrap();
-    let e = t.execute("t", &Value::Nil, &opts_with(&f, 10_000, 100)).unwrap_err();
+    t.parse(
+        "t",
+        "{{ range 100000000 }}{{ range 100000000 }}x{{ end }}{{ end }}",
+    )
+    .unwrap();
+    let e = t
+        .execute("t", &Value::Nil, &opts_with(&f, 10_000, 100))
+        .unwrap_err();
     assert_eq!(e.kind, strata_gotmpl::ErrorKind::Fuel);
     assert!(e.to_string().ends_with(": fuel exhausted"), "{e}");
 }
@@ -268,17 +274,31 @@ fn fuel_stops_endless_work() {
 fn recursion_is_limited_and_does_not_overflow_the_stack() {
     let f = funcs();
     let mut t = Templates::new();
-    t.parse("t", r#"{{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" . }}"#).unwrap();
-    let e = t.execute("t", &Value::Nil, &opts_with(&f, 10_000_000, 1000)).unwrap_err();
+    t.parse(
+        "t",
+        r#"{{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" . }}"#,
+    )
+    .unwrap();
+    let e = t
+        .execute("t", &Value::Nil, &opts_with(&f, 10_000_000, 1000))
+        .unwrap_err();
     assert_eq!(
         e.to_string(),
         r#"template: t:1:28: executing "r" at <{{template "r" .}}>: exceeded maximum template depth (1000)"#
     );
     // The same through include, 1000 levels deep, inside a test thread's small stack.
     let mut t = Templates::new();
-    t.parse("t", r#"{{ define "r" }}{{ include "r" . }}{{ end }}{{ include "r" . }}"#).unwrap();
-    let e = t.execute("t", &Value::Nil, &opts_with(&f, 10_000_000, 1000)).unwrap_err();
-    assert!(e.to_string().ends_with("exceeded maximum template depth (1000)"));
+    t.parse(
+        "t",
+        r#"{{ define "r" }}{{ include "r" . }}{{ end }}{{ include "r" . }}"#,
+    )
+    .unwrap();
+    let e = t
+        .execute("t", &Value::Nil, &opts_with(&f, 10_000_000, 1000))
+        .unwrap_err();
+    assert!(e
+        .to_string()
+        .ends_with("exceeded maximum template depth (1000)"));
 }
 
 #[test]
@@ -287,24 +307,44 @@ fn deep_nesting_is_a_parse_error_not_a_crash() {
     let deep = format!("{{{{ {}1{} }}}}", "(".repeat(5000), ")".repeat(5000));
     let mut t = Templates::new();
     let e = t.parse("t", &deep).unwrap_err();
-    assert_eq!(e.to_string(), "template: t:1: max expression depth exceeded");
+    assert_eq!(
+        e.to_string(),
+        "template: t:1: max expression depth exceeded"
+    );
     let deep_if = format!("{}x{}", "{{ if 1 }}".repeat(5000), "{{ end }}".repeat(5000));
     let e = t.parse("t", &deep_if).unwrap_err();
-    assert_eq!(e.to_string(), "template: t:1: max expression depth exceeded");
+    assert_eq!(
+        e.to_string(),
+        "template: t:1: max expression depth exceeded"
+    );
     // Just below the limit parses and runs.
     let ok_deep = format!("{}x{}", "{{ if 1 }}".repeat(900), "{{ end }}".repeat(900));
     t.parse("t", &ok_deep).unwrap();
-    assert_eq!(t.execute("t", &Value::Nil, &opts_with(&f, 1_000_000, 100)).unwrap(), "x");
+    assert_eq!(
+        t.execute("t", &Value::Nil, &opts_with(&f, 1_000_000, 100))
+            .unwrap(),
+        "x"
+    );
     let parens = format!("{{{{ {}1{} }}}}", "(".repeat(900), ")".repeat(900));
     t.parse("t", &parens).unwrap();
-    assert_eq!(t.execute("t", &Value::Nil, &opts_with(&f, 1_000_000, 100)).unwrap(), "1");
+    assert_eq!(
+        t.execute("t", &Value::Nil, &opts_with(&f, 1_000_000, 100))
+            .unwrap(),
+        "1"
+    );
 }
 
 #[test]
 fn missing_key_modes() {
     // Go's own behaviour for the three `missingkey` settings (text/template documentation).
-    assert_eq!(render_mk("{{ .Values.a }}", "{}", MissingKey::Default).unwrap(), "<no value>");
-    assert_eq!(render_mk("{{ .Values.a.b }}", "{}", MissingKey::Default).unwrap(), "<no value>");
+    assert_eq!(
+        render_mk("{{ .Values.a }}", "{}", MissingKey::Default).unwrap(),
+        "<no value>"
+    );
+    assert_eq!(
+        render_mk("{{ .Values.a.b }}", "{}", MissingKey::Default).unwrap(),
+        "<no value>"
+    );
     assert_eq!(
         render_mk("{{ .Values.a.b }}", "{}", MissingKey::Zero).unwrap_err(),
         "template: t:1:10: executing \"t\" at <.Values.a.b>: nil pointer evaluating interface {}.b"
@@ -314,7 +354,10 @@ fn missing_key_modes() {
         "template: t:1:10: executing \"t\" at <.Values.a>: map has no entry for key \"a\""
     );
     // index of a missing key gives nil in every mode.
-    assert_eq!(render_mk("{{ index .Values \"a\" }}", "{}", MissingKey::Error).unwrap(), "<no value>");
+    assert_eq!(
+        render_mk("{{ index .Values \"a\" }}", "{}", MissingKey::Error).unwrap(),
+        "<no value>"
+    );
 }
 
 struct Meta;
@@ -327,7 +370,12 @@ impl strata_gotmpl::Object for Meta {
         (name == "Name").then(|| Value::str("mychart"))
     }
     fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
-        (name == "Twice").then(|| Ok(Value::str(format!("{0}{0}", strata_gotmpl::fmt::sprint(&args[0])))))
+        (name == "Twice").then(|| {
+            Ok(Value::str(format!(
+                "{0}{0}",
+                strata_gotmpl::fmt::sprint(&args[0])
+            )))
+        })
     }
     fn format(&self) -> String {
         "&{mychart}".to_string()
@@ -341,8 +389,15 @@ fn objects_have_fields_and_methods() {
     top.insert("Chart".to_string(), Value::Object(std::rc::Rc::new(Meta)));
     let data = Value::map(top);
     let mut t = Templates::new();
-    t.parse("t", "{{ .Chart.Name }} {{ .Chart.Twice \"ab\" }} {{ \"x\" | .Chart.Twice }} {{ .Chart }}").unwrap();
-    assert_eq!(t.execute("t", &data, &opts_with(&f, 10_000, 10)).unwrap(), "mychart abab xx &{mychart}");
+    t.parse(
+        "t",
+        "{{ .Chart.Name }} {{ .Chart.Twice \"ab\" }} {{ \"x\" | .Chart.Twice }} {{ .Chart }}",
+    )
+    .unwrap();
+    assert_eq!(
+        t.execute("t", &data, &opts_with(&f, 10_000, 10)).unwrap(),
+        "mychart abab xx &{mychart}"
+    );
     t.parse("t", "{{ .Chart.Nope }}").unwrap();
     assert_eq!(
         t.execute("t", &data, &opts_with(&f, 10_000, 10)).unwrap_err().to_string(),
@@ -361,8 +416,12 @@ fn call_context_seeds_are_deterministic() {
     });
     let mut t = Templates::new();
     t.parse("t", "{{ seed }} {{ seed }} {{ now }}").unwrap();
-    let a = t.execute("t", &Value::Nil, &opts_with(&f, 10_000, 10)).unwrap();
-    let b = t.execute("t", &Value::Nil, &opts_with(&f, 10_000, 10)).unwrap();
+    let a = t
+        .execute("t", &Value::Nil, &opts_with(&f, 10_000, 10))
+        .unwrap();
+    let b = t
+        .execute("t", &Value::Nil, &opts_with(&f, 10_000, 10))
+        .unwrap();
     assert_eq!(a, b);
     let parts: Vec<&str> = a.split(' ').collect();
     assert_ne!(parts[0], parts[1], "successive calls differ");
@@ -375,8 +434,13 @@ fn later_files_replace_definitions_but_empty_ones_do_not() {
     let mut t = Templates::new();
     t.parse("a", r#"{{ define "x" }}one{{ end }}"#).unwrap();
     t.parse("b", r#"{{ define "x" }}two{{ end }}"#).unwrap();
-    t.parse("c", r#"{{ define "x" }} {{ end }}{{ template "x" }}"#).unwrap();
-    assert_eq!(t.execute("c", &Value::Nil, &opts_with(&f, 10_000, 10)).unwrap(), "two");
+    t.parse("c", r#"{{ define "x" }} {{ end }}{{ template "x" }}"#)
+        .unwrap();
+    assert_eq!(
+        t.execute("c", &Value::Nil, &opts_with(&f, 10_000, 10))
+            .unwrap(),
+        "two"
+    );
     assert!(t.contains("x") && t.contains("a"));
     assert_eq!(t.names().collect::<Vec<_>>(), vec!["x", "a", "b", "c"]);
 }
@@ -385,7 +449,17 @@ fn later_files_replace_definitions_but_empty_ones_do_not() {
 fn tpl_definitions_stay_local() {
     let f = funcs();
     let mut t = Templates::new();
-    t.parse("t", r#"{{ tpl "{{ define \"q\" }}Q{{ end }}{{ include \"q\" . }}" . }}{{ include "q" . }}"#).unwrap();
-    let e = t.execute("t", &Value::Nil, &opts_with(&f, 10_000, 10)).unwrap_err();
-    assert!(e.to_string().contains("no template \"q\" associated with template \"gotpl\""), "{e}");
+    t.parse(
+        "t",
+        r#"{{ tpl "{{ define \"q\" }}Q{{ end }}{{ include \"q\" . }}" . }}{{ include "q" . }}"#,
+    )
+    .unwrap();
+    let e = t
+        .execute("t", &Value::Nil, &opts_with(&f, 10_000, 10))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("no template \"q\" associated with template \"gotpl\""),
+        "{e}"
+    );
 }
