@@ -857,4 +857,71 @@ mod tests {
         );
         assert_eq!(sprint(&Value::map(m)), "map[a:[1 x 2.5 <nil>] b:2]");
     }
+
+    #[test]
+    fn sprintf_matches_go() {
+        // Outputs recorded from Helm SDK v4.2.3 (Go's fmt) through `printf` in a template.
+        let m = {
+            let mut m = std::collections::BTreeMap::new();
+            m.insert("a".to_string(), Value::Float(1.0));
+            Value::map(m)
+        };
+        let cases: Vec<(&str, Vec<Value>, &str)> = vec![
+            (
+                "%05s|%-4d|%+.2f|%x|%q|%v|%T",
+                vec![
+                    Value::str("ab"),
+                    Value::Int(3),
+                    Value::Float(1.5),
+                    Value::str("hi"),
+                    Value::str("q"),
+                    m.clone(),
+                    m.clone(),
+                ],
+                "000ab|3   |+1.50|6869|\"q\"|map[a:1]|map[string]interface {}",
+            ),
+            (
+                "%d %s",
+                vec![Value::str("x"), Value::Int(1)],
+                "%!d(string=x) %!s(int=1)",
+            ),
+            ("%d", vec![], "%!d(MISSING)"),
+            ("%d", vec![Value::Int(1), Value::Int(2)], "1%!(EXTRA int=2)"),
+            (
+                "%6.2f|%-8.3e|%08.3f|%+08d|%x|%X",
+                vec![
+                    Value::Float(3.14159),
+                    Value::Float(1234.5),
+                    Value::Float(-3.14159),
+                    Value::Int(42),
+                    Value::str("hello"),
+                    Value::Int(-255),
+                ],
+                "  3.14|1.234e+03|-003.142|+0000042|68656c6c6f|-FF",
+            ),
+            ("%d", vec![m.clone()], "map[%!d(string=a):%!d(float64=1)]"),
+        ];
+        for (f, args, want) in cases {
+            assert_eq!(sprintf(f, &args), want, "{f}");
+        }
+    }
+
+    #[test]
+    fn sprint_spaces_only_between_non_strings() {
+        // Helm SDK v4.2.3: {{ print 1 2 "a" 3 nil }} prints "1 2a3 <nil>".
+        let args = [
+            Value::Int(1),
+            Value::Int(2),
+            Value::str("a"),
+            Value::Int(3),
+            Value::Nil,
+        ];
+        assert_eq!(sprint_args(&args), "1 2a3 <nil>");
+        assert_eq!(sprintln_args(&args[..3]), "1 2 a\n");
+    }
+
+    #[test]
+    fn quote_is_go_strconv_quote() {
+        assert_eq!(quote("a\"b\n\u{1}é"), "\"a\\\"b\\n\\x01é\"");
+    }
 }

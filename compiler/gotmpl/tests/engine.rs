@@ -39,15 +39,19 @@ fn funcs() -> FuncMap {
         },
     );
     strata_gotmpl::func::register(&mut m, "fail", |_c: &mut dyn CallContext, a: &[Value]| {
-        Err(FuncError::Call(strata_gotmpl::fmt::sprint(&a[0])))
+        Err(FuncError::Call(strata_gotmpl::fmt::sprint(
+            &a.first().cloned().unwrap_or_default(),
+        )))
     });
     strata_gotmpl::func::register(&mut m, "include", |c: &mut dyn CallContext, a: &[Value]| {
-        let name = a[0].as_str().unwrap_or("").to_string();
-        c.execute_named(&name, &a[1]).map(Value::from)
+        let name = a.first().and_then(|v| v.as_str()).unwrap_or("").to_string();
+        c.execute_named(&name, &a.get(1).cloned().unwrap_or_default())
+            .map(Value::from)
     });
     strata_gotmpl::func::register(&mut m, "tpl", |c: &mut dyn CallContext, a: &[Value]| {
-        let text = a[0].as_str().unwrap_or("").to_string();
-        c.execute_text(&text, &a[1]).map(Value::from)
+        let text = a.first().and_then(|v| v.as_str()).unwrap_or("").to_string();
+        c.execute_text(&text, &a.get(1).cloned().unwrap_or_default())
+            .map(Value::from)
     });
     strata_gotmpl::func::register(&mut m, "dict", |_c: &mut dyn CallContext, a: &[Value]| {
         let mut m = BTreeMap::new();
@@ -462,4 +466,105 @@ fn tpl_definitions_stay_local() {
             .contains("no template \"q\" associated with template \"gotpl\""),
         "{e}"
     );
+}
+
+/// Random token soup must never panic or hang: every input parses or fails with an error, and
+/// every parsed template executes or fails with an error.
+#[test]
+fn random_templates_never_panic() {
+    const TOKENS: &[&str] = &[
+        "{{",
+        "}}",
+        "{{-",
+        "-}}",
+        " ",
+        "\n",
+        "if",
+        "else",
+        "end",
+        "range",
+        "with",
+        "define",
+        "template",
+        "block",
+        "break",
+        "continue",
+        "\"x\"",
+        "`r`",
+        "'c'",
+        "1",
+        "-2",
+        "3.5",
+        "0x1f",
+        "1e3",
+        ".",
+        ".a",
+        ".Values",
+        ".b.c",
+        "$",
+        "$x",
+        "$x :=",
+        "$x =",
+        "|",
+        "(",
+        ")",
+        ",",
+        "nil",
+        "true",
+        "len",
+        "index",
+        "printf",
+        "\"%d %s %v\"",
+        "print",
+        "eq",
+        "lt",
+        "and",
+        "or",
+        "not",
+        "slice",
+        "html",
+        "js",
+        "include",
+        "tpl",
+        "dict",
+        "list",
+        "/*",
+        "*/",
+        "text",
+        "é",
+        ":=",
+        "=",
+        "\\",
+    ];
+    let f = funcs();
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let data = {
+        let vals: serde_json::Value =
+            serde_json::from_str(r#"{"a":{"b":{"c":[1,"x",null]}},"l":[1,2],"s":"str"}"#).unwrap();
+        let mut top = BTreeMap::new();
+        top.insert("Values".to_string(), from_json(&vals));
+        top.insert("a".to_string(), Value::str("q"));
+        Value::map(top)
+    };
+    let opts = opts_with(&f, 20_000, 50);
+    for _ in 0..10_000 {
+        let n = (next() % 24) as usize;
+        let mut text = String::new();
+        for _ in 0..n {
+            text.push_str(TOKENS[(next() % TOKENS.len() as u64) as usize]);
+            if next() % 3 == 0 {
+                text.push(' ');
+            }
+        }
+        let mut t = Templates::new();
+        if t.parse("t", &text).is_ok() {
+            let _ = t.execute("t", &data, &opts);
+        }
+    }
 }
