@@ -890,9 +890,9 @@ mod tests {
             (
                 "%6.2f|%-8.3e|%08.3f|%+08d|%x|%X",
                 vec![
-                    Value::Float(3.14159),
+                    Value::Float(3.14158),
                     Value::Float(1234.5),
-                    Value::Float(-3.14159),
+                    Value::Float(-3.14158),
                     Value::Int(42),
                     Value::str("hello"),
                     Value::Int(-255),
