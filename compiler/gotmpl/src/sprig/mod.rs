@@ -3,7 +3,12 @@
 
 use crate::FuncMap;
 
+mod cargs;
+pub mod encoding;
+#[cfg(test)]
+mod testctx;
+
 /// Adds every Sprig function to `map`.
 pub fn register(map: &mut FuncMap) {
-    let _ = map;
+    encoding::register(map);
 }
