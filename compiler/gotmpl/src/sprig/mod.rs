@@ -4,11 +4,17 @@
 use crate::FuncMap;
 
 mod cargs;
+pub mod crypto;
 pub mod encoding;
+pub mod random;
 #[cfg(test)]
 mod testctx;
+pub mod uuid;
 
 /// Adds every Sprig function to `map`.
 pub fn register(map: &mut FuncMap) {
     encoding::register(map);
+    crypto::register(map);
+    random::register(map);
+    uuid::register(map);
 }
