@@ -6,9 +6,11 @@ use crate::FuncMap;
 mod cargs;
 pub mod crypto;
 pub mod encoding;
+pub mod network;
 pub mod random;
 #[cfg(test)]
 mod testctx;
+pub mod urls;
 pub mod uuid;
 
 /// Adds every Sprig function to `map`.
@@ -17,4 +19,6 @@ pub fn register(map: &mut FuncMap) {
     crypto::register(map);
     random::register(map);
     uuid::register(map);
+    urls::register(map);
+    network::register(map);
 }
