@@ -5,6 +5,7 @@ use crate::FuncMap;
 
 mod cargs;
 pub mod crypto;
+pub mod dates;
 pub mod encoding;
 pub mod network;
 pub mod random;
@@ -21,4 +22,5 @@ pub fn register(map: &mut FuncMap) {
     uuid::register(map);
     urls::register(map);
     network::register(map);
+    dates::register(map);
 }
