@@ -12,7 +12,10 @@ pub(crate) fn arity(args: &[Value], want: usize) -> Result<(), FuncError> {
     if args.len() == want {
         Ok(())
     } else {
-        Err(FuncError::Arity { want: want.to_string(), got: args.len() })
+        Err(FuncError::Arity {
+            want: want.to_string(),
+            got: args.len(),
+        })
     }
 }
 
@@ -23,7 +26,9 @@ pub(crate) fn wrong_type(expected: &str, got: &Value) -> FuncError {
         Value::Nil => "interface {}".to_string(),
         other => other.type_name(),
     };
-    FuncError::Arg(format!("wrong type for value; expected {expected}; got {got}"))
+    FuncError::Arg(format!(
+        "wrong type for value; expected {expected}; got {got}"
+    ))
 }
 
 /// A `string` parameter.

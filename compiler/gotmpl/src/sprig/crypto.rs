@@ -194,10 +194,14 @@ fn decrypt_aes(password: &str, crypt64: &str) -> Result<String, FuncError> {
     }
     let (iv, body) = crypt.split_at(16);
     if body.len() % 16 != 0 {
-        return Err(FuncError::Call("crypto/cipher: input not full blocks".into()));
+        return Err(FuncError::Call(
+            "crypto/cipher: input not full blocks".into(),
+        ));
     }
     if body.is_empty() {
-        return Err(FuncError::Call("runtime error: index out of range [-1]".into()));
+        return Err(FuncError::Call(
+            "runtime error: index out of range [-1]".into(),
+        ));
     }
     let cipher = aes_key(password);
     let mut prev: &[u8] = iv;
@@ -227,16 +231,24 @@ fn one_string<'a>(args: &'a [Value]) -> Result<&'a str, FuncError> {
 /// Registers the hashing and symmetric crypto functions.
 pub fn register(map: &mut FuncMap) {
     reg(map, "sha1sum", |_, args| {
-        Ok(Value::from(hex(&sha1::Sha1::digest(one_string(args)?.as_bytes()))))
+        Ok(Value::from(hex(&sha1::Sha1::digest(
+            one_string(args)?.as_bytes(),
+        ))))
     });
     reg(map, "sha256sum", |_, args| {
-        Ok(Value::from(hex(&sha2::Sha256::digest(one_string(args)?.as_bytes()))))
+        Ok(Value::from(hex(&sha2::Sha256::digest(
+            one_string(args)?.as_bytes(),
+        ))))
     });
     reg(map, "sha512sum", |_, args| {
-        Ok(Value::from(hex(&sha2::Sha512::digest(one_string(args)?.as_bytes()))))
+        Ok(Value::from(hex(&sha2::Sha512::digest(
+            one_string(args)?.as_bytes(),
+        ))))
     });
     reg(map, "adler32sum", |_, args| {
-        Ok(Value::from(adler32(one_string(args)?.as_bytes()).to_string()))
+        Ok(Value::from(
+            adler32(one_string(args)?.as_bytes()).to_string(),
+        ))
     });
     reg(map, "bcrypt", |ctx, args| {
         let input = one_string(args)?;
@@ -248,7 +260,10 @@ pub fn register(map: &mut FuncMap) {
         if user.contains(':') {
             return Ok(Value::from(format!("invalid username: {user}")));
         }
-        Ok(Value::from(format!("{user}:{}", bcrypt_hash(ctx, password))))
+        Ok(Value::from(format!(
+            "{user}:{}",
+            bcrypt_hash(ctx, password)
+        )))
     });
     reg(map, "derivePassword", |_, args| {
         arity(args, 5)?;
@@ -262,7 +277,9 @@ pub fn register(map: &mut FuncMap) {
         let password = string(&args[2])?;
         let user = string(&args[3])?;
         let site = string(&args[4])?;
-        Ok(Value::from(derive_password(counter, kind, password, user, site)))
+        Ok(Value::from(derive_password(
+            counter, kind, password, user, site,
+        )))
     });
     reg(map, "encryptAES", |ctx, args| {
         arity(args, 2)?;
@@ -271,7 +288,10 @@ pub fn register(map: &mut FuncMap) {
     });
     reg(map, "decryptAES", |_, args| {
         arity(args, 2)?;
-        Ok(Value::from(decrypt_aes(string(&args[0])?, string(&args[1])?)?))
+        Ok(Value::from(decrypt_aes(
+            string(&args[0])?,
+            string(&args[1])?,
+        )?))
     });
 }
 
@@ -287,7 +307,10 @@ mod tests {
     // Expected strings come from Helm SDK v4.2.3 (helm-python-sdk 0.2.2).
     #[test]
     fn hashes_match_helm() {
-        assert_eq!(call("sha1sum", &[s("abc")]).unwrap(), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(
+            call("sha1sum", &[s("abc")]).unwrap(),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
         assert_eq!(
             call("sha256sum", &[s("abc")]).unwrap(),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -310,12 +333,21 @@ mod tests {
 
     #[test]
     fn derive_password_matches_helm() {
-        let args = [Value::Int(1), s("long"), s("password"), s("user"), s("example.com")];
+        let args = [
+            Value::Int(1),
+            s("long"),
+            s("password"),
+            s("user"),
+            s("example.com"),
+        ];
         assert_eq!(call("derivePassword", &args).unwrap(), "ZedaFaxcZaso9*");
         let args = [Value::Int(1), s("pin"), s("p"), s("u"), s("s")];
         assert_eq!(call("derivePassword", &args).unwrap(), "2461");
         let args = [Value::Int(1), s("nope"), s("p"), s("u"), s("s")];
-        assert_eq!(call("derivePassword", &args).unwrap(), "cannot find password template nope");
+        assert_eq!(
+            call("derivePassword", &args).unwrap(),
+            "cannot find password template nope"
+        );
     }
 
     #[test]
@@ -325,7 +357,10 @@ mod tests {
         assert_eq!(h.len(), 2 + 60);
         let hash = &h[2..];
         assert!(bcrypt::verify("b", hash).unwrap());
-        assert_eq!(call("htpasswd", &[s("a:b"), s("x")]).unwrap(), "invalid username: a:b");
+        assert_eq!(
+            call("htpasswd", &[s("a:b"), s("x")]).unwrap(),
+            "invalid username: a:b"
+        );
         assert_eq!(
             call("bcrypt", &[s(&"x".repeat(80))]).unwrap(),
             "failed to encrypt string with bcrypt: bcrypt: password length exceeds 72 bytes"
@@ -341,12 +376,18 @@ mod tests {
         assert_eq!(dec, "plaintext");
         // Ciphertext Helm's encryptAES made with a 40-byte password (key cut to 32 bytes).
         let helm = s("32Y7dCabyQmXNVDh/SKFauZMYc6M0GV7usNXj1rk0Nc=");
-        assert_eq!(call("decryptAES", &[s(&"k".repeat(40)), helm]).unwrap(), "x");
+        assert_eq!(
+            call("decryptAES", &[s(&"k".repeat(40)), helm]).unwrap(),
+            "x"
+        );
         assert_eq!(call("decryptAES", &[s("k"), s("")]).unwrap(), "");
         assert_eq!(call("encryptAES", &[s("k"), s("")]).unwrap(), "");
         let e = call("decryptAES", &[s("k"), s("!!")]).unwrap_err();
         assert_eq!(e.to_string(), "illegal base64 data at input byte 0");
         let e = call("decryptAES", &[s("k"), s("YWJj")]).unwrap_err();
-        assert_eq!(e.to_string(), "runtime error: slice bounds out of range [:16] with capacity 3");
+        assert_eq!(
+            e.to_string(),
+            "runtime error: slice bounds out of range [:16] with capacity 3"
+        );
     }
 }

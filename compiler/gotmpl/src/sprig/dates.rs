@@ -35,7 +35,12 @@ pub struct Time {
 impl Time {
     /// The instant `unix` seconds after the epoch, in UTC.
     pub fn utc(unix: i64, nanos: u32) -> Time {
-        Time { unix, nanos, offset: 0, zone: "UTC".into() }
+        Time {
+            unix,
+            nanos,
+            offset: 0,
+            zone: "UTC".into(),
+        }
     }
 
     /// Go's zero `time.Time` (0001-01-01 00:00:00 UTC).
@@ -45,10 +50,15 @@ impl Time {
 
     /// This instant moved by `d` nanoseconds (Go's `Add`, saturating at the extremes).
     pub fn add(&self, d: i64) -> Time {
-        let total = i128::from(self.unix) * i128::from(NANOS) + i128::from(self.nanos) + i128::from(d);
+        let total =
+            i128::from(self.unix) * i128::from(NANOS) + i128::from(self.nanos) + i128::from(d);
         let unix = total.div_euclid(i128::from(NANOS));
         let nanos = total.rem_euclid(i128::from(NANOS)) as u32;
-        Time { unix: unix.clamp(i128::from(i64::MIN / 2), i128::from(i64::MAX / 2)) as i64, nanos, ..self.clone() }
+        Time {
+            unix: unix.clamp(i128::from(i64::MIN / 2), i128::from(i64::MAX / 2)) as i64,
+            nanos,
+            ..self.clone()
+        }
     }
 
     /// Nanoseconds from `other` to `self` (Go's `Sub`, saturating).
@@ -122,7 +132,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 const MONTHS: [&str; 12] = [
@@ -139,7 +157,15 @@ const MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
-const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
 
 /// One element of a Go layout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,9 +194,18 @@ enum Std {
     Pm,
     Tz,
     /// A numeric zone: (`Z` for UTC?, colons?, with minutes?, with seconds?).
-    NumTz { iso: bool, colon: bool, minutes: bool, seconds: bool },
+    NumTz {
+        iso: bool,
+        colon: bool,
+        minutes: bool,
+        seconds: bool,
+    },
     /// Fractional seconds: (separator, digits, trim trailing zeros?).
-    Frac { sep: u8, digits: usize, trim: bool },
+    Frac {
+        sep: u8,
+        digits: usize,
+        trim: bool,
+    },
 }
 
 /// Go's `nextStdChunk`: the literal text before the next layout element, the element, and the
@@ -262,7 +297,15 @@ fn next_std(layout: &str) -> (&str, Option<Std>, &str) {
                 ];
                 for (form, colon, minutes, seconds) in forms {
                     if starts(i + 1, form) {
-                        return found(Std::NumTz { iso, colon, minutes, seconds }, 1 + form.len());
+                        return found(
+                            Std::NumTz {
+                                iso,
+                                colon,
+                                minutes,
+                                seconds,
+                            },
+                            1 + form.len(),
+                        );
                     }
                 }
             }
@@ -274,7 +317,11 @@ fn next_std(layout: &str) -> (&str, Option<Std>, &str) {
                             j += 1;
                         }
                         if !b.get(j).is_some_and(u8::is_ascii_digit) {
-                            let std = Std::Frac { sep, digits: j - (i + 1), trim: ch == b'9' };
+                            let std = Std::Frac {
+                                sep,
+                                digits: j - (i + 1),
+                                trim: ch == b'9',
+                            };
                             return (&layout[..i], Some(std), &layout[j..]);
                         }
                     }
@@ -335,7 +382,12 @@ fn format_time(t: &Time, layout: &str) -> String {
             Std::ZeroSecond => pad(&mut out, c.second, 2),
             Std::PM => out.push_str(if c.hour >= 12 { "PM" } else { "AM" }),
             Std::Pm => out.push_str(if c.hour >= 12 { "pm" } else { "am" }),
-            Std::NumTz { iso, colon, minutes, seconds } => {
+            Std::NumTz {
+                iso,
+                colon,
+                minutes,
+                seconds,
+            } => {
                 if iso && t.offset == 0 {
                     out.push('Z');
                     continue;
@@ -391,7 +443,11 @@ struct ParseErr {
 }
 
 fn parse_err(value_elem: &str, layout_elem: &str) -> ParseErr {
-    ParseErr { value_elem: value_elem.into(), layout_elem: layout_elem.into(), message: String::new() }
+    ParseErr {
+        value_elem: value_elem.into(),
+        layout_elem: layout_elem.into(),
+        message: String::new(),
+    }
 }
 
 /// Leading digits of `s`: at least `min`, at most `max`.
@@ -495,14 +551,22 @@ fn parse_inner(layout_all: &str, value_all: &str) -> Result<Time, ParseErr> {
                 value = rest;
             }
             Std::Day | Std::UnderDay | Std::ZeroDay => {
-                let v = if std == Std::UnderDay { value.strip_prefix(' ').unwrap_or(value) } else { value };
+                let v = if std == Std::UnderDay {
+                    value.strip_prefix(' ').unwrap_or(value)
+                } else {
+                    value
+                };
                 let min = if std == Std::ZeroDay { 2 } else { 1 };
                 let (d, rest) = take_digits(v, min, 2).ok_or_else(bad)?;
                 day = d;
                 value = rest;
             }
             Std::UnderYearDay | Std::ZeroYearDay => {
-                let v = if std == Std::UnderYearDay { value.trim_start_matches(' ') } else { value };
+                let v = if std == Std::UnderYearDay {
+                    value.trim_start_matches(' ')
+                } else {
+                    value
+                };
                 let (d, rest) = take_digits(v, if std == Std::ZeroYearDay { 3 } else { 1 }, 3)
                     .ok_or_else(bad)?;
                 yday = d;
@@ -577,7 +641,12 @@ fn parse_inner(layout_all: &str, value_all: &str) -> Result<Time, ParseErr> {
                 });
                 value = &value[2..];
             }
-            Std::NumTz { iso, colon, minutes, seconds } => {
+            Std::NumTz {
+                iso,
+                colon,
+                minutes,
+                seconds,
+            } => {
                 if iso && value.starts_with('Z') {
                     value = &value[1..];
                     offset = Some(0);
@@ -648,7 +717,12 @@ fn parse_inner(layout_all: &str, value_all: &str) -> Result<Time, ParseErr> {
         (Some(off), _) => (off, String::new()),
         (None, Some(name)) => (0, name),
     };
-    Ok(Time { unix: local - i64::from(offset), nanos, offset, zone })
+    Ok(Time {
+        unix: local - i64::from(offset),
+        nanos,
+        offset,
+        zone,
+    })
 }
 
 fn range_err(what: &str) -> ParseErr {
@@ -751,7 +825,9 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
         if int_part.is_empty() && frac_part.is_empty() {
             return Err(invalid());
         }
-        let unit_len = rest.find(|c: char| c == '.' || c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c == '.' || c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
         if unit.is_empty() {
@@ -766,7 +842,11 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
             "h" => 3_600_000_000_000,
             _ => return Err(format!("time: unknown unit {unit:?} in duration {s:?}")),
         };
-        let whole: u128 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| invalid())? };
+        let whole: u128 = if int_part.is_empty() {
+            0
+        } else {
+            int_part.parse().map_err(|_| invalid())?
+        };
         let mut value = whole.checked_mul(scale).ok_or_else(invalid)?;
         if !frac_part.is_empty() {
             let digits: String = frac_part.chars().take(30).collect();
@@ -799,8 +879,12 @@ impl Object for Time {
         let c = self.civil();
         Some(match name {
             "Unix" => Value::Int64(self.unix),
-            "UnixMilli" => Value::Int64(self.unix.saturating_mul(1000) + i64::from(self.nanos / 1_000_000)),
-            "UnixMicro" => Value::Int64(self.unix.saturating_mul(1_000_000) + i64::from(self.nanos / 1000)),
+            "UnixMilli" => {
+                Value::Int64(self.unix.saturating_mul(1000) + i64::from(self.nanos / 1_000_000))
+            }
+            "UnixMicro" => {
+                Value::Int64(self.unix.saturating_mul(1_000_000) + i64::from(self.nanos / 1000))
+            }
             "UnixNano" => Value::Int64(self.unix.saturating_mul(NANOS) + i64::from(self.nanos)),
             "Year" => Value::Int(c.year),
             "Month" => Value::str(MONTHS[(c.month - 1) as usize]),
@@ -817,14 +901,20 @@ impl Object for Time {
             // encoding/json's view of a time.Time (what toJson and toYaml print).
             "MarshalJSON" | "MarshalText" => {
                 let text = self.format("2006-01-02T15:04:05.999999999Z07:00");
-                Value::from(if name == "MarshalJSON" { format!("\"{text}\"") } else { text })
+                Value::from(if name == "MarshalJSON" {
+                    format!("\"{text}\"")
+                } else {
+                    text
+                })
             }
             _ => return None,
         })
     }
     fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
         let result = match name {
-            "Format" => arity(args, 1).and_then(|()| Ok(Value::from(self.format(string(&args[0])?)))),
+            "Format" => {
+                arity(args, 1).and_then(|()| Ok(Value::from(self.format(string(&args[0])?))))
+            }
             "Add" => arity(args, 1).and_then(|()| {
                 let d = match &args[0] {
                     Value::Int(d) | Value::Int64(d) => *d,
@@ -892,8 +982,17 @@ fn time_of(o: &dyn Object) -> Option<Time> {
     let sign = if off.starts_with('-') { -1 } else { 1 };
     let parts: Vec<i32> = off[1..].split(':').filter_map(|p| p.parse().ok()).collect();
     let offset = sign * (parts.first()? * 3600 + parts.get(1)? * 60 + parts.get(2)?);
-    let zone = if name.starts_with(['+', '-']) { String::new() } else { name.to_string() };
-    Some(Time { unix, nanos, offset, zone })
+    let zone = if name.starts_with(['+', '-']) {
+        String::new()
+    } else {
+        name.to_string()
+    };
+    Some(Time {
+        unix,
+        nanos,
+        offset,
+        zone,
+    })
 }
 
 fn time_value(t: Time) -> Value {
@@ -940,18 +1039,33 @@ pub fn register(map: &mut FuncMap) {
     });
     reg(map, "date", |ctx, args| {
         arity(args, 2)?;
-        Ok(Value::from(date_in_zone(ctx, string(&args[0])?, &args[1], "Local")))
+        Ok(Value::from(date_in_zone(
+            ctx,
+            string(&args[0])?,
+            &args[1],
+            "Local",
+        )))
     });
     for name in ["dateInZone", "date_in_zone"] {
         reg(map, name, |ctx, args| {
             arity(args, 3)?;
             let zone = string(&args[2])?;
-            Ok(Value::from(date_in_zone(ctx, string(&args[0])?, &args[1], zone)))
+            Ok(Value::from(date_in_zone(
+                ctx,
+                string(&args[0])?,
+                &args[1],
+                zone,
+            )))
         });
     }
     reg(map, "htmlDate", |ctx, args| {
         arity(args, 1)?;
-        Ok(Value::from(date_in_zone(ctx, "2006-01-02", &args[0], "Local")))
+        Ok(Value::from(date_in_zone(
+            ctx,
+            "2006-01-02",
+            &args[0],
+            "Local",
+        )))
     });
     reg(map, "htmlDateInZone", |ctx, args| {
         arity(args, 2)?;
@@ -998,11 +1112,15 @@ pub fn register(map: &mut FuncMap) {
     });
     reg(map, "toDate", |_, args| {
         arity(args, 2)?;
-        Ok(time_value(parse_time(string(&args[0])?, string(&args[1])?).unwrap_or_else(|_| Time::zero())))
+        Ok(time_value(
+            parse_time(string(&args[0])?, string(&args[1])?).unwrap_or_else(|_| Time::zero()),
+        ))
     });
     reg(map, "mustToDate", |_, args| {
         arity(args, 2)?;
-        parse_time(string(&args[0])?, string(&args[1])?).map(time_value).map_err(FuncError::Call)
+        parse_time(string(&args[0])?, string(&args[1])?)
+            .map(time_value)
+            .map_err(FuncError::Call)
     });
     reg(map, "unixEpoch", |_, args| {
         arity(args, 1)?;
@@ -1047,18 +1165,30 @@ mod tests {
     // was UTC.
     #[test]
     fn format_layouts_match_helm() {
-        let layout = "2006-01-02 Mon Jan _2 15:04:05.000 PM -07:00 MST Z07:00 .999 ,000000 __2 002 3 03 pm";
+        let layout =
+            "2006-01-02 Mon Jan _2 15:04:05.000 PM -07:00 MST Z07:00 .999 ,000000 __2 002 3 03 pm";
         assert_eq!(
             call("date", &[s(layout), Value::Int(1_709_296_496)]).unwrap(),
             "2024-03-01 Fri Mar  1 12:34:56.000 PM +00:00 UTC Z  ,000000  61 061 12 12 pm"
         );
-        assert_eq!(call("htmlDate", &[Value::Int(1_709_296_496)]).unwrap(), "2024-03-01");
         assert_eq!(
-            call("htmlDateInZone", &[Value::Int(1_709_296_496), s("Asia/Tokyo")]).unwrap(),
+            call("htmlDate", &[Value::Int(1_709_296_496)]).unwrap(),
             "2024-03-01"
         );
         assert_eq!(
-            call("dateInZone", &[s("15:04 MST"), Value::Int(1_709_296_496), s("Nope/Zone")]).unwrap(),
+            call(
+                "htmlDateInZone",
+                &[Value::Int(1_709_296_496), s("Asia/Tokyo")]
+            )
+            .unwrap(),
+            "2024-03-01"
+        );
+        assert_eq!(
+            call(
+                "dateInZone",
+                &[s("15:04 MST"), Value::Int(1_709_296_496), s("Nope/Zone")]
+            )
+            .unwrap(),
             "12:34 UTC"
         );
         // A non-time date is "now" (the test context's fixed clock).
@@ -1068,24 +1198,45 @@ mod tests {
 
     #[test]
     fn to_date_and_modify_match_helm() {
-        assert_eq!(crate::fmt::sprint(&to_date("2006-01-02", "2024-03-01")), "2024-03-01 00:00:00 +0000 UTC");
-        assert_eq!(crate::fmt::sprint(&to_date("2006-01-02", "bad")), "0001-01-01 00:00:00 +0000 UTC");
         assert_eq!(
-            crate::fmt::sprint(&to_date("2006-01-02T15:04:05Z07:00", "2024-03-01T10:00:00+02:00")),
+            crate::fmt::sprint(&to_date("2006-01-02", "2024-03-01")),
+            "2024-03-01 00:00:00 +0000 UTC"
+        );
+        assert_eq!(
+            crate::fmt::sprint(&to_date("2006-01-02", "bad")),
+            "0001-01-01 00:00:00 +0000 UTC"
+        );
+        assert_eq!(
+            crate::fmt::sprint(&to_date(
+                "2006-01-02T15:04:05Z07:00",
+                "2024-03-01T10:00:00+02:00"
+            )),
             "2024-03-01 10:00:00 +0200 +0200"
         );
         let e = call("mustToDate", &[s("2006-01-02"), s("bad")]).unwrap_err();
-        assert_eq!(e.to_string(), "parsing time \"bad\" as \"2006-01-02\": cannot parse \"bad\" as \"2006\"");
+        assert_eq!(
+            e.to_string(),
+            "parsing time \"bad\" as \"2006-01-02\": cannot parse \"bad\" as \"2006\""
+        );
         let d = to_date("2006-01-02", "2024-03-01");
-        assert_eq!(call("dateModify", &[s("+1h30m"), d.clone()]).unwrap(), "2024-03-01 01:30:00 +0000 UTC");
-        assert_eq!(call("dateModify", &[s("bad"), d.clone()]).unwrap(), "2024-03-01 00:00:00 +0000 UTC");
+        assert_eq!(
+            call("dateModify", &[s("+1h30m"), d.clone()]).unwrap(),
+            "2024-03-01 01:30:00 +0000 UTC"
+        );
+        assert_eq!(
+            call("dateModify", &[s("bad"), d.clone()]).unwrap(),
+            "2024-03-01 00:00:00 +0000 UTC"
+        );
         let e = call("mustDateModify", &[s("bad"), d.clone()]).unwrap_err();
         assert_eq!(e.to_string(), "time: invalid duration \"bad\"");
         assert_eq!(call("unixEpoch", &[d.clone()]).unwrap(), "1709251200");
         let Value::Object(o) = &d else { panic!() };
         assert!(matches!(o.field("Unix"), Some(Value::Int64(1_709_251_200))));
         assert_eq!(crate::fmt::sprint(&o.field("Month").unwrap()), "March");
-        assert_eq!(crate::fmt::sprint(&o.field("MarshalJSON").unwrap()), "\"2024-03-01T00:00:00Z\"");
+        assert_eq!(
+            crate::fmt::sprint(&o.field("MarshalJSON").unwrap()),
+            "\"2024-03-01T00:00:00Z\""
+        );
         let f = o.call_method("Format", &[s("Jan")]).unwrap().unwrap();
         assert_eq!(crate::fmt::sprint(&f), "Mar");
     }
@@ -1096,20 +1247,32 @@ mod tests {
         assert_eq!(call("duration", &[Value::Int64(95)]).unwrap(), "1m35s");
         assert_eq!(call("duration", &[s("3700")]).unwrap(), "1h1m40s");
         assert_eq!(call("durationRound", &[s("2h10m")]).unwrap(), "2h");
-        assert_eq!(call("durationRound", &[Value::Int(100_000_000_000)]).unwrap(), "0s");
-        assert_eq!(call("durationRound", &[to_date("2006-01-02", "2022-03-01")]).unwrap(), "2y");
+        assert_eq!(
+            call("durationRound", &[Value::Int(100_000_000_000)]).unwrap(),
+            "0s"
+        );
+        assert_eq!(
+            call("durationRound", &[to_date("2006-01-02", "2022-03-01")]).unwrap(),
+            "2y"
+        );
         assert_eq!(duration_string(1_500), "1.5µs");
         assert_eq!(duration_string(3_600_000_000_000), "1h0m0s");
         assert_eq!(duration_string(-1_500_000_000), "-1.5s");
         assert_eq!(parse_duration("-2.5h"), Ok(-9_000_000_000_000));
-        assert_eq!(parse_duration("1"), Err("time: missing unit in duration \"1\"".into()));
+        assert_eq!(
+            parse_duration("1"),
+            Err("time: missing unit in duration \"1\"".into())
+        );
         assert!(parse_duration("99999999999999999999h").is_err());
     }
 
     #[test]
     fn ago_is_relative_to_the_build_time() {
         let ctx_now = super::super::testctx::TestCtx::default().now;
-        assert_eq!(call("ago", &[Value::Int(ctx_now - 3725)]).unwrap(), "1h2m5s");
+        assert_eq!(
+            call("ago", &[Value::Int(ctx_now - 3725)]).unwrap(),
+            "1h2m5s"
+        );
         assert_eq!(call("ago", &[s("x")]).unwrap(), "0s");
     }
 

@@ -16,14 +16,18 @@ use crate::{FuncMap, Value};
 pub fn register(map: &mut FuncMap) {
     reg(map, "b64enc", |_, args| {
         arity(args, 1)?;
-        Ok(Value::from(base64::engine::general_purpose::STANDARD.encode(string(&args[0])?)))
+        Ok(Value::from(
+            base64::engine::general_purpose::STANDARD.encode(string(&args[0])?),
+        ))
     });
     reg(map, "b64dec", |_, args| {
         arity(args, 1)?;
-        Ok(Value::from(match base64_decode(string(&args[0])?.as_bytes()) {
-            Ok(bytes) => bytes_to_string(bytes),
-            Err(at) => format!("illegal base64 data at input byte {at}"),
-        }))
+        Ok(Value::from(
+            match base64_decode(string(&args[0])?.as_bytes()) {
+                Ok(bytes) => bytes_to_string(bytes),
+                Err(at) => format!("illegal base64 data at input byte {at}"),
+            },
+        ))
     });
     reg(map, "b32enc", |_, args| {
         arity(args, 1)?;
@@ -31,10 +35,12 @@ pub fn register(map: &mut FuncMap) {
     });
     reg(map, "b32dec", |_, args| {
         arity(args, 1)?;
-        Ok(Value::from(match base32_decode(string(&args[0])?.as_bytes()) {
-            Ok(bytes) => bytes_to_string(bytes),
-            Err(at) => format!("illegal base32 data at input byte {at}"),
-        }))
+        Ok(Value::from(
+            match base32_decode(string(&args[0])?.as_bytes()) {
+                Ok(bytes) => bytes_to_string(bytes),
+                Err(at) => format!("illegal base32 data at input byte {at}"),
+            },
+        ))
     });
 }
 
@@ -143,7 +149,11 @@ pub fn base32_encode(src: &[u8]) -> String {
 /// Go's `base32.StdEncoding.DecodeString`: CR and LF are removed first (offsets count the
 /// remaining bytes), padding is required. `Err(offset)` is Go's `CorruptInputError`.
 pub fn base32_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
-    let src: Vec<u8> = src.iter().copied().filter(|&c| c != b'\n' && c != b'\r').collect();
+    let src: Vec<u8> = src
+        .iter()
+        .copied()
+        .filter(|&c| c != b'\n' && c != b'\r')
+        .collect();
     let total = src.len();
     let mut rest: &[u8] = &src;
     let mut out = Vec::with_capacity(total / 8 * 5);
@@ -181,8 +191,16 @@ pub fn base32_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
             }
             j += 1;
         }
-        let v = quantum.iter().fold(0u64, |acc, &b| (acc << 5) | u64::from(b));
-        let bytes = [(v >> 32) as u8, (v >> 24) as u8, (v >> 16) as u8, (v >> 8) as u8, v as u8];
+        let v = quantum
+            .iter()
+            .fold(0u64, |acc, &b| (acc << 5) | u64::from(b));
+        let bytes = [
+            (v >> 32) as u8,
+            (v >> 24) as u8,
+            (v >> 16) as u8,
+            (v >> 8) as u8,
+            v as u8,
+        ];
         let n = match len {
             8 => 5,
             7 => 4,
@@ -205,7 +223,10 @@ mod tests {
         assert_eq!(call("b64enc", &["héllo".into()]).unwrap(), "aMOpbGxv");
         assert_eq!(call("b64dec", &["aGVsbG8=".into()]).unwrap(), "hello");
         assert_eq!(call("b64dec", &["aGVs\nbG8=".into()]).unwrap(), "hello");
-        assert_eq!(call("b64dec", &["!!".into()]).unwrap(), "illegal base64 data at input byte 0");
+        assert_eq!(
+            call("b64dec", &["!!".into()]).unwrap(),
+            "illegal base64 data at input byte 0"
+        );
         assert_eq!(
             call("b64dec", &["aGVsbG8".into()]).unwrap(),
             "illegal base64 data at input byte 4"
@@ -216,7 +237,10 @@ mod tests {
     fn base32_round_trip_and_go_errors() {
         assert_eq!(call("b32enc", &["hello".into()]).unwrap(), "NBSWY3DP");
         assert_eq!(call("b32dec", &["NBSWY3DP".into()]).unwrap(), "hello");
-        assert_eq!(call("b32dec", &["!!".into()]).unwrap(), "illegal base32 data at input byte 0");
+        assert_eq!(
+            call("b32dec", &["!!".into()]).unwrap(),
+            "illegal base32 data at input byte 0"
+        );
         assert_eq!(
             call("b32dec", &["nbswy3dp".into()]).unwrap(),
             "illegal base32 data at input byte 0"
@@ -226,8 +250,14 @@ mod tests {
     #[test]
     fn wrong_argument_types_are_go_errors() {
         let err = call("b64enc", &[crate::Value::Int(3)]).unwrap_err();
-        assert_eq!(err.to_string(), "wrong type for value; expected string; got int");
+        assert_eq!(
+            err.to_string(),
+            "wrong type for value; expected string; got int"
+        );
         let err = call("b64enc", &[crate::Value::Nil]).unwrap_err();
-        assert_eq!(err.to_string(), "wrong type for value; expected string; got interface {}");
+        assert_eq!(
+            err.to_string(),
+            "wrong type for value; expected string; got interface {}"
+        );
     }
 }

@@ -4,6 +4,7 @@
 use crate::FuncMap;
 
 mod cargs;
+pub mod certs;
 pub mod crypto;
 pub mod dates;
 pub mod encoding;
@@ -23,4 +24,5 @@ pub fn register(map: &mut FuncMap) {
     urls::register(map);
     network::register(map);
     dates::register(map);
+    certs::register(map);
 }

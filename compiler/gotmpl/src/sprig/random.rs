@@ -73,16 +73,26 @@ fn rand_string(
 
 /// Registers the random functions.
 pub fn register(map: &mut FuncMap) {
-    reg(map, "randAlphaNum", |ctx, args| rand_string(ctx, "randAlphaNum", args, Some(ALNUM)));
-    reg(map, "randAlpha", |ctx, args| rand_string(ctx, "randAlpha", args, Some(ALPHA)));
-    reg(map, "randNumeric", |ctx, args| rand_string(ctx, "randNumeric", args, Some(DIGITS)));
-    reg(map, "randAscii", |ctx, args| rand_string(ctx, "randAscii", args, None));
+    reg(map, "randAlphaNum", |ctx, args| {
+        rand_string(ctx, "randAlphaNum", args, Some(ALNUM))
+    });
+    reg(map, "randAlpha", |ctx, args| {
+        rand_string(ctx, "randAlpha", args, Some(ALPHA))
+    });
+    reg(map, "randNumeric", |ctx, args| {
+        rand_string(ctx, "randNumeric", args, Some(DIGITS))
+    });
+    reg(map, "randAscii", |ctx, args| {
+        rand_string(ctx, "randAscii", args, None)
+    });
     reg(map, "randBytes", |ctx, args| {
         arity(args, 1)?;
         let count = int(&args[0])?;
         if count < 0 {
             // Go's `make([]byte, count)` panics; the template package reports the panic.
-            return Err(FuncError::Call("runtime error: makeslice: len out of range".into()));
+            return Err(FuncError::Call(
+                "runtime error: makeslice: len out of range".into(),
+            ));
         }
         if count > MAX_COUNT {
             return Err(too_many("randBytes", count));
@@ -92,7 +102,9 @@ pub fn register(map: &mut FuncMap) {
             rng(ctx).fill_bytes(&mut bytes);
         }
         use base64::Engine as _;
-        Ok(Value::from(base64::engine::general_purpose::STANDARD.encode(bytes)))
+        Ok(Value::from(
+            base64::engine::general_purpose::STANDARD.encode(bytes),
+        ))
     });
     reg(map, "randInt", |ctx, args| {
         arity(args, 2)?;
@@ -136,9 +148,21 @@ mod tests {
         let f = &map["randAlphaNum"];
         let mut a = TestCtx::default();
         let mut b = TestCtx::default();
-        let a1 = f(&mut a, &[Value::Int(16)]).unwrap().as_str().unwrap().to_string();
-        let a2 = f(&mut a, &[Value::Int(16)]).unwrap().as_str().unwrap().to_string();
-        let b1 = f(&mut b, &[Value::Int(16)]).unwrap().as_str().unwrap().to_string();
+        let a1 = f(&mut a, &[Value::Int(16)])
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string();
+        let a2 = f(&mut a, &[Value::Int(16)])
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string();
+        let b1 = f(&mut b, &[Value::Int(16)])
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string();
         assert_eq!(a1, b1);
         assert_ne!(a1, a2);
     }
@@ -153,7 +177,10 @@ mod tests {
         let e = call("randAlphaNum", &[Value::Int(i64::MAX)]).unwrap_err();
         assert!(e.to_string().contains("at most"), "{e}");
         let e = call("randAlpha", &[Value::Float(3.0)]).unwrap_err();
-        assert_eq!(e.to_string(), "wrong type for value; expected int; got float64");
+        assert_eq!(
+            e.to_string(),
+            "wrong type for value; expected int; got float64"
+        );
         let v = call("randInt", &[Value::Int(3), Value::Int(5)]).unwrap();
         assert!(v == "3" || v == "4");
         let v = call("randInt", &[Value::Int(i64::MIN), Value::Int(i64::MAX)]);

@@ -14,7 +14,10 @@ pub(crate) struct TestCtx {
 impl Default for TestCtx {
     fn default() -> Self {
         // 2024-03-01 12:34:56 UTC.
-        TestCtx { seed: 0, now: 1_709_296_496 }
+        TestCtx {
+            seed: 0,
+            now: 1_709_296_496,
+        }
     }
 }
 
@@ -47,7 +50,9 @@ pub(crate) fn funcs() -> FuncMap {
 /// Calls `name` with a fresh context and returns the result's value.
 pub(crate) fn call_value(name: &str, args: &[Value]) -> Result<Value, FuncError> {
     let map = funcs();
-    let f = map.get(name).unwrap_or_else(|| panic!("{name} is not registered"));
+    let f = map
+        .get(name)
+        .unwrap_or_else(|| panic!("{name} is not registered"));
     f(&mut TestCtx::default(), args)
 }
 

@@ -91,9 +91,10 @@ fn unescape(s: &str, mode: Mode) -> Result<String, String> {
     while i < b.len() {
         match b[i] {
             b'%' => {
-                let (Some(hi), Some(lo)) =
-                    (b.get(i + 1).copied().and_then(unhex), b.get(i + 2).copied().and_then(unhex))
-                else {
+                let (Some(hi), Some(lo)) = (
+                    b.get(i + 1).copied().and_then(unhex),
+                    b.get(i + 2).copied().and_then(unhex),
+                ) else {
                     let end = (i + 3).min(b.len());
                     return Err(format!("invalid URL escape {:?}", &s[i..end]));
                 };
@@ -105,7 +106,10 @@ fn unescape(s: &str, mode: Mode) -> Result<String, String> {
             }
             c => {
                 if mode == Mode::Host && c < 0x80 && should_escape(c, mode) {
-                    return Err(format!("invalid character {:?} in host name", (c as char).to_string()));
+                    return Err(format!(
+                        "invalid character {:?} in host name",
+                        (c as char).to_string()
+                    ));
                 }
                 out.push(c);
                 i += 1;
@@ -190,9 +194,10 @@ fn parse_authority(authority: &str) -> Result<(User, String), String> {
     }
     let user = match userinfo.split_once(':') {
         None => (unescape(userinfo, Mode::UserPassword)?, None),
-        Some((u, p)) => {
-            (unescape(u, Mode::UserPassword)?, Some(unescape(p, Mode::UserPassword)?))
-        }
+        Some((u, p)) => (
+            unescape(u, Mode::UserPassword)?,
+            Some(unescape(p, Mode::UserPassword)?),
+        ),
     };
     Ok((Some(user), host))
 }
@@ -318,7 +323,11 @@ fn url_string(u: &Url) -> String {
                 buf.push_str(&escape(&u.host, Mode::Host));
             }
         }
-        let path = if u.path == "*" { "*".to_string() } else { escape(&u.path, Mode::Path) };
+        let path = if u.path == "*" {
+            "*".to_string()
+        } else {
+            escape(&u.path, Mode::Path)
+        };
         if !path.is_empty() && !path.starts_with('/') && !u.host.is_empty() {
             buf.push('/');
         }
@@ -369,7 +378,10 @@ pub fn register(map_: &mut FuncMap) {
         d.insert("query".to_string(), Value::from(u.raw_query.as_str()));
         d.insert("opaque".to_string(), Value::from(u.opaque.as_str()));
         d.insert("fragment".to_string(), Value::from(u.fragment.as_str()));
-        d.insert("userinfo".to_string(), Value::from(userinfo_string(&u.user)));
+        d.insert(
+            "userinfo".to_string(),
+            Value::from(userinfo_string(&u.user)),
+        );
         Ok(Value::map(d))
     });
     reg(map_, "urlJoin", |_, args| {
@@ -443,14 +455,23 @@ mod tests {
             ("%zz", "unable to parse url: parse \"%zz\": invalid URL escape \"%zz\""),
         ];
         for (input, want) in errors {
-            assert_eq!(call("urlParse", &[s(input)]).unwrap_err().to_string(), want, "{input}");
+            assert_eq!(
+                call("urlParse", &[s(input)]).unwrap_err().to_string(),
+                want,
+                "{input}"
+            );
         }
     }
 
     #[test]
     fn join_matches_helm() {
         let dict = |pairs: &[(&str, Value)]| {
-            Value::map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+            Value::map(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
+            )
         };
         let d = dict(&[
             ("scheme", s("https")),
@@ -460,13 +481,22 @@ mod tests {
             ("fragment", s("f g")),
             ("userinfo", s("u:p@")),
         ]);
-        assert_eq!(call("urlJoin", &[d]).unwrap(), "https://u:p%40@h:1/a%20b?q=1#f%20g");
+        assert_eq!(
+            call("urlJoin", &[d]).unwrap(),
+            "https://u:p%40@h:1/a%20b?q=1#f%20g"
+        );
         let d = dict(&[("scheme", s("mailto")), ("opaque", s("joe@x.com"))]);
         assert_eq!(call("urlJoin", &[d]).unwrap(), "mailto:joe@x.com");
-        assert_eq!(call("urlJoin", &[dict(&[("path", s("a:b"))])]).unwrap(), "./a:b");
+        assert_eq!(
+            call("urlJoin", &[dict(&[("path", s("a:b"))])]).unwrap(),
+            "./a:b"
+        );
         let parsed = call_value("urlParse", &[s("HTTP://x/%2F")]).unwrap();
         assert_eq!(call("urlJoin", &[parsed]).unwrap(), "http://x//");
         let e = call("urlJoin", &[dict(&[("host", Value::Int(3))])]).unwrap_err();
-        assert_eq!(e.to_string(), "unable to parse host key, must be of type string, but int found");
+        assert_eq!(
+            e.to_string(),
+            "unable to parse host key, must be of type string, but int found"
+        );
     }
 }
