@@ -46,6 +46,13 @@ impl Object for Certificate {
         match name {
             "Cert" => Some(Value::str(&self.cert)),
             "Key" => Some(Value::str(&self.key)),
+            // What Go's encoding/json prints for the struct (toJson, toYaml): not a method Go
+            // has, but how Strata's serialisers learn an object's JSON.
+            "MarshalJSON" => Some(Value::from(format!(
+                "{{\"Cert\":{},\"Key\":{}}}",
+                super::cargs::json_string(&self.cert),
+                super::cargs::json_string(&self.key)
+            ))),
             _ => None,
         }
     }
@@ -903,5 +910,13 @@ mod tests {
         assert_eq!(name_string("a&b")[0], 0x0c);
         assert!(read(&[0x30, 0x85, 1, 1, 1, 1, 1]).is_none());
         assert!(pem_decode("nothing").is_none());
+        let c = Certificate {
+            cert: "a\nb".into(),
+            key: "<&>".into(),
+        };
+        assert_eq!(
+            crate::fmt::sprint(&c.field("MarshalJSON").unwrap()),
+            r#"{"Cert":"a\nb","Key":"\u003c\u0026\u003e"}"#
+        );
     }
 }

@@ -8,6 +8,7 @@ pub mod certs;
 pub mod crypto;
 pub mod dates;
 pub mod encoding;
+pub mod flow;
 pub mod network;
 pub mod random;
 #[cfg(test)]
@@ -25,4 +26,5 @@ pub fn register(map: &mut FuncMap) {
     network::register(map);
     dates::register(map);
     certs::register(map);
+    flow::register(map);
 }
