@@ -160,8 +160,11 @@ fn extension(id: &[u64], critical: bool, value: Vec<u8>) -> Vec<u8> {
     seq(&parts)
 }
 
-/// A DER element: (tag, content, whole encoding), and what follows it.
-fn read(input: &[u8]) -> Option<((u8, &[u8], &[u8]), &[u8])> {
+/// One DER element: its tag, its content, and its whole encoding.
+type Element<'a> = (u8, &'a [u8], &'a [u8]);
+
+/// The first DER element of `input` and what follows it.
+fn read(input: &[u8]) -> Option<(Element<'_>, &[u8])> {
     let tag = *input.first()?;
     let first = *input.get(1)?;
     let (len, header) = if first < 0x80 {

@@ -223,7 +223,7 @@ fn decrypt_aes(password: &str, crypt64: &str) -> Result<String, FuncError> {
     Ok(bytes_to_string(plain))
 }
 
-fn one_string<'a>(args: &'a [Value]) -> Result<&'a str, FuncError> {
+fn one_string(args: &[Value]) -> Result<&str, FuncError> {
     arity(args, 1)?;
     string(&args[0])
 }

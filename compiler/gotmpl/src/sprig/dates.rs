@@ -609,8 +609,8 @@ fn parse_inner(layout_all: &str, value_all: &str) -> Result<Time, ParseErr> {
                 // Go accepts a fractional second after the seconds even when the layout has
                 // none.
                 if let Some(after) = value.strip_prefix(['.', ',']) {
-                    let next_is_frac = matches!(next_std(layout).1, Some(Std::Frac { .. }))
-                        && next_std(layout).0.is_empty();
+                    // Go looks only at the layout's next element, whatever precedes it.
+                    let next_is_frac = matches!(next_std(layout).1, Some(Std::Frac { .. }));
                     if !next_is_frac && after.starts_with(|c: char| c.is_ascii_digit()) {
                         let n = after.bytes().take_while(u8::is_ascii_digit).count();
                         nanos = frac_nanos(&after[..n]);
@@ -1229,7 +1229,10 @@ mod tests {
         );
         let e = call("mustDateModify", &[s("bad"), d.clone()]).unwrap_err();
         assert_eq!(e.to_string(), "time: invalid duration \"bad\"");
-        assert_eq!(call("unixEpoch", &[d.clone()]).unwrap(), "1709251200");
+        assert_eq!(
+            call("unixEpoch", std::slice::from_ref(&d)).unwrap(),
+            "1709251200"
+        );
         let Value::Object(o) = &d else { panic!() };
         assert!(matches!(o.field("Unix"), Some(Value::Int64(1_709_251_200))));
         assert_eq!(crate::fmt::sprint(&o.field("Month").unwrap()), "March");
