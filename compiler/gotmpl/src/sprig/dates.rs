@@ -487,7 +487,8 @@ pub fn parse_time(layout: &str, value: &str) -> Result<Time, String> {
 }
 
 fn parse_inner(layout_all: &str, value_all: &str) -> Result<Time, ParseErr> {
-    let (mut year, mut month, mut day, mut yday) = (1i64, -1i64, -1i64, -1i64);
+    // Go: elements missing from the layout are zero, or one where zero is impossible (year 0).
+    let (mut year, mut month, mut day, mut yday) = (0i64, -1i64, -1i64, -1i64);
     let (mut hour, mut minute, mut second, mut nanos) = (0i64, 0i64, 0i64, 0u32);
     let mut pm: Option<bool> = None;
     let mut offset: Option<i32> = None;
@@ -1286,5 +1287,58 @@ mod tests {
             assert_eq!(days_from_civil(y, m, d), days);
         }
         assert_eq!(Time::zero().go_string(), "0001-01-01 00:00:00 +0000 UTC");
+    }
+}
+#[cfg(test)]
+mod helm_cases {
+    /// `toDate` (p: layout, value, Go's String() or error) and `date` (f: layout, unix seconds,
+    /// output) cases, the expected column printed by Helm SDK v4.2.3 (local zone UTC).
+    const CASES: &str = r#"p	2006-01-02	2024-03-01	2024-03-01 00:00:00 +0000 UTC
+p	02 Jan 06 15:04 MST	01 Mar 24 10:00 CET	2024-03-01 10:00:00 +0000 CET
+p	02 Jan 06 15:04 MST	01 Mar 24 10:00 UTC	2024-03-01 10:00:00 +0000 UTC
+p	2006-01-02T15:04:05Z07:00	2024-03-01T10:00:00Z	2024-03-01 10:00:00 +0000 UTC
+p	2006-01-02T15:04:05Z07:00	2024-03-01T10:00:00.123456Z	2024-03-01 10:00:00.123456 +0000 UTC
+p	2006-01-02T15:04:05.000Z07:00	2024-03-01T10:00:00.123-05:30	2024-03-01 10:00:00.123 -0530 -0530
+p	Jan _2 15:04:05	Mar  1 10:00:00	0000-03-01 10:00:00 +0000 UTC
+p	January 2, 2006 3:04 PM	March 14, 2024 3:04 PM	2024-03-14 15:04:00 +0000 UTC
+p	January 2, 2006 3:04 PM	March 14, 2024 12:04 AM	2024-03-14 00:04:00 +0000 UTC
+p	2006-01-02	2024-02-30	ERR parsing time "2024-02-30": day out of range
+p	2006-01-02	2024-13-01	ERR parsing time "2024-13-01": month out of range
+p	2006-01-02	2024-03-01 extra	ERR parsing time "2024-03-01 extra": extra text: " extra"
+p	2006-01-02 15:04	2024-03-01 25:00	ERR parsing time "2024-03-01 25:00": hour out of range
+p	Mon, 02 Jan 2006 15:04:05 -0700	Fri, 01 Mar 2024 10:00:00 +0100	2024-03-01 10:00:00 +0100 +0100
+p	2006-002	2024-061	2024-03-01 00:00:00 +0000 UTC
+p	06-1-2	99-3-1	1999-03-01 00:00:00 +0000 UTC
+p	2006-01-02	2024-3-01	ERR parsing time "2024-3-01" as "2006-01-02": cannot parse "3-01" as "01"
+p	15:04:05	10:00:00	0000-01-01 10:00:00 +0000 UTC
+f	Monday January 2 3:04:05 pm	1709296496	Friday March 1 12:34:56 pm
+f	2006-01-02T15:04:05.999999999Z07:00	1709296496	2024-03-01T12:34:56Z
+f	Jan _2 2006	1710460800	Mar 15 2024
+f	3PM 03 15	0	12AM 12 00
+f	2006-01-02 15:04:05	-2522880000	1890-01-20 00:00:00
+f	06 1 2 _2 002 __2	1704067200	24 1 1  1 001   1
+f	Z0700 Z07 -07 -070000 -07:00:00	0	Z Z +00 +000000 +00:00:00
+f	Janx Monx MSTx January	1709296496	Janx Monx UTCx March
+f	05.0 05,00 .9 1.5	1709296496	56.0 56,00  3.56
+"#;
+
+    #[test]
+    fn parse_and_format_match_helm() {
+        let mut bad = Vec::new();
+        for line in CASES.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            let got = if f[0] == "p" {
+                match super::parse_time(f[1], f[2]) {
+                    Ok(t) => t.go_string(),
+                    Err(e) => format!("ERR {e}"),
+                }
+            } else {
+                super::Time::utc(f[2].parse().unwrap_or(0), 0).format(f[1])
+            };
+            if got != f[3] {
+                bad.push(format!("{:?} {:?}: want {:?}, got {:?}", f[1], f[2], f[3], got));
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
     }
 }
