@@ -1336,7 +1336,10 @@ f	05.0 05,00 .9 1.5	1709296496	56.0 56,00  3.56
                 super::Time::utc(f[2].parse().unwrap_or(0), 0).format(f[1])
             };
             if got != f[3] {
-                bad.push(format!("{:?} {:?}: want {:?}, got {:?}", f[1], f[2], f[3], got));
+                bad.push(format!(
+                    "{:?} {:?}: want {:?}, got {:?}",
+                    f[1], f[2], f[3], got
+                ));
             }
         }
         assert!(bad.is_empty(), "{}", bad.join("\n"));

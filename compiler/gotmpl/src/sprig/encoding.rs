@@ -260,4 +260,63 @@ mod tests {
             "wrong type for value; expected string; got interface {}"
         );
     }
+
+    /// Edge cases of padding, newlines and garbage; outputs printed by Helm SDK v4.2.3.
+    #[test]
+    fn decoder_edge_cases_match_helm() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("b64dec", "", ""),
+            ("b64dec", "YQ==", "a"),
+            ("b64dec", "YQ=", "illegal base64 data at input byte 3"),
+            ("b64dec", "YQ", "illegal base64 data at input byte 0"),
+            ("b64dec", "YWI=", "ab"),
+            ("b64dec", "YWJj", "abc"),
+            ("b64dec", "Y", "illegal base64 data at input byte 0"),
+            ("b64dec", "YQ==YQ==", "illegal base64 data at input byte 4"),
+            ("b64dec", "YQ==\n", "a"),
+            ("b64dec", "YQ=\n=", "a"),
+            ("b64dec", "Y===", "illegal base64 data at input byte 1"),
+            ("b64dec", "====", "illegal base64 data at input byte 0"),
+            ("b64dec", "YWJjZA=x", "illegal base64 data at input byte 6"),
+            ("b64dec", "YWJj\r\nZGVm", "abcdef"),
+            ("b64dec", "YW Jj", "illegal base64 data at input byte 2"),
+            ("b64dec", "YQ==a", "illegal base64 data at input byte 4"),
+            ("b64dec", "aGVsbG8gd29ybGQ=", "hello world"),
+            ("b32dec", "", ""),
+            ("b32dec", "ME======", "a"),
+            ("b32dec", "ME=====", "illegal base32 data at input byte 7"),
+            ("b32dec", "ME", "illegal base32 data at input byte 0"),
+            ("b32dec", "MFRA====", "ab"),
+            ("b32dec", "MFRGG===", "abc"),
+            ("b32dec", "MFRGGZA=", "abcd"),
+            ("b32dec", "MFRGGZDF", "abcde"),
+            ("b32dec", "M=======", "illegal base32 data at input byte 1"),
+            ("b32dec", "MFR=====", "illegal base32 data at input byte 3"),
+            ("b32dec", "MFRGGZ==", "illegal base32 data at input byte 6"),
+            (
+                "b32dec",
+                "ME======ME======",
+                "illegal base32 data at input byte 2",
+            ),
+            ("b32dec", "ME\n======", "a"),
+            ("b32dec", "1E======", "illegal base32 data at input byte 0"),
+            ("b32dec", "me======", "illegal base32 data at input byte 0"),
+            ("b32dec", "MFRGGZDFMY======", "abcdef"),
+            ("b32dec", "MFRGGZDF\nMY======", "abcdef"),
+            ("b32enc", "", ""),
+            ("b32enc", "a", "ME======"),
+            ("b32enc", "ab", "MFRA===="),
+            ("b32enc", "abc", "MFRGG==="),
+            ("b32enc", "abcd", "MFRGGZA="),
+            ("b32enc", "abcde", "MFRGGZDF"),
+            ("b32enc", "abcdef", "MFRGGZDFMY======"),
+        ];
+        for (func, input, want) in cases {
+            assert_eq!(
+                call(func, &[(*input).into()]).unwrap(),
+                *want,
+                "{func} {input:?}"
+            );
+        }
+    }
 }
