@@ -3,7 +3,28 @@
 
 use crate::FuncMap;
 
+mod cargs;
+pub mod certs;
+pub mod crypto;
+pub mod dates;
+pub mod encoding;
+pub mod flow;
+pub mod network;
+pub mod random;
+#[cfg(test)]
+mod testctx;
+pub mod urls;
+pub mod uuid;
+
 /// Adds every Sprig function to `map`.
 pub fn register(map: &mut FuncMap) {
-    let _ = map;
+    encoding::register(map);
+    crypto::register(map);
+    random::register(map);
+    uuid::register(map);
+    urls::register(map);
+    network::register(map);
+    dates::register(map);
+    certs::register(map);
+    flow::register(map);
 }
