@@ -205,6 +205,7 @@ fn length(v: &Val) -> Result<i64, String> {
         Value::String(s) => Ok(s.len() as i64),
         Value::List(l) => Ok(l.len() as i64),
         Value::Map(m) => Ok(m.borrow().len() as i64),
+        Value::Object(o) if o.entries().is_some() => Ok(o.entries().map_or(0, |e| e.len()) as i64),
         other => Err(format!("len of type {}", other.type_name())),
     }
 }
@@ -268,6 +269,26 @@ fn index(item: &Val, indexes: &[Val]) -> Result<Val, String> {
                         boxed: true,
                     },
                 },
+                Value::Nil => return Err("value is nil; should be of type string".to_string()),
+                other => {
+                    return Err(format!(
+                        "value has type {}; should be string",
+                        other.type_name()
+                    ))
+                }
+            },
+            Value::Object(o) if o.entries().is_some() => match &ix.v {
+                Value::String(k) => {
+                    let found = o
+                        .entries()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .find(|(key, _)| key == &**k);
+                    Val {
+                        v: found.map(|(_, v)| v).unwrap_or(Value::Nil),
+                        boxed: false,
+                    }
+                }
                 Value::Nil => return Err("value is nil; should be of type string".to_string()),
                 other => {
                     return Err(format!(

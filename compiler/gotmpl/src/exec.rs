@@ -94,9 +94,15 @@ fn last_at(pipe: &Pipe) -> At<'_> {
     let Some(cmd) = pipe.cmds.last() else {
         return At::Pipe(pipe);
     };
-    let last = &cmd.args[cmd.args.len() - 1];
-    match last {
+    visit_end(&cmd.args[cmd.args.len() - 1])
+}
+
+/// The node Go's executor visits last while evaluating the operand `node`: the operand itself,
+/// or for a parenthesized pipeline (also under a chain) the last node inside it.
+fn visit_end(node: &Arg) -> At<'_> {
+    match node {
         Arg::Pipe(p) => last_at(p),
+        Arg::Chain { node: inner, .. } => visit_end(inner),
         Arg::Identifier { pos, name } => At::Ident(*pos, name),
         other => At::Arg(other),
     }
@@ -117,8 +123,18 @@ fn arg_error_site<'n>(
     let Some((want, got)) = rest.split_once("; got ") else {
         return (default, msg);
     };
-    for (node, v) in explicit.iter().zip(argv) {
-        if v.type_name() != got {
+    // Go reports the first argument that fails to convert. Which one that is depends on the
+    // parameter types, which are not known here: take the first argument of the reported type,
+    // except for `bool` parameters, which Sprig puts last (`ternary`).
+    let order: Vec<usize> = if want == "bool" {
+        (0..explicit.len().min(argv.len())).rev().collect()
+    } else {
+        (0..explicit.len().min(argv.len())).collect()
+    };
+    for (node, v) in order.into_iter().map(|i| (&explicit[i], &argv[i])) {
+        // A nil from a map or list is Go's `interface {}` with nothing in it.
+        let matches = v.type_name() == got || (matches!(v, Value::Nil) && got == "interface {}");
+        if !matches {
             continue;
         }
         if let Arg::Number { .. } | Arg::Bool(..) | Arg::String { .. } | Arg::Nil(_) = node {
@@ -134,7 +150,7 @@ fn arg_error_site<'n>(
                 format!("expected {kind}; found {}", node.to_go_string()),
             );
         }
-        return (At::Arg(node), msg);
+        return (visit_end(node), msg);
     }
     (default, msg)
 }
@@ -411,6 +427,14 @@ impl<'a> State<'a> {
                     ran = true;
                     let iv = if is64 { Value::Int64(i) } else { Value::Int(i) };
                     if self.one_iteration(b, Val::plain(iv.clone()), Val::plain(iv), mark)? {
+                        break;
+                    }
+                }
+            }
+            Value::Object(o) if o.entries().is_some() => {
+                for (k, e) in o.entries().unwrap_or_default() {
+                    ran = true;
+                    if self.one_iteration(b, Val::plain(Value::str(&k)), Val::plain(e), mark)? {
                         break;
                     }
                 }

@@ -568,3 +568,88 @@ fn random_templates_never_panic() {
         }
     }
 }
+
+/// Helm's `.Files` is a Go map type with methods; `range`, `len` and `index` see its entries.
+struct FilesLike;
+
+impl strata_gotmpl::Object for FilesLike {
+    fn type_name(&self) -> String {
+        "files.Files".to_string()
+    }
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn format(&self) -> String {
+        "map[a.txt:[97] b.txt:[98]]".to_string()
+    }
+    fn entries(&self) -> Option<Vec<(String, Value)>> {
+        Some(vec![
+            ("a.txt".to_string(), Value::list(vec![Value::Int(97)])),
+            ("b.txt".to_string(), Value::list(vec![Value::Int(98)])),
+        ])
+    }
+}
+
+#[test]
+fn map_objects_can_be_ranged_measured_and_indexed() {
+    let f = funcs();
+    let mut top = BTreeMap::new();
+    top.insert(
+        "Files".to_string(),
+        Value::Object(std::rc::Rc::new(FilesLike)),
+    );
+    let data = Value::map(top);
+    let mut t = Templates::new();
+    t.parse(
+        "t",
+        r#"{{ range $k, $v := .Files }}{{ $k }}={{ $v }};{{ end }}{{ len .Files }} {{ index .Files "b.txt" }}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        t.execute("t", &data, &opts_with(&f, 10_000, 10)).unwrap(),
+        "a.txt=[97];b.txt=[98];2 [98]"
+    );
+}
+
+#[test]
+fn argument_errors_point_where_go_points() {
+    // Helm SDK v4.2.3:
+    //   {{ upper (len "ab") }}  -> at <"ab">: wrong type for value; expected string; got int
+    //   {{ ternary 1 2 "x" }}   -> at <"x">: expected bool; found "x"
+    //   {{ ternary "a" "b" (or 0 "s") }} -> at <"s">: wrong type for value; expected bool; got string
+    let mut f = funcs();
+    strata_gotmpl::func::register(
+        &mut f,
+        "ternary",
+        |_c: &mut dyn CallContext, a: &[Value]| match a.get(2) {
+            Some(Value::Bool(b)) => Ok(if *b { a[0].clone() } else { a[1].clone() }),
+            Some(v) => Err(FuncError::Arg(format!(
+                "wrong type for value; expected bool; got {}",
+                v.type_name()
+            ))),
+            None => Err(FuncError::Arity {
+                want: "3".into(),
+                got: a.len(),
+            }),
+        },
+    );
+    let run = |text: &str| {
+        let mut t = Templates::new();
+        t.parse("c/templates/t", text).unwrap();
+        t.execute("c/templates/t", &Value::Nil, &opts_with(&f, 10_000, 10))
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        run(r#"{{ upper (len "ab") }}"#),
+        r#"template: c/templates/t:1:14: executing "c/templates/t" at <"ab">: wrong type for value; expected string; got int"#
+    );
+    assert_eq!(
+        run(r#"{{ ternary 1 2 "x" }}"#),
+        r#"template: c/templates/t:1:15: executing "c/templates/t" at <"x">: expected bool; found "x""#
+    );
+    assert_eq!(
+        run(r#"{{ ternary "a" "b" (or 0 "s") }}"#),
+        r#"template: c/templates/t:1:25: executing "c/templates/t" at <"s">: wrong type for value; expected bool; got string"#
+    );
+}
