@@ -5,6 +5,17 @@
 //! whitespace trimming, the built-in functions, Go's `fmt` formatting of values) and Helm's
 //! options (`missingkey=zero`). Values are typed as Go types them ([`Value`]), so output and
 //! errors match what Helm prints.
+//!
+//! Known differences from Go's engine:
+//! - `{{template}}` recursion stops at [`ExecOptions::max_depth`] (Go: 100000), and every
+//!   execution has an evaluation budget ([`ExecOptions::fuel`]), so no template runs forever.
+//! - Parentheses and control structures nest at most [`parse::MAX_NESTING`] deep
+//!   ("max expression depth exceeded").
+//! - Complex-number constants are not supported; string escapes of bytes 0x80–0xFF (`"\xff"`)
+//!   become U+FFFD because strings are UTF-8; `index` of a string gives an `int` (Go: `uint8`).
+//! - There are no function values, so the built-in `call` always fails.
+//! - A function's argument-conversion error is reported at the argument Go would report it at
+//!   as far as it can be inferred from the value types (functions do not say which argument).
 
 pub mod ast;
 pub mod builtins;
