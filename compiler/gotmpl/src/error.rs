@@ -127,6 +127,7 @@ impl fmt::Display for Shape<'_> {
             (None, ErrorKind::Parse) => {
                 write!(f, "template: {}:{}: {}", e.template, e.line, e.message)
             }
+            (None, _) if e.template.is_empty() => write!(f, "template: {}", e.message),
             (None, _) => write!(f, "template: {}: {}", e.template, e.message),
         }
     }

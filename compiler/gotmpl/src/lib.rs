@@ -145,9 +145,10 @@ impl Templates {
     /// Executes template `name` with `data` as dot.
     pub fn execute(&self, name: &str, data: &Value, opts: &ExecOptions) -> Result<String, Error> {
         let Some(tree) = self.get(name) else {
+            // Go's ExecuteTemplate: "template: no template %q associated with template %q".
             return Err(Error::plain(
                 ErrorKind::NoTemplate,
-                name,
+                "",
                 format!(
                     "no template {} associated with template {}",
                     fmt::quote(name),
@@ -162,6 +163,25 @@ impl Templates {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn executing_an_unknown_name_is_go_s_error() {
+        let t = Templates::new();
+        let f = FuncMap::new();
+        let opts = ExecOptions {
+            funcs: &f,
+            missing_key: MissingKey::Zero,
+            seed: 0,
+            now_unix: 0,
+            fuel: 10,
+            max_depth: 10,
+        };
+        let e = t.execute("x", &Value::Nil, &opts).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "template: no template \"x\" associated with template \"x\""
+        );
+    }
 
     #[test]
     fn templates_are_send_and_sync() {
