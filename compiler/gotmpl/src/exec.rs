@@ -402,14 +402,14 @@ impl<'a> State<'a> {
             }
             Value::Map(m) => {
                 // Snapshot the entries: the body may modify the map (Sprig's `set`).
-                let entries: Vec<(String, Value)> = m
+                let entries: Vec<(Value, Value)> = m
                     .borrow()
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .map(|(k, v)| (Value::str(k), v.clone()))
                     .collect();
                 for (k, e) in entries {
                     ran = true;
-                    if self.one_iteration(b, Val::plain(Value::str(&k)), Val::boxed(e), mark)? {
+                    if self.one_iteration(b, Val::plain(k), Val::boxed(e), mark)? {
                         break;
                     }
                 }
