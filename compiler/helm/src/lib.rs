@@ -10,6 +10,7 @@
 
 pub mod chart;
 pub mod deps;
+pub mod output;
 mod error;
 mod glob;
 pub mod semver;
