@@ -4,8 +4,6 @@
 //! Processing works on a per-render [`Node`] tree (the loaded [`Chart`] stays untouched), so
 //! one chart can be rendered many times with different values.
 
-use std::sync::Arc;
-
 use strata_gotmpl::Value;
 
 use crate::chart::{Chart, Dependency, Metadata};
@@ -15,18 +13,18 @@ use crate::values::{self, Frozen, ValuesChart};
 /// A chart as one render sees it: metadata with the alias applied and dependencies processed,
 /// default values (with imported values), and the enabled subcharts.
 #[derive(Clone)]
-pub struct Node {
+pub struct Node<'a> {
     /// The loaded chart this node stands for.
-    pub chart: Arc<Chart>,
+    pub chart: &'a Chart,
     /// Its metadata, as processing left it.
     pub meta: Metadata,
     /// Its default values (a map), as processing left them.
     pub values: Value,
     /// Its enabled subcharts.
-    pub deps: Vec<Node>,
+    pub deps: Vec<Node<'a>>,
 }
 
-impl ValuesChart for Node {
+impl ValuesChart for Node<'_> {
     fn name(&self) -> &str {
         &self.meta.name
     }
@@ -38,14 +36,14 @@ impl ValuesChart for Node {
     }
 }
 
-impl Node {
+impl<'a> Node<'a> {
     /// The node for `chart` and all its subcharts, before any processing.
-    pub fn new(chart: &Arc<Chart>) -> Node {
+    pub fn new(chart: &'a Chart) -> Node<'a> {
         Node {
-            chart: chart.clone(),
+            chart,
             meta: chart.metadata.clone(),
             values: chart.values.to_value(),
-            deps: chart.subcharts.iter().map(Node::new).collect(),
+            deps: chart.subcharts.iter().map(|c| Node::new(c)).collect(),
         }
     }
 
@@ -60,17 +58,17 @@ impl Node {
 
 /// Helm's `ProcessDependencies` (with merge, as `install` and `template` call it): enables and
 /// prunes subcharts from `user` values, then imports values from children into parents.
-pub fn process_dependencies(root: &mut Node, user: &Value) -> Result<(), String> {
+pub fn process_dependencies(root: &mut Node<'_>, user: &Value) -> Result<(), String> {
     process_enabled(root, user, "")?;
     process_import_values(root)
 }
 
-fn process_enabled(c: &mut Node, v: &Value, path: &str) -> Result<(), String> {
+fn process_enabled(c: &mut Node<'_>, v: &Value, path: &str) -> Result<(), String> {
     let Some(mut reqs) = c.meta.dependencies.take() else {
         return Ok(());
     };
     let existing = std::mem::take(&mut c.deps);
-    let mut chart_deps: Vec<Node> = Vec::new();
+    let mut chart_deps: Vec<Node<'_>> = Vec::new();
     for e in &existing {
         let declared = reqs.iter().any(|r| e.meta.name == r.name && is_compatible_range(&r.version, &e.meta.version));
         if !declared {
@@ -99,7 +97,7 @@ fn process_enabled(c: &mut Node, v: &Value, path: &str) -> Result<(), String> {
     process_tags(&mut reqs, &cvals);
     process_conditions(&mut reqs, &cvals, path);
     let removed: Vec<String> = reqs.iter().filter(|r| !r.enabled).map(|r| r.name.clone()).collect();
-    let mut kept: Vec<Node> = std::mem::take(&mut c.deps)
+    let mut kept: Vec<Node<'_>> = std::mem::take(&mut c.deps)
         .into_iter()
         .filter(|n| !removed.contains(&n.meta.name))
         .collect();
@@ -114,7 +112,7 @@ fn process_enabled(c: &mut Node, v: &Value, path: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn alias_dependency(charts: &[Node], dep: &Dependency) -> Option<Node> {
+fn alias_dependency<'a>(charts: &[Node<'a>], dep: &Dependency) -> Option<Node<'a>> {
     charts
         .iter()
         .find(|c| c.meta.name == dep.name && is_compatible_range(&dep.version, &c.meta.version))
@@ -159,7 +157,7 @@ fn process_conditions(reqs: &mut [Dependency], cvals: &strata_gotmpl::Map, cpath
     }
 }
 
-fn process_import_values(c: &mut Node) -> Result<(), String> {
+fn process_import_values(c: &mut Node<'_>) -> Result<(), String> {
     for d in c.deps.iter_mut() {
         process_import_values(d)?;
     }

@@ -10,6 +10,10 @@
 
 pub mod chart;
 pub mod deps;
+mod funcs;
+pub mod objects;
+pub mod render;
+mod schema;
 pub mod output;
 mod error;
 mod glob;
@@ -20,4 +24,6 @@ mod yamlin;
 
 pub use chart::{load_dir, Chart, ChartFile, Dependency, Maintainer, Metadata};
 pub use error::HelmError;
+pub use output::OutputOptions;
+pub use render::{render, render_chart, RenderOptions, Rendered};
 pub use values::Frozen;
