@@ -49,8 +49,14 @@ const MAX_DEPTH: usize = json::MAX_DEPTH;
 
 /// `sigs.k8s.io/yaml.Marshal(v)` with Helm's trailing newline trimmed: what `toYaml` prints.
 pub fn to_yaml(v: &Value) -> Result<String, SerialError> {
-    let node = to_ynode(v, 0, false)
-        .map_err(|m| SerialError::msg(format!("error marshaling into JSON: {m}")))?;
+    let node = to_ynode(v, 0, false).map_err(|m| {
+        // Errors of the JSON step are wrapped; the YAML reader's are not.
+        if m.starts_with("json:") {
+            SerialError::msg(format!("error marshaling into JSON: {m}"))
+        } else {
+            SerialError::msg(m)
+        }
+    })?;
     let text = yaml_emit::emit(&node);
     Ok(text.strip_suffix('\n').unwrap_or(&text).to_string())
 }
@@ -95,7 +101,12 @@ fn to_ynode(v: &Value, depth: usize, pretty: bool) -> Result<yaml_emit::YNode, S
                 YNode::Plain(yaml_emit::number_text(&gofloat::format_json(*f)))
             }
         }
-        Value::String(s) => YNode::Str(s.to_string()),
+        Value::String(s) => {
+            if !pretty {
+                json_to_yaml_readable(s)?;
+            }
+            YNode::Str(s.to_string())
+        }
         Value::List(items) => YNode::Seq(
             items
                 .iter()
@@ -109,13 +120,33 @@ fn to_ynode(v: &Value, depth: usize, pretty: bool) -> Result<yaml_emit::YNode, S
             })?;
             let mut entries = Vec::with_capacity(m.len());
             for (k, item) in m.iter() {
+                if !pretty {
+                    json_to_yaml_readable(k)?;
+                }
                 entries.push((k.clone(), to_ynode(item, depth + 1, pretty)?));
             }
-            yaml_emit::sort_keys(&mut entries);
+            yaml_emit::sort_keys(&mut entries, pretty);
             YNode::Map(entries)
         }
         Value::Object(o) => return Err(format!("json: unsupported type: {}", o.type_name())),
     })
+}
+
+/// `toYaml` reads its own JSON back with go-yaml, whose reader refuses some characters that
+/// JSON writes unescaped (DEL, C1 controls other than NEL, U+FFFE, U+FFFF): `toYaml` of such a
+/// string fails (and prints nothing).
+fn json_to_yaml_readable(s: &str) -> Result<(), String> {
+    let bad = |c: char| {
+        c == '\u{7F}'
+            || (('\u{80}'..='\u{9F}').contains(&c) && c != '\u{85}')
+            || c == '\u{FFFE}'
+            || c == '\u{FFFF}'
+    };
+    if s.chars().any(bad) {
+        Err("yaml: control characters are not allowed".to_string())
+    } else {
+        Ok(())
+    }
 }
 
 /// `json.Marshal(v)`: what `toJson` prints.

@@ -43,13 +43,16 @@ pub fn number_text(json: &str) -> String {
 }
 
 /// go-yaml's map key order for string keys (`sorter.go`): letters after other characters,
-/// runs of digits compared by value.
-pub fn key_less(a: &str, b: &str) -> bool {
+/// runs of digits compared by value. go-yaml v3 (`v3 == true`) puts letters first when they
+/// follow a digit.
+pub fn key_less(a: &str, b: &str, v3: bool) -> bool {
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
     let n = ar.len().min(br.len());
+    let mut digits = false;
     for i in 0..n {
         if ar[i] == br[i] {
+            digits = ar[i].is_ascii_digit();
             continue;
         }
         let al = ar[i].is_alphabetic();
@@ -58,7 +61,7 @@ pub fn key_less(a: &str, b: &str) -> bool {
             return ar[i] < br[i];
         }
         if al || bl {
-            return bl;
+            return if v3 && digits { al } else { bl };
         }
         let mut an: i64 = 0;
         let mut bn: i64 = 0;
@@ -97,12 +100,12 @@ pub fn key_less(a: &str, b: &str) -> bool {
     ar.len() < br.len()
 }
 
-/// Sorts keys as go-yaml does.
-pub fn sort_keys<T>(entries: &mut [(String, T)]) {
+/// Sorts keys as go-yaml (v2, or v3 with `v3`) does.
+pub fn sort_keys<T>(entries: &mut [(String, T)], v3: bool) {
     entries.sort_by(|a, b| {
-        if key_less(&a.0, &b.0) {
+        if key_less(&a.0, &b.0, v3) {
             Ordering::Less
-        } else if key_less(&b.0, &a.0) {
+        } else if key_less(&b.0, &a.0, v3) {
             Ordering::Greater
         } else {
             Ordering::Equal
@@ -142,7 +145,7 @@ fn is_printable(c: char) -> bool {
         || (('\u{E000}'..='\u{FFFD}').contains(&c) && c != '\u{FEFF}')
 }
 
-fn analyze(value: &str) -> Analysis {
+fn analyze(value: &str, v3: bool) -> Analysis {
     if value.is_empty() {
         return Analysis {
             multiline: false,
@@ -155,6 +158,8 @@ fn analyze(value: &str) -> Analysis {
     let mut block_indicators = false;
     let mut line_breaks = false;
     let mut special = false;
+    // go-yaml v3 allows tabs in block scalars (v2 treats them as special characters).
+    let mut tabs = false;
     let mut leading_space = false;
     let mut leading_break = false;
     let mut trailing_space = false;
@@ -196,7 +201,9 @@ fn analyze(value: &str) -> Analysis {
                 _ => {}
             }
         }
-        if !is_printable(c) {
+        if v3 && c == '\t' {
+            tabs = true;
+        } else if !is_printable(c) {
             special = true;
         }
         if c == ' ' {
@@ -246,9 +253,11 @@ fn analyze(value: &str) -> Analysis {
         a.block_plain_allowed = false;
         a.single_quoted_allowed = false;
     }
-    if space_break || special {
+    if space_break || tabs || special {
         a.block_plain_allowed = false;
         a.single_quoted_allowed = false;
+    }
+    if space_break || special {
         a.block_allowed = false;
     }
     if line_breaks || block_indicators {
@@ -302,11 +311,11 @@ fn is_base60_float(s: &str) -> bool {
 }
 
 /// The style go-yaml's encoder asks for a string (`stringv`).
-fn requested_style(s: &str) -> Style {
+fn requested_style(s: &str, v3: bool) -> Style {
     // go-yaml v2 resolves timestamps too (it only turns them back into strings when decoding
     // into `interface{}`), so a timestamp-like string is quoted.
     let can_use_plain = resolve_plain(s, Schema::Go11) == Resolved::Str
-        && s != "<<"
+        && (v3 || s != "<<")
         && !is_base60_float(s)
         && !matches!(resolve_plain(s, Schema::Go12), Resolved::Timestamp(_));
     if s.contains('\n') {
@@ -330,9 +339,9 @@ struct Emitter {
     simple_key_context: bool,
     best_indent: i64,
     best_width: usize,
-    /// go-yaml v3's compact-sequence-indent rule (for `toYamlPretty`): sequences in mappings
-    /// are indented.
-    indent_sequences: bool,
+    /// go-yaml v3's rules (for `toYamlPretty`): sequences in mappings indented, no line
+    /// folding, tabs allowed in literal blocks, `<<` plain.
+    v3: bool,
 }
 
 impl Emitter {
@@ -402,7 +411,7 @@ impl Emitter {
         self.mapping_context = mapping;
         self.simple_key_context = simple_key;
         match node {
-            YNode::Str(s) => self.emit_scalar(s, requested_style(s)),
+            YNode::Str(s) => self.emit_scalar(s, requested_style(s, self.v3)),
             YNode::Plain(s) => self.emit_scalar(s, Style::Plain),
             YNode::Seq(items) if items.is_empty() => self.emit_empty("[", "]"),
             YNode::Map(entries) if entries.is_empty() => self.emit_empty("{", "}"),
@@ -417,7 +426,7 @@ impl Emitter {
     }
 
     fn emit_block_sequence(&mut self, items: &[YNode]) {
-        let indentless = if self.indent_sequences {
+        let indentless = if self.v3 {
             false
         } else {
             self.mapping_context && !self.indention
@@ -435,7 +444,7 @@ impl Emitter {
         self.increase_indent(false, false);
         for (k, v) in entries {
             self.write_indent();
-            let a = analyze(k);
+            let a = analyze(k, self.v3);
             let simple = !a.multiline && k.len() <= 128;
             if simple {
                 self.emit_node(&YNode::Str(k.clone()), true, true);
@@ -452,7 +461,7 @@ impl Emitter {
     }
 
     fn emit_scalar(&mut self, value: &str, requested: Style) {
-        let a = analyze(value);
+        let a = analyze(value, self.v3);
         let mut style = requested;
         if self.simple_key_context && a.multiline {
             style = Style::Double;
@@ -676,9 +685,9 @@ pub fn emit(node: &YNode) -> String {
     emit_with(node, false)
 }
 
-/// Emits with go-yaml v3's layout of sequences inside mappings (indented by 2), the one
-/// difference of `toYamlPretty`'s encoder this module models.
-pub fn emit_with(node: &YNode, indent_sequences: bool) -> String {
+/// Emits with go-yaml v3's emitter rules when `v3` (`toYamlPretty`: indent 2, sequences
+/// indented under their key, no folding of long lines).
+pub fn emit_with(node: &YNode, v3: bool) -> String {
     let mut e = Emitter {
         out: String::new(),
         column: 0,
@@ -689,8 +698,8 @@ pub fn emit_with(node: &YNode, indent_sequences: bool) -> String {
         mapping_context: false,
         simple_key_context: false,
         best_indent: 2,
-        best_width: 80,
-        indent_sequences,
+        best_width: if v3 { usize::MAX } else { 80 },
+        v3,
     };
     e.emit_node(node, false, false);
     // Document end: the last line is terminated.
@@ -708,7 +717,7 @@ mod tests {
             .iter()
             .map(|k| (k.to_string(), ()))
             .collect();
-        sort_keys(&mut keys);
+        sort_keys(&mut keys, false);
         let got: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(got, ["1", "2", "10", "_x", "B", "a", "a9", "a10", "b"]);
     }
