@@ -62,7 +62,20 @@ fn include(ctx: &mut dyn CallContext, args: &[Value]) -> Result<Value, FuncError
 fn tpl(ctx: &mut dyn CallContext, args: &[Value]) -> Result<Value, FuncError> {
     arity(args, 2)?;
     let text = string_arg(&args[0])?;
-    let out = ctx.execute_text(&text, &args[1])?;
+    let out = ctx.execute_text(&text, &args[1]).map_err(|e| match e {
+        // Helm wraps the engine's error with what it was doing (`%w`, so the text is kept).
+        FuncError::Template(inner) if inner.kind == strata_gotmpl::ErrorKind::Parse => FuncError::Call(format!(
+            "cannot parse template {}: {}",
+            strata_gotmpl::fmt::quote(&text),
+            inner.text
+        )),
+        FuncError::Template(inner) => FuncError::Call(format!(
+            "error during tpl function execution for {}: {}",
+            strata_gotmpl::fmt::quote(&text),
+            inner.text
+        )),
+        other => other,
+    })?;
     Ok(Value::from(out.replace("<no value>", "")))
 }
 

@@ -5,7 +5,7 @@
 //! [`load_dir`] loads a chart folder once; [`render`] then processes its dependencies against
 //! the user values (conditions, tags, aliases, import-values), coalesces the values, validates
 //! them against the charts' schemas, and executes every template of the chart and its enabled
-//! subcharts in one template set; [`output::manifest`] turns the rendered files into what
+//! subcharts in one template set; [`Rendered::template_output`] turns the rendered files into what
 //! `helm template` prints.
 
 pub mod chart;
@@ -18,6 +18,7 @@ pub mod output;
 mod error;
 mod glob;
 pub mod semver;
+pub mod serial;
 pub mod strvals;
 pub mod values;
 mod yamlin;

@@ -383,12 +383,12 @@ fn exec_error(e: &strata_gotmpl::Error, tpls: &[Renderable]) -> HelmError {
             return make(format!("execution error at ({}): {}", tokens[1], &tokens[2][s + WARN_START.len()..end]));
         }
     }
-    // The Go error chain: this error and its sources.
+    // Go's error chain (errors.Unwrap): a function's error is wrapped with `%w`, so after
+    // "error calling NAME: " comes the next link (an included template's own error, or a plain
+    // error that ends Helm's reformatting).
     let mut chain: Vec<String> = vec![text.clone()];
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
-    while let Some(c) = cur {
-        chain.push(c.to_string());
-        cur = c.source();
+    while let Some(next) = chain.last().and_then(|l| wrapped_link(l)) {
+        chain.push(next);
     }
     let mut traces: Vec<Trace> = Vec::new();
     for link in &chain {
@@ -451,6 +451,16 @@ fn parse_executing_at(remainder: &str) -> Option<Trace> {
         message: cut_template(msg),
         executed: format!("executing \"{func}\" at <{loc}>:"),
     })
+}
+
+/// The error a link wraps: what follows `error calling NAME: ` in its message.
+fn wrapped_link(link: &str) -> Option<String> {
+    let remainder = link.strip_prefix("template: ")?;
+    let (_, after) = remainder.split_once(": executing ")?;
+    let (_, msg) = after.split_once(">: ")?;
+    let rest = msg.strip_prefix("error calling ")?;
+    let (_, inner) = rest.split_once(": ")?;
+    Some(inner.to_string())
 }
 
 /// Helm's `parseTemplateExecErrorString`.
