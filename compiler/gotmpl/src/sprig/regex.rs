@@ -25,10 +25,10 @@ pub fn register_all(map: &mut FuncMap) {
         let (re, s) = (string(&a[0])?, string(&a[1])?);
         Ok(Value::Bool(compile(re)?.is_match(s)))
     });
-    for name in ["regexFindAll", "mustRegexFindAll"] {
-        register(map, name, |_, a| {
+    for (name, must) in [("regexFindAll", false), ("mustRegexFindAll", true)] {
+        register(map, name, move |_, a| {
             exact(a, 3)?;
-            let re = compile(string(&a[0])?)?;
+            let re = compile_for(string(&a[0])?, must)?;
             let s = string(&a[1])?;
             let n = args::int(&a[2])?;
             Ok(Value::list(
@@ -39,35 +39,35 @@ pub fn register_all(map: &mut FuncMap) {
             ))
         });
     }
-    for name in ["regexFind", "mustRegexFind"] {
-        register(map, name, |_, a| {
+    for (name, must) in [("regexFind", false), ("mustRegexFind", true)] {
+        register(map, name, move |_, a| {
             exact(a, 2)?;
-            let re = compile(string(&a[0])?)?;
+            let re = compile_for(string(&a[0])?, must)?;
             let s = string(&a[1])?;
             Ok(Value::str(re.find(s).map_or("", |m| m.as_str())))
         });
     }
-    for name in ["regexReplaceAll", "mustRegexReplaceAll"] {
-        register(map, name, |_, a| {
+    for (name, must) in [("regexReplaceAll", false), ("mustRegexReplaceAll", true)] {
+        register(map, name, move |_, a| {
             exact(a, 3)?;
-            let re = compile(string(&a[0])?)?;
+            let re = compile_for(string(&a[0])?, must)?;
             let (s, repl) = (string(&a[1])?, string(&a[2])?);
             replace_all(&re, s, |out, caps| expand(out, repl, &re, caps)).map(Value::from)
         });
     }
-    for name in ["regexReplaceAllLiteral", "mustRegexReplaceAllLiteral"] {
-        register(map, name, |_, a| {
+    for (name, must) in [("regexReplaceAllLiteral", false), ("mustRegexReplaceAllLiteral", true)] {
+        register(map, name, move |_, a| {
             exact(a, 3)?;
-            let re = compile(string(&a[0])?)?;
+            let re = compile_for(string(&a[0])?, must)?;
             let (s, repl) = (string(&a[1])?, string(&a[2])?);
             replace_all(&re, s, |out, _| out.push_str(repl)).map(Value::from)
         });
     }
-    for name in ["regexSplit", "mustRegexSplit"] {
-        register(map, name, |_, a| {
+    for (name, must) in [("regexSplit", false), ("mustRegexSplit", true)] {
+        register(map, name, move |_, a| {
             exact(a, 3)?;
             let pattern = string(&a[0])?;
-            let re = compile(pattern)?;
+            let re = compile_for(pattern, must)?;
             let s = string(&a[1])?;
             let n = args::int(&a[2])?;
             Ok(Value::list(
@@ -79,6 +79,18 @@ pub fn register_all(map: &mut FuncMap) {
         exact(a, 1)?;
         Ok(Value::from(quote_meta(string(&a[0])?)))
     });
+}
+
+/// Compiles for a `must` function (Go's `Compile` error) or a plain one (Go's `MustCompile`
+/// panic, whose text adds `regexp: Compile(...)`).
+fn compile_for(pattern: &str, must: bool) -> Result<Regex, FuncError> {
+    compile(pattern).map_err(|e| {
+        if must {
+            e
+        } else {
+            call_err(format!("regexp: Compile(`{pattern}`): {e}"))
+        }
+    })
 }
 
 /// Compiles a Go (RE2) pattern, rewriting Go's ASCII-only classes for Rust.
@@ -345,14 +357,20 @@ mod tests {
     #[test]
     fn go_matching_rules() {
         // Expected values from Helm SDK v4.2.3.
-        assert_eq!(all("a*", "baaac", -1), ["", "aaa", "", ""]);
+        assert_eq!(all("a*", "baaac", -1), ["", "aaa", ""]);
+        assert_eq!(all("a", "aaa", 2), ["a", "a"]);
+        assert_eq!(repl("x*", "abc", "-"), "-a-b-c-");
+        assert_eq!(repl("a", "aXa", "${1"), "${1X${1");
+        assert_eq!(repl("a", "aXa", "$"), "$X$");
         assert_eq!(all("\\d+", "a1b22٣", -1), ["1", "22"]);
         assert_eq!(repl("a*", "baaac", "-"), "-b-c-");
-        assert_eq!(repl("(a)(b)?", "ab a", "[$1$2x${1}x$$]"), "[ab${1}x$][ax]");
+        assert_eq!(repl("(a)(b)?", "ab a", "[$1$2x${1}x$$]"), "[aax$] [aax$]");
         assert_eq!(repl("(?P<n>\\w+)", "hi yo", "<${n}>"), "<hi> <yo>");
         let r = compile("a").unwrap();
         assert_eq!(split(&r, "a", "banana", -1), ["b", "n", "n", ""]);
         assert_eq!(split(&r, "a", "banana", 2), ["b", "nana"]);
+        let r = compile("").unwrap();
+        assert_eq!(split(&r, "", "abc", -1), ["a", "b", "c"]);
         assert_eq!(quote_meta("1.2[x]"), "1\\.2\\[x\\]");
     }
 }
