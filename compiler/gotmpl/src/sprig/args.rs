@@ -289,10 +289,8 @@ fn deep_equal_at(a: &Value, b: &Value, depth: usize) -> bool {
             }
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len()
-                && x.iter().all(|(k, p)| {
-                    y.get(k)
-                        .is_some_and(|q| deep_equal_at(p, q, depth + 1))
-                })
+                && x.iter()
+                    .all(|(k, p)| y.get(k).is_some_and(|q| deep_equal_at(p, q, depth + 1)))
         }
         (Value::Object(x), Value::Object(y)) => std::rc::Rc::ptr_eq(x, y),
         _ => false,
@@ -429,7 +427,10 @@ mod tests {
 
     #[test]
     fn quote_escapes_as_go_does() {
-        assert_eq!(go_quote("a\"b\\c\n\t\u{1}é\u{a0}"), "\"a\\\"b\\\\c\\n\\t\\x01é\\u00a0\"");
+        assert_eq!(
+            go_quote("a\"b\\c\n\t\u{1}é\u{a0}"),
+            "\"a\\\"b\\\\c\\n\\t\\x01é\\u00a0\""
+        );
     }
 
     #[test]

@@ -21,8 +21,12 @@ pub fn register_all(map: &mut FuncMap) {
     register(map, "coalesce", |_, a| {
         Ok(a.iter().find(|v| !empty(v)).cloned().unwrap_or(Value::Nil))
     });
-    register(map, "all", |_, a| Ok(Value::Bool(a.iter().all(|v| !empty(v)))));
-    register(map, "any", |_, a| Ok(Value::Bool(a.iter().any(|v| !empty(v)))));
+    register(map, "all", |_, a| {
+        Ok(Value::Bool(a.iter().all(|v| !empty(v))))
+    });
+    register(map, "any", |_, a| {
+        Ok(Value::Bool(a.iter().any(|v| !empty(v))))
+    });
     register(map, "ternary", |_, a| {
         exact(a, 3)?;
         Ok(if args::boolean(&a[2])? {

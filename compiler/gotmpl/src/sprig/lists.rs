@@ -81,7 +81,9 @@ pub fn register_all(map: &mut FuncMap) {
         register(map, name, |_, a| {
             exact(a, 1)?;
             let l = items(&a[0], "Cannot compact on type")?;
-            Ok(Value::list(l.iter().filter(|v| !empty(v)).cloned().collect()))
+            Ok(Value::list(
+                l.iter().filter(|v| !empty(v)).cloned().collect(),
+            ))
         });
     }
     for name in ["uniq", "mustUniq"] {

@@ -61,7 +61,9 @@ pub fn register_all(map: &mut FuncMap) {
     }
     register(map, "min", |_, a| {
         args::at_least(a, 1)?;
-        Ok(Value::Int64(a.iter().map(to_int64).min().unwrap_or_default()))
+        Ok(Value::Int64(
+            a.iter().map(to_int64).min().unwrap_or_default(),
+        ))
     });
     register(map, "maxf", |_, a| {
         args::at_least(a, 1)?;
@@ -101,7 +103,9 @@ pub fn register_all(map: &mut FuncMap) {
         exact(a, 1)?;
         decimal_op(&a[0], &[Value::Int(1)], Op::Add)
     });
-    register(map, "addf", |_, a| decimal_op(&Value::Float(0.0), a, Op::Add));
+    register(map, "addf", |_, a| {
+        decimal_op(&Value::Float(0.0), a, Op::Add)
+    });
     register(map, "subf", |_, a| {
         args::at_least(a, 1)?;
         decimal_op(&a[0], &a[1..], Op::Sub)
@@ -200,7 +204,9 @@ impl Dec {
     }
 
     fn to_f64(self) -> f64 {
-        format!("{}e{}", self.m, self.exp).parse().unwrap_or(f64::NAN)
+        format!("{}e{}", self.m, self.exp)
+            .parse()
+            .unwrap_or(f64::NAN)
     }
 
     /// `self` with exponent `exp` (≤ self.exp), if the mantissa fits.

@@ -55,7 +55,10 @@ pub fn register_all(map: &mut FuncMap) {
             replace_all(&re, s, |out, caps| expand(out, repl, &re, caps)).map(Value::from)
         });
     }
-    for (name, must) in [("regexReplaceAllLiteral", false), ("mustRegexReplaceAllLiteral", true)] {
+    for (name, must) in [
+        ("regexReplaceAllLiteral", false),
+        ("mustRegexReplaceAllLiteral", true),
+    ] {
         register(map, name, move |_, a| {
             exact(a, 3)?;
             let re = compile_for(string(&a[0])?, must)?;
@@ -71,7 +74,10 @@ pub fn register_all(map: &mut FuncMap) {
             let s = string(&a[1])?;
             let n = args::int(&a[2])?;
             Ok(Value::list(
-                split(&re, pattern, s, n).into_iter().map(Value::str).collect(),
+                split(&re, pattern, s, n)
+                    .into_iter()
+                    .map(Value::str)
+                    .collect(),
             ))
         });
     }

@@ -24,8 +24,12 @@ pub fn register_all(map: &mut FuncMap) {
     register(map, "swapcase", |_, a| str1(a, swapcase));
     register(map, "nospace", |_, a| str1(a, nospace));
     register(map, "initials", |_, a| str1(a, initials));
-    register(map, "snakecase", |_, a| str1(a, |s| lower_case_words(s, '_')));
-    register(map, "kebabcase", |_, a| str1(a, |s| lower_case_words(s, '-')));
+    register(map, "snakecase", |_, a| {
+        str1(a, |s| lower_case_words(s, '_'))
+    });
+    register(map, "kebabcase", |_, a| {
+        str1(a, |s| lower_case_words(s, '-'))
+    });
     register(map, "camelcase", |_, a| str1(a, pascal_case));
     register(map, "shuffle", shuffle);
     register(map, "substr", substr);
@@ -365,7 +369,8 @@ fn is_connector(c: char) -> bool {
 fn is_punct(c: char) -> bool {
     // Go's unicode.IsPunct: the P* categories. ASCII symbols ($+<=>^`|~) are S*, not P*.
     if c.is_ascii() {
-        c.is_ascii_punctuation() && !matches!(c, '$' | '+' | '<' | '=' | '>' | '^' | '`' | '|' | '~')
+        c.is_ascii_punctuation()
+            && !matches!(c, '$' | '+' | '<' | '=' | '>' | '^' | '`' | '|' | '~')
     } else {
         matches!(c, '\u{a1}' | '\u{a7}' | '\u{ab}' | '\u{b6}' | '\u{b7}' | '\u{bb}' | '\u{bf}'
             | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205e}' | '\u{3001}'..='\u{3003}'
@@ -659,7 +664,9 @@ fn abbrev(_: &mut dyn CallContext, a: &[Value]) -> R {
     if width < 4 {
         return Ok(Value::str(s));
     }
-    Ok(Value::from(abbreviate_full(s, 0, width).unwrap_or_default()))
+    Ok(Value::from(
+        abbreviate_full(s, 0, width).unwrap_or_default(),
+    ))
 }
 
 fn abbrevboth(_: &mut dyn CallContext, a: &[Value]) -> R {
@@ -682,7 +689,10 @@ fn repeat(_: &mut dyn CallContext, a: &[Value]) -> R {
     if count < 0 {
         return Err(call_err("strings: negative Repeat count"));
     }
-    args::check_bytes("repeat", (s.len() as u128 * count as u128).min(usize::MAX as u128) as usize)?;
+    args::check_bytes(
+        "repeat",
+        (s.len() as u128 * count as u128).min(usize::MAX as u128) as usize,
+    )?;
     Ok(Value::from(s.repeat(count as usize)))
 }
 
