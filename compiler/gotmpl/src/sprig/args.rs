@@ -106,7 +106,7 @@ pub fn strval(v: &Value) -> String {
 /// Go's conversion of a `float64` to `int64` as amd64 does it: truncation toward zero, and
 /// the "integer indefinite" value (the minimum `int64`) for NaN and out-of-range values.
 pub fn float_to_int(f: f64) -> i64 {
-    if f.is_nan() || f >= 9_223_372_036_854_775_808.0 || f < -9_223_372_036_854_775_808.0 {
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
         i64::MIN
     } else {
         f as i64
@@ -447,5 +447,76 @@ mod tests {
             map(&Value::Nil).unwrap_err().to_string(),
             "wrong type for value; expected map[string]interface {}; got interface {}"
         );
+    }
+}
+
+/// Calling registered functions from unit tests, without a template engine.
+#[cfg(test)]
+pub mod testing {
+    use crate::{CallContext, FuncError, FuncMap, Value};
+
+    /// A context with no templates, a counter for seeds and time 0.
+    pub struct Dummy(pub u64);
+
+    impl CallContext for Dummy {
+        fn template_name(&self) -> &str {
+            "t"
+        }
+        fn execute_named(&mut self, name: &str, _: &Value) -> Result<String, FuncError> {
+            Err(FuncError::Call(format!("no template {name}")))
+        }
+        fn execute_text(&mut self, _: &str, _: &Value) -> Result<String, FuncError> {
+            Err(FuncError::Call("no templates".to_string()))
+        }
+        fn next_seed(&mut self) -> u64 {
+            self.0 += 1;
+            self.0
+        }
+        fn now_unix(&self) -> i64 {
+            0
+        }
+    }
+
+    /// Calls Sprig function `name` with `args`.
+    pub fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
+        let mut map = FuncMap::new();
+        crate::sprig::register(&mut map);
+        let f = map
+            .get(name)
+            .unwrap_or_else(|| panic!("no function {name}"));
+        f(&mut Dummy(0), args)
+    }
+
+    /// `%v` of the result of calling `name`, or the error text.
+    pub fn show(name: &str, args: &[Value]) -> String {
+        match call(name, args) {
+            Ok(v) => crate::fmt::sprint(&v),
+            Err(e) => format!("ERR {e}"),
+        }
+    }
+
+    /// A string value.
+    pub fn s(x: &str) -> Value {
+        Value::str(x)
+    }
+
+    /// An `int` value.
+    pub fn i(x: i64) -> Value {
+        Value::Int(x)
+    }
+
+    /// A list value.
+    pub fn l(items: &[Value]) -> Value {
+        Value::list(items.to_vec())
+    }
+
+    /// A map value built from pairs.
+    pub fn d(pairs: &[(&str, Value)]) -> Value {
+        Value::map(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
     }
 }

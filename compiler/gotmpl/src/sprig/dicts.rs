@@ -232,3 +232,94 @@ pub fn deep_copy(v: &Value, depth: usize) -> Result<Value, FuncError> {
         other => other.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::args::testing::{call, d, i, l, s, show};
+    use crate::Value;
+
+    // Expected strings from Helm SDK v4.2.3.
+    #[test]
+    fn dict_functions_match_helm() {
+        assert_eq!(show("dict", &[s("a"), i(1), s("b")]), "map[a:1 b:]");
+        assert_eq!(show("get", &[d(&[("a", i(1))]), s("b")]), "");
+        assert_eq!(
+            show(
+                "pluck",
+                &[s("a"), d(&[("a", i(1))]), d(&[("a", i(2))]), d(&[])]
+            ),
+            "[1 2]"
+        );
+        assert_eq!(
+            show("pick", &[d(&[("a", i(1)), ("b", i(2))]), s("a"), s("c")]),
+            "map[a:1]"
+        );
+        assert_eq!(
+            show("omit", &[d(&[("a", i(1)), ("b", i(2))]), s("a")]),
+            "map[b:2]"
+        );
+        assert_eq!(show("values", &[d(&[("b", i(1)), ("a", i(2))])]), "[2 1]");
+        let m = d(&[("a", Value::Float(1.0)), ("b", l(&[Value::Float(1.0)]))]);
+        assert_eq!(show("dig", &[s("a"), s("def"), m.clone()]), "1");
+        assert_eq!(show("dig", &[s("x"), s("def"), m.clone()]), "def");
+        assert_eq!(
+            show("dig", &[s("a"), s("b"), s("def"), m.clone()]),
+            "ERR interface conversion: interface {} is float64, not map[string]interface {}"
+        );
+        assert_eq!(
+            show("dig", &[s("a"), s("def")]),
+            "ERR dig needs at least three arguments"
+        );
+        assert_eq!(
+            show("get", &[Value::Nil, s("a")]),
+            "ERR wrong type for value; expected map[string]interface {}; got interface {}"
+        );
+    }
+
+    #[test]
+    fn merge_follows_mergo() {
+        let dst = d(&[
+            ("a", d(&[("x", i(1)), ("y", s(""))])),
+            ("l", l(&[i(1)])),
+            ("e", s("")),
+            ("z", i(0)),
+        ]);
+        let src = d(&[
+            ("a", d(&[("y", i(2)), ("w", i(3))])),
+            ("l", l(&[i(9)])),
+            ("e", s("E")),
+            ("z", i(5)),
+            ("n", Value::Nil),
+        ]);
+        call("merge", &[dst.clone(), src]).unwrap();
+        assert_eq!(
+            crate::fmt::sprint(&dst),
+            "map[a:map[w:3 x:1 y:2] e:E l:[1] z:5]"
+        );
+        let dst = d(&[
+            ("a", d(&[("x", i(1)), ("y", s(""))])),
+            ("l", l(&[i(1)])),
+            ("e", s("")),
+            ("z", i(0)),
+            ("s", s("keep")),
+        ]);
+        let src = d(&[
+            ("a", d(&[("y", i(2)), ("w", i(3))])),
+            ("l", l(&[])),
+            ("e", s("E")),
+            ("z", i(5)),
+            ("n", Value::Nil),
+            ("s", d(&[("k", i(1))])),
+        ]);
+        call("mergeOverwrite", &[dst.clone(), src]).unwrap();
+        assert_eq!(
+            crate::fmt::sprint(&dst),
+            "map[a:map[w:3 x:1 y:2] e:E l:[] n:<nil> s:map[k:1] z:5]"
+        );
+        // A map merged into itself, and a map that contains itself, do not hang or panic.
+        call("merge", &[dst.clone(), dst.clone()]).unwrap();
+        call("set", &[dst.clone(), s("self"), dst.clone()]).unwrap();
+        assert!(call("deepCopy", std::slice::from_ref(&dst)).is_err());
+        assert!(call("mustMergeOverwrite", &[d(&[]), dst.clone()]).is_ok());
+    }
+}

@@ -534,21 +534,45 @@ fn lower_case_words(s: &str, connector: char) -> String {
     out
 }
 
-/// xstrings' `ToPascalCase` (Sprig's `camelcase`): connectors (`-`, `_`, spaces) removed and
-/// the character after each, and the first, in upper case; other characters kept.
+/// xstrings' `ToPascalCase` (Sprig's `camelcase`): leading connectors (`-`, `_`, spaces) kept,
+/// the first other character and each one after a connector in upper case, single connectors
+/// between words removed (of a run of connectors all but the last are kept, and a trailing one
+/// stays), as xstrings does.
 fn pascal_case(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut upper_next = true;
-    for c in s.chars() {
-        if is_connector(c) {
-            upper_next = true;
-        } else if upper_next {
-            out.push(map_simple(c, upper_char));
-            upper_next = false;
+    let mut chars = s.chars();
+    let mut r0 = None;
+    for c in chars.by_ref() {
+        if !is_connector(c) {
+            r0 = Some(map_simple(c, upper_char));
+            break;
+        }
+        out.push(c);
+        r0 = Some(c);
+    }
+    let Some(mut r0) = r0 else {
+        return out;
+    };
+    let rest: Vec<char> = chars.collect();
+    if rest.is_empty() {
+        // xstrings writes the last character once more here, even a connector already written.
+        out.push(r0);
+        return out;
+    }
+    for c in rest {
+        let r1 = r0;
+        r0 = c;
+        if is_connector(r0) && is_connector(r1) {
+            out.push(r1);
+            continue;
+        }
+        if is_connector(r1) {
+            r0 = map_simple(r0, upper_char);
         } else {
-            out.push(c);
+            out.push(r1);
         }
     }
+    out.push(r0);
     out
 }
 
@@ -757,4 +781,120 @@ fn wrap_custom(s: &str, width: i64, sep: &str, long_words: bool) -> Result<Strin
     }
     out.extend_from_slice(&b[offset..]);
     Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::args::testing::{i, l, s, show};
+    use crate::Value;
+
+    // Every expected string below is what Helm SDK v4.2.3 printed for the same call.
+    #[test]
+    fn case_functions_match_helm() {
+        assert_eq!(
+            show("title", &[s("hello wORLD foo_bar x-y")]),
+            "Hello WORLD Foo_bar X-Y"
+        );
+        assert_eq!(show("untitle", &[s("Hello World")]), "hello world");
+        assert_eq!(show("swapcase", &[s("Hello wORLD")]), "hELLO World");
+        assert_eq!(show("nospace", &[s(" a b\tc ")]), "abc");
+        assert_eq!(show("initials", &[s("hello big world")]), "hbw");
+        assert_eq!(
+            show("snakecase", &[s("HTTPServerID2go")]),
+            "http_server_id_2go"
+        );
+        assert_eq!(show("kebabcase", &[s("FooBar baz_Qux")]), "foo-bar-baz-qux");
+        assert_eq!(show("camelcase", &[s("foo_bar-baz qux")]), "FooBarBazQux");
+        assert_eq!(show("snakecase", &[s("a1b2C3")]), "a_1b2_c3");
+        assert_eq!(show("camelcase", &[s("_foo")]), "_Foo");
+        assert_eq!(show("camelcase", &[s("__")]), "___");
+        assert_eq!(show("camelcase", &[s("a__b_")]), "A_B_");
+        assert_eq!(show("camelcase", &[s("x")]), "X");
+        assert_eq!(show("snakecase", &[s("fooBar_Baz")]), "foo_bar_baz");
+        assert_eq!(show("snakecase", &[s("ABC")]), "abc");
+        assert_eq!(show("kebabcase", &[s("aB1")]), "a-b1");
+        assert_eq!(show("upper", &[s("straße")]), "STRAßE");
+        assert_eq!(show("lower", &[s("ÀB")]), "àb");
+    }
+
+    #[test]
+    fn slicing_and_layout_match_helm() {
+        assert_eq!(show("abbrev", &[i(5), s("hello world")]), "he...");
+        assert_eq!(
+            show("abbrevboth", &[i(5), i(10), s("1234 5678 9123")]),
+            "...5678..."
+        );
+        assert_eq!(show("trunc", &[i(5), s("hello world")]), "hello");
+        assert_eq!(show("trunc", &[i(-5), s("hello world")]), "world");
+        assert_eq!(show("substr", &[i(0), i(5), s("hello world")]), "hello");
+        assert_eq!(show("substr", &[i(3), i(-1), s("hello")]), "lo");
+        assert_eq!(
+            show("substr", &[i(2), i(1), s("hello")]),
+            "ERR runtime error: slice bounds out of range [2:1]"
+        );
+        assert_eq!(
+            show("wrap", &[i(5), s("hello big world")]),
+            "hello\nbig\nworld"
+        );
+        assert_eq!(
+            show("wrapWith", &[i(5), s("\t"), s("helloworld")]),
+            "hello\tworld"
+        );
+        assert_eq!(show("indent", &[i(2), s("a\nb")]), "  a\n  b");
+        assert_eq!(show("nindent", &[i(2), s("a")]), "\n  a");
+        assert_eq!(show("replace", &[s(" "), s("-"), s("a b c")]), "a-b-c");
+        assert_eq!(show("repeat", &[i(3), s("ab")]), "ababab");
+        assert_eq!(
+            show("repeat", &[i(-1), s("a")]),
+            "ERR strings: negative Repeat count"
+        );
+        assert!(show("repeat", &[i(1 << 40), s("ab")]).starts_with("ERR repeat: result of"));
+        assert!(show("indent", &[i(1 << 40), s("a")]).starts_with("ERR indent: result of"));
+    }
+
+    #[test]
+    fn splitting_joining_quoting_match_helm() {
+        assert_eq!(show("trimAll", &[s("$"), s("$5.00$")]), "5.00");
+        assert_eq!(show("trimPrefix", &[s("a"), s("aab")]), "ab");
+        assert_eq!(show("trimSuffix", &[s("b"), s("abb")]), "ab");
+        assert_eq!(show("trim", &[s("  x ")]), "x");
+        assert_eq!(show("split", &[s("$"), s("a$b")]), "map[_0:a _1:b]");
+        assert_eq!(
+            show("splitn", &[s("$"), i(2), s("a$b$c")]),
+            "map[_0:a _1:b$c]"
+        );
+        assert_eq!(show("splitList", &[s(""), s("abc")]), "[a b c]");
+        assert_eq!(
+            show("join", &[s("-"), l(&[i(1), Value::Nil, s("a")])]),
+            "1-a"
+        );
+        assert_eq!(show("sortAlpha", &[l(&[s("b"), s("a"), i(1)])]), "[1 a b]");
+        assert_eq!(
+            show("toStrings", &[l(&[i(1), Value::Nil, Value::Float(2.5)])]),
+            "[1 2.5]"
+        );
+        assert_eq!(
+            show("cat", &[s("a"), Value::Nil, i(1), l(&[i(2)])]),
+            "a 1 [2]"
+        );
+        assert_eq!(show("contains", &[s("b"), s("abc")]), "true");
+        assert_eq!(show("plural", &[s("one"), s("many"), i(2)]), "many");
+        assert_eq!(
+            show("squote", &[s("a"), Value::Float(1.5), Value::Nil]),
+            "'a' '1.5'"
+        );
+        assert_eq!(
+            show("quote", &[i(1), Value::Nil, s("a\"b"), Value::Float(2.5)]),
+            "\"1\" \"a\\\"b\" \"2.5\""
+        );
+        assert_eq!(show("quote", &[s("é\u{a0}\u{1}")]), "\"é\\u00a0\\x01\"");
+        assert_eq!(
+            show("upper", &[Value::Float(3.0)]),
+            "ERR wrong type for value; expected string; got float64"
+        );
+        assert_eq!(
+            show("repeat", &[Value::Int64(2), s("x")]),
+            "ERR wrong type for value; expected int; got int64"
+        );
+    }
 }
