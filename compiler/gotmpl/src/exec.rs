@@ -309,15 +309,23 @@ impl<'a> State<'a> {
                 let items = items.clone();
                 for (i, e) in items.iter().enumerate() {
                     ran = true;
-                    if self.one_iteration(b, Val::plain(Value::Int(i as i64)), Val::boxed(e.clone()), mark)? {
+                    if self.one_iteration(
+                        b,
+                        Val::plain(Value::Int(i as i64)),
+                        Val::boxed(e.clone()),
+                        mark,
+                    )? {
                         break;
                     }
                 }
             }
             Value::Map(m) => {
                 // Snapshot the entries: the body may modify the map (Sprig's `set`).
-                let entries: Vec<(String, Value)> =
-                    m.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                let entries: Vec<(String, Value)> = m
+                    .borrow()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
                 for (k, e) in entries {
                     ran = true;
                     if self.one_iteration(b, Val::plain(Value::str(&k)), Val::boxed(e), mark)? {
@@ -427,7 +435,10 @@ impl<'a> State<'a> {
             return Err(self.err(
                 At::Arg(&args[0]),
                 ErrorKind::Exec,
-                format!("can't give argument to non-function {}", args[0].to_go_string()),
+                format!(
+                    "can't give argument to non-function {}",
+                    args[0].to_go_string()
+                ),
             ));
         }
         Ok(())
@@ -473,7 +484,9 @@ impl<'a> State<'a> {
             return match value {
                 Number::Int(i) => Ok(Value::Int(*i)),
                 Number::Float(f) => Ok(Value::Float(*f)),
-                Number::Overflow => Err(self.err(At::Arg(a), ErrorKind::Exec, format!("{text} overflows int"))),
+                Number::Overflow => {
+                    Err(self.err(At::Arg(a), ErrorKind::Exec, format!("{text} overflows int")))
+                }
             };
         }
         Ok(Value::Nil)
@@ -488,7 +501,13 @@ impl<'a> State<'a> {
         Err(self.err(at, ErrorKind::Exec, format!("undefined variable: {name}")))
     }
 
-    fn eval_variable(&mut self, node: &Arg, idents: &[String], args: &[Arg], fin: Option<Val>) -> R<Val> {
+    fn eval_variable(
+        &mut self,
+        node: &Arg,
+        idents: &[String],
+        args: &[Arg],
+        fin: Option<Val>,
+    ) -> R<Val> {
         let value = self.var_value(At::Arg(node), &idents[0])?;
         if idents.len() == 1 {
             self.not_a_function(args, &fin)?;
@@ -498,19 +517,38 @@ impl<'a> State<'a> {
         self.eval_field_chain(&dot, value, node, &idents[1..], args, fin)
     }
 
-    fn eval_chain(&mut self, dot: &Val, chain: &Arg, node: &Arg, fields: &[String], args: &[Arg], fin: Option<Val>) -> R<Val> {
+    fn eval_chain(
+        &mut self,
+        dot: &Val,
+        chain: &Arg,
+        node: &Arg,
+        fields: &[String],
+        args: &[Arg],
+        fin: Option<Val>,
+    ) -> R<Val> {
         if let Arg::Nil(_) = node {
             return Err(self.err(
                 At::Arg(chain),
                 ErrorKind::Exec,
-                format!("indirection through explicit nil in {}", chain.to_go_string()),
+                format!(
+                    "indirection through explicit nil in {}",
+                    chain.to_go_string()
+                ),
             ));
         }
         let pipe = self.eval_arg(dot, node)?;
         self.eval_field_chain(dot, pipe, chain, fields, args, fin)
     }
 
-    fn eval_field_chain(&mut self, dot: &Val, receiver: Val, node: &Arg, idents: &[String], args: &[Arg], fin: Option<Val>) -> R<Val> {
+    fn eval_field_chain(
+        &mut self,
+        dot: &Val,
+        receiver: Val,
+        node: &Arg,
+        idents: &[String],
+        args: &[Arg],
+        fin: Option<Val>,
+    ) -> R<Val> {
         let n = idents.len();
         let mut receiver = receiver;
         for ident in &idents[..n - 1] {
@@ -519,11 +557,23 @@ impl<'a> State<'a> {
         self.eval_field(dot, &idents[n - 1], node, args, fin, receiver)
     }
 
-    fn eval_field(&mut self, dot: &Val, name: &str, node: &Arg, args: &[Arg], fin: Option<Val>, receiver: Val) -> R<Val> {
+    fn eval_field(
+        &mut self,
+        dot: &Val,
+        name: &str,
+        node: &Arg,
+        args: &[Arg],
+        fin: Option<Val>,
+        receiver: Val,
+    ) -> R<Val> {
         let at = At::Arg(node);
         if receiver.is_invalid() {
             if self.opts.missing_key == MissingKey::Error {
-                return Err(self.err(at, ErrorKind::Exec, format!("nil data; no entry for key {}", crate::fmt::quote(name))));
+                return Err(self.err(
+                    at,
+                    ErrorKind::Exec,
+                    format!("nil data; no entry for key {}", crate::fmt::quote(name)),
+                ));
             }
             return Ok(Val::invalid());
         }
@@ -536,7 +586,11 @@ impl<'a> State<'a> {
             )),
             Value::Map(m) => {
                 if has_args {
-                    return Err(self.err(at, ErrorKind::Exec, format!("{name} is not a method but has arguments")));
+                    return Err(self.err(
+                        at,
+                        ErrorKind::Exec,
+                        format!("{name} is not a method but has arguments"),
+                    ));
                 }
                 let found = m.borrow().get(name).cloned();
                 match found {
@@ -561,9 +615,22 @@ impl<'a> State<'a> {
                         Some(Err(e)) => Err(self.func_error(at, At::Arg(node), name, e)),
                         None => {
                             if o.field(name).is_some() {
-                                Err(self.err(at, ErrorKind::Exec, format!("{name} has arguments but cannot be invoked as function")))
+                                Err(self.err(
+                                    at,
+                                    ErrorKind::Exec,
+                                    format!(
+                                        "{name} has arguments but cannot be invoked as function"
+                                    ),
+                                ))
                             } else {
-                                Err(self.err(at, ErrorKind::Exec, format!("can't evaluate field {name} in type {}", o.type_name())))
+                                Err(self.err(
+                                    at,
+                                    ErrorKind::Exec,
+                                    format!(
+                                        "can't evaluate field {name} in type {}",
+                                        o.type_name()
+                                    ),
+                                ))
                             }
                         }
                     };
@@ -584,7 +651,10 @@ impl<'a> State<'a> {
             _ => Err(self.err(
                 at,
                 ErrorKind::Exec,
-                format!("can't evaluate field {name} in type {}", receiver.static_type()),
+                format!(
+                    "can't evaluate field {name} in type {}",
+                    receiver.static_type()
+                ),
             )),
         }
     }
@@ -594,10 +664,14 @@ impl<'a> State<'a> {
         match n {
             Arg::Dot(_) => Ok(dot.clone()),
             Arg::Nil(_) => Ok(Val::boxed(Value::Nil)),
-            Arg::Field { idents, .. } => self.eval_field_chain(dot, dot.clone(), n, idents, &[], None),
+            Arg::Field { idents, .. } => {
+                self.eval_field_chain(dot, dot.clone(), n, idents, &[], None)
+            }
             Arg::Variable { idents, .. } => self.eval_variable(n, idents, &[], None),
             Arg::Pipe(p) => self.eval_pipeline(dot, p),
-            Arg::Identifier { pos, name } => self.eval_function(dot, *pos, name, None, std::slice::from_ref(n), None),
+            Arg::Identifier { pos, name } => {
+                self.eval_function(dot, *pos, name, None, std::slice::from_ref(n), None)
+            }
             Arg::Chain { node, fields, .. } => self.eval_chain(dot, n, node, fields, &[], None),
             Arg::Bool(_, b) => Ok(Val::plain(Value::Bool(*b))),
             Arg::Number { .. } => Ok(Val::plain(self.ideal_constant(n)?)),
@@ -618,36 +692,60 @@ impl<'a> State<'a> {
 
     fn func_error(&self, call_at: At, arg_at: At, name: &str, e: FuncError) -> Error {
         match e {
-            FuncError::Call(m) => self.err(call_at, ErrorKind::Func, format!("error calling {name}: {m}")),
+            FuncError::Call(m) => self.err(
+                call_at,
+                ErrorKind::Func,
+                format!("error calling {name}: {m}"),
+            ),
             FuncError::Arg(m) => self.err(arg_at, ErrorKind::Func, m),
             FuncError::Arity { want, got } => self.err(
                 arg_at,
                 ErrorKind::Func,
                 format!("wrong number of args for {name}: want {want} got {got}"),
             ),
-            FuncError::Template(inner) => {
-                self.err(call_at, ErrorKind::Func, format!("error calling {name}: {}", inner.text))
-            }
+            FuncError::Template(inner) => self.err(
+                call_at,
+                ErrorKind::Func,
+                format!("error calling {name}: {}", inner.text),
+            ),
         }
     }
 
     /// Calls function `name`. `cmd` is the command it heads (None when it is an argument),
     /// `args` the command's arguments including the name itself.
-    fn eval_function(&mut self, dot: &Val, pos: Pos, name: &str, cmd: Option<&Command>, args: &[Arg], fin: Option<Val>) -> R<Val> {
+    fn eval_function(
+        &mut self,
+        dot: &Val,
+        pos: Pos,
+        name: &str,
+        cmd: Option<&Command>,
+        args: &[Arg],
+        fin: Option<Val>,
+    ) -> R<Val> {
         let ident_at = At::Ident(pos, name);
         let call_at = match cmd {
             Some(c) => At::Cmd(c),
             None => ident_at,
         };
-        if let Some(r) = builtins::call_builtin(self, dot, name, call_at, ident_at, args, fin.clone()) {
+        if let Some(r) =
+            builtins::call_builtin(self, dot, name, call_at, ident_at, args, fin.clone())
+        {
             return r;
         }
         let Some(f) = self.opts.funcs.get(name) else {
-            return Err(self.err(ident_at, ErrorKind::Exec, format!("{} is not a defined function", crate::fmt::quote(name))));
+            return Err(self.err(
+                ident_at,
+                ErrorKind::Exec,
+                format!("{} is not a defined function", crate::fmt::quote(name)),
+            ));
         };
         let f = f.clone();
         let argv = self.eval_call_args(dot, args, fin)?;
-        let arg_at = if args.len() > 1 { At::Arg(&args[args.len() - 1]) } else { ident_at };
+        let arg_at = if args.len() > 1 {
+            At::Arg(&args[args.len() - 1])
+        } else {
+            ident_at
+        };
         match f(self, &argv) {
             Ok(v) => Ok(Val::plain(v)),
             Err(e @ FuncError::Arity { .. }) => Err(self.func_error(call_at, ident_at, name, e)),
