@@ -24,7 +24,8 @@ fn main() {
         values,
         ..Default::default()
     };
-    let out = strata_helm::load_dir(std::path::Path::new(dir)).and_then(|c| strata_helm::render(&c, &opts));
+    let out = strata_helm::load_dir(std::path::Path::new(dir))
+        .and_then(|c| strata_helm::render(&c, &opts));
     match out {
         Ok(files) => {
             for (k, v) in files {

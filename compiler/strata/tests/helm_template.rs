@@ -29,7 +29,12 @@ fn prints_helm_template_output_in_helm_order() {
             "ns",
         ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text, EXPECTED);
 }
@@ -39,21 +44,40 @@ fn a_fail_is_a_diagnostic_at_the_template_line() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let c = tmp.path().join("c");
     std::fs::create_dir_all(c.join("templates")).expect("mkdir");
-    std::fs::write(c.join("Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n").expect("write");
+    std::fs::write(
+        c.join("Chart.yaml"),
+        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    )
+    .expect("write");
     std::fs::write(c.join("templates/t.yaml"), "x: 1\n  {{ fail \"boom\" }}\n").expect("write");
-    let out = common::strata(tmp.path(), &["helm", "template", c.to_str().unwrap_or_default()]);
+    let out = common::strata(
+        tmp.path(),
+        &["helm", "template", c.to_str().unwrap_or_default()],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
     // Helm's text (Helm SDK v4.2.3): execution error at (c/templates/t.yaml:2:5): boom
-    assert!(err.contains("execution error at (c/templates/t.yaml:2:5): boom"), "{err}");
+    assert!(
+        err.contains("execution error at (c/templates/t.yaml:2:5): boom"),
+        "{err}"
+    );
     assert!(err.contains("t.yaml:2:"), "{err}");
 }
 
 #[test]
 fn a_bad_set_is_a_usage_error() {
     let dir = chart();
-    let out = common::strata(Path::new("."), &["helm", "template", dir.to_str().unwrap_or_default(), "--set", "a"]);
+    let out = common::strata(
+        Path::new("."),
+        &[
+            "helm",
+            "template",
+            dir.to_str().unwrap_or_default(),
+            "--set",
+            "a",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("key \"a\" has no value"));
 }
