@@ -3,6 +3,18 @@
 
 use crate::FuncMap;
 
+pub mod args;
+mod conv;
+mod defaults;
+mod dicts;
+mod lists;
+mod math;
+mod paths;
+mod reflect;
+mod regex;
+mod semver;
+mod strings;
+
 mod cargs;
 pub mod certs;
 pub mod crypto;
@@ -18,6 +30,16 @@ pub mod uuid;
 
 /// Adds every Sprig function to `map`.
 pub fn register(map: &mut FuncMap) {
+    strings::register_all(map);
+    lists::register_all(map);
+    dicts::register_all(map);
+    defaults::register_all(map);
+    conv::register_all(map);
+    math::register_all(map);
+    reflect::register_all(map);
+    regex::register_all(map);
+    semver::register_all(map);
+    paths::register_all(map);
     encoding::register(map);
     crypto::register(map);
     random::register(map);
