@@ -46,8 +46,8 @@ fn is_table(v: &Value) -> bool {
 fn is_table_array(v: &Value) -> bool {
     match v {
         Value::List(items) => {
-            !items.is_empty() && items.iter().all(|i| matches!(i, Value::Map(_) | Value::Nil))
-                && items.iter().any(is_table)
+            // A nil element makes it an inline array, which then fails as BurntSushi's does.
+            !items.is_empty() && items.iter().all(is_table)
         }
         _ => false,
     }
@@ -115,15 +115,13 @@ fn inline(out: &mut String, v: &Value, depth: usize) -> Result<(), String> {
         Value::String(s) => quote_string(out, s),
         Value::List(items) => {
             out.push('[');
-            let mut first = true;
-            for item in items.iter() {
+            for (i, item) in items.iter().enumerate() {
                 if matches!(item, Value::Nil) {
-                    continue;
+                    return Err("toml: cannot encode array with nil element".into());
                 }
-                if !first {
+                if i > 0 {
                     out.push_str(", ");
                 }
-                first = false;
                 inline(out, item, depth + 1)?;
             }
             out.push(']');
@@ -133,18 +131,25 @@ fn inline(out: &mut String, v: &Value, depth: usize) -> Result<(), String> {
                 .try_borrow()
                 .map_err(|_| "toml: a map that contains itself cannot be encoded".to_string())?;
             out.push('{');
-            let mut first = true;
-            for (k, item) in m.iter() {
+            // Plain values first, then tables, as in a table written out. BurntSushi writes a
+            // separator after every entry but the last, even when a later nil entry is then
+            // left out (which leaves a trailing `, `).
+            let plain = m
+                .iter()
+                .filter(|(_, v)| !is_table(v) && !is_table_array(v));
+            let tables = m.iter().filter(|(_, v)| is_table(v) || is_table_array(v));
+            let ordered: Vec<_> = plain.chain(tables).collect();
+            let n = ordered.len();
+            for (i, (k, item)) in ordered.into_iter().enumerate() {
                 if matches!(item, Value::Nil) {
                     continue;
                 }
-                if !first {
-                    out.push_str(", ");
-                }
-                first = false;
                 out.push_str(&quote_key(k));
                 out.push_str(" = ");
                 inline(out, item, depth + 1)?;
+                if i + 1 < n {
+                    out.push_str(", ");
+                }
             }
             out.push('}');
         }

@@ -313,9 +313,10 @@ fn is_base60_float(s: &str) -> bool {
 /// The style go-yaml's encoder asks for a string (`stringv`).
 fn requested_style(s: &str, v3: bool) -> Style {
     // go-yaml v2 resolves timestamps too (it only turns them back into strings when decoding
-    // into `interface{}`), so a timestamp-like string is quoted.
+    // into `interface{}`), so a timestamp-like string is quoted. (`<<` resolves to a string:
+    // only the decoder gives it a meaning.)
+    let _ = v3;
     let can_use_plain = resolve_plain(s, Schema::Go11) == Resolved::Str
-        && (v3 || s != "<<")
         && !is_base60_float(s)
         && !matches!(resolve_plain(s, Schema::Go12), Resolved::Timestamp(_));
     if s.contains('\n') {
