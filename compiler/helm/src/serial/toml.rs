@@ -134,9 +134,7 @@ fn inline(out: &mut String, v: &Value, depth: usize) -> Result<(), String> {
             // Plain values first, then tables, as in a table written out. BurntSushi writes a
             // separator after every entry but the last, even when a later nil entry is then
             // left out (which leaves a trailing `, `).
-            let plain = m
-                .iter()
-                .filter(|(_, v)| !is_table(v) && !is_table_array(v));
+            let plain = m.iter().filter(|(_, v)| !is_table(v) && !is_table_array(v));
             let tables = m.iter().filter(|(_, v)| is_table(v) || is_table_array(v));
             let ordered: Vec<_> = plain.chain(tables).collect();
             let n = ordered.len();
@@ -154,7 +152,10 @@ fn inline(out: &mut String, v: &Value, depth: usize) -> Result<(), String> {
             out.push('}');
         }
         Value::Object(o) => {
-            return Err(format!("toml: cannot encode a value of type {}", o.type_name()))
+            return Err(format!(
+                "toml: cannot encode a value of type {}",
+                o.type_name()
+            ))
         }
     }
     Ok(())
@@ -214,7 +215,11 @@ impl Encoder {
                 if path.len() == 1 {
                     self.newline();
                 }
-                let h = format!("{}[{}]\n", Self::indent(path.len() - 1), Self::header(&path));
+                let h = format!(
+                    "{}[{}]\n",
+                    Self::indent(path.len() - 1),
+                    Self::header(&path)
+                );
                 self.write(&h);
                 self.table(&path, item, depth + 1)?;
             } else if is_table_array(item) {
@@ -224,8 +229,11 @@ impl Encoder {
                         continue;
                     }
                     self.newline();
-                    let h =
-                        format!("{}[[{}]]\n", Self::indent(path.len() - 1), Self::header(&path));
+                    let h = format!(
+                        "{}[[{}]]\n",
+                        Self::indent(path.len() - 1),
+                        Self::header(&path)
+                    );
                     self.write(&h);
                     self.table(&path, t, depth + 1)?;
                 }
