@@ -120,9 +120,10 @@ fn test_chart_cases_mean_what_they_say() {
     }
     let reqs: Vec<Request> = CASES.iter().map(request).collect();
     for (c, (h, _)) in CASES.iter().zip(common::oracle(&reqs, 1)) {
-        let should_fail = c.values.iter().any(|v| {
-            v.starts_with("errors-") || v.ends_with("-invalid.yaml")
-        });
+        let should_fail = c
+            .values
+            .iter()
+            .any(|v| v.starts_with("errors-") || v.ends_with("-invalid.yaml"));
         assert_eq!(
             h[0].is_err(),
             should_fail,

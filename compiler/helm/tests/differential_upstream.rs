@@ -23,7 +23,10 @@ fn file_dependencies(chart: &Path) -> Vec<(String, PathBuf)> {
     let mut deps = Vec::new();
     for line in text.lines() {
         if let Some(rel) = line.trim().strip_prefix("repository:").map(str::trim) {
-            if let Some(rel) = rel.trim_matches(|c| c == '"' || c == '\'').strip_prefix("file://") {
+            if let Some(rel) = rel
+                .trim_matches(|c| c == '"' || c == '\'')
+                .strip_prefix("file://")
+            {
                 let path = chart.join(rel);
                 if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
                     deps.push((name.to_string(), path.clone()));
@@ -111,12 +114,20 @@ fn upstream_charts_agree_with_helm() {
     charts.sort();
     if let Ok(only) = std::env::var("STRATA_OPENSTACK_HELM_CHARTS") {
         let only: Vec<&str> = only.split(',').map(str::trim).collect();
-        charts.retain(|c| c.file_name().and_then(|n| n.to_str()).is_some_and(|n| only.contains(&n)));
+        charts.retain(|c| {
+            c.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| only.contains(&n))
+        });
     }
     let mut reqs = Vec::new();
     let mut labels = Vec::new();
     for chart in &charts {
-        let name = chart.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let name = chart
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         let base = Request {
             dependencies: file_dependencies(chart),
             name: name.clone(),
@@ -125,13 +136,14 @@ fn upstream_charts_agree_with_helm() {
         };
         reqs.push(base.clone());
         labels.push((name.clone(), None));
-        let mut overrides: Vec<PathBuf> = std::fs::read_dir(root.join("values_overrides").join(&name))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-            .collect();
+        let mut overrides: Vec<PathBuf> =
+            std::fs::read_dir(root.join("values_overrides").join(&name))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+                .collect();
         overrides.sort();
         for o in overrides {
             reqs.push(Request {
@@ -183,7 +195,9 @@ fn upstream_charts_agree_with_helm() {
             match s.get(file) {
                 None => {
                     n.templates_missing += 1;
-                    report.push_str(&format!("=== {what}: {file} missing from Strata's render\n\n"));
+                    report.push_str(&format!(
+                        "=== {what}: {file} missing from Strata's render\n\n"
+                    ));
                 }
                 Some(st) if a == b => {
                     if st == a {
@@ -241,7 +255,15 @@ fn upstream_charts_agree_with_helm() {
 
 #[test]
 fn masking_ignores_only_what_differs_between_helm_renders() {
-    assert!(equal_masked("pw: abc\nx: 1\n", "pw: xyz\nx: 1\n", "pw: qqq\nx: 1\n"));
-    assert!(!equal_masked("pw: abc\nx: 1\n", "pw: xyz\nx: 1\n", "pw: qqq\nx: 2\n"));
+    assert!(equal_masked(
+        "pw: abc\nx: 1\n",
+        "pw: xyz\nx: 1\n",
+        "pw: qqq\nx: 1\n"
+    ));
+    assert!(!equal_masked(
+        "pw: abc\nx: 1\n",
+        "pw: xyz\nx: 1\n",
+        "pw: qqq\nx: 2\n"
+    ));
     assert!(equal_masked("a\nb\nc d\n", "b\na\nc\n", "c d\nb\na\n"));
 }

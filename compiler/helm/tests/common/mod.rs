@@ -114,7 +114,11 @@ pub fn oracle(reqs: &[Request], repeat: usize) -> Vec<(Vec<Rendered>, f64)> {
     assert!(out.status.success(), "helm-oracle failed:\n{stderr}");
     let answers: Vec<Value> = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("helm-oracle's answer is not JSON ({e}):\n{stderr}"));
-    assert_eq!(answers.len(), reqs.len(), "helm-oracle: one answer per request");
+    assert_eq!(
+        answers.len(),
+        reqs.len(),
+        "helm-oracle: one answer per request"
+    );
     answers
         .into_iter()
         .map(|a| {
@@ -259,7 +263,10 @@ mod tests {
     fn error_positions_from_helm_messages() {
         // Messages from Helm SDK v4.2.3.
         assert_eq!(
-            error_position("execution error at (errors/templates/e.yaml:3:13): db.password is required").as_deref(),
+            error_position(
+                "execution error at (errors/templates/e.yaml:3:13): db.password is required"
+            )
+            .as_deref(),
             Some("errors/templates/e.yaml:3:13")
         );
         assert_eq!(

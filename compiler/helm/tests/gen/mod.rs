@@ -71,8 +71,8 @@ impl Rng {
     pub fn chance(&mut self, p: u32) -> bool {
         self.below(100) < p as usize
     }
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
     }
 }
 
@@ -315,7 +315,7 @@ fn go_str(s: &str) -> String {
 
 fn gen_scalar_yaml(rng: &mut Rng) -> String {
     match rng.below(4) {
-        0 | 1 => yaml_str(*rng.pick(STRINGS)),
+        0 | 1 => yaml_str(rng.pick(STRINGS)),
         2 => rng.pick(FLOATS).to_string(),
         _ => rng.pick(&["true", "false", "null"]).to_string(),
     }
@@ -331,7 +331,7 @@ fn gen_values(rng: &mut Rng) -> (String, Values) {
     };
     let mut y = String::new();
     for i in 0..v.strs {
-        let _ = writeln!(y, "s{i}: {}", yaml_str(*rng.pick(STRINGS)));
+        let _ = writeln!(y, "s{i}: {}", yaml_str(rng.pick(STRINGS)));
     }
     for i in 0..v.nums {
         let _ = writeln!(y, "n{i}: {}", rng.pick(FLOATS));
@@ -492,9 +492,15 @@ impl Gen<'_> {
 
     fn literal(&mut self, ty: Ty) -> String {
         match ty {
-            Ty::Str => go_str(*self.rng.pick(STRINGS)),
-            Ty::Float => self.rng.pick(&["1.5", "2.0", "0.25", "-3.5", "1e6"]).to_string(),
-            Ty::Int => self.rng.pick(&["0", "1", "2", "3", "7", "-1", "10"]).to_string(),
+            Ty::Str => go_str(self.rng.pick(STRINGS)),
+            Ty::Float => self
+                .rng
+                .pick(&["1.5", "2.0", "0.25", "-3.5", "1e6"])
+                .to_string(),
+            Ty::Int => self
+                .rng
+                .pick(&["0", "1", "2", "3", "7", "-1", "10"])
+                .to_string(),
             Ty::Bool => self.rng.pick(&["true", "false"]).to_string(),
             Ty::List => "(list 1 \"two\" 3.5)".into(),
             Ty::Map => "(dict \"k0\" 1 \"k1\" \"v\")".into(),
@@ -525,8 +531,8 @@ impl Gen<'_> {
                 6 => format!("trunc {} {}", self.literal(Ty::Int), self.arg(Ty::Str)),
                 7 => format!(
                     "replace {} {} {}",
-                    go_str(*self.rng.pick(&["a", "l", ",", " "])),
-                    go_str(*self.rng.pick(&["", "X", "--"])),
+                    go_str(self.rng.pick(&["a", "l", ",", " "])),
+                    go_str(self.rng.pick(&["", "X", "--"])),
                     self.arg(Ty::Str)
                 ),
                 8 => format!("repeat 2 {}", self.arg(Ty::Str)),
@@ -534,7 +540,7 @@ impl Gen<'_> {
                 10 => format!("cat {} {}", self.arg(Ty::Any), self.arg(Ty::Any)),
                 11 => format!(
                     "join {} {}",
-                    go_str(*self.rng.pick(&[",", "-", ""])),
+                    go_str(self.rng.pick(&[",", "-", ""])),
                     self.arg(Ty::List)
                 ),
                 12 => format!("toString {}", self.arg(Ty::Any)),
@@ -592,11 +598,15 @@ impl Gen<'_> {
                 9 => format!(
                     "hasKey {} {}",
                     self.arg(Ty::Map),
-                    go_str(*self.rng.pick(KEYS))
+                    go_str(self.rng.pick(KEYS))
                 ),
                 10 => format!("contains \"a\" {}", self.arg(Ty::Str)),
                 11 => format!("hasPrefix \"h\" {}", self.arg(Ty::Str)),
-                12 => format!("eq (toString {}) (toString {})", self.arg(Ty::Any), self.arg(Ty::Any)),
+                12 => format!(
+                    "eq (toString {}) (toString {})",
+                    self.arg(Ty::Any),
+                    self.arg(Ty::Any)
+                ),
                 13 => format!("gt {} {}", self.arg(Ty::Str), self.arg(Ty::Str)),
                 14 => format!("eq {} {}", self.arg(Ty::Float), self.arg(Ty::Int)),
                 _ => format!("kindIs \"string\" {}", self.arg(Ty::Any)),
@@ -625,9 +635,9 @@ impl Gen<'_> {
             Ty::Map => match r.below(8) {
                 0 => format!(
                     "dict {} {} {} {}",
-                    go_str(*self.rng.pick(KEYS)),
+                    go_str(self.rng.pick(KEYS)),
                     self.arg(Ty::Any),
-                    go_str(*self.rng.pick(KEYS)),
+                    go_str(self.rng.pick(KEYS)),
                     self.arg(Ty::Str)
                 ),
                 1 => format!(
@@ -638,20 +648,21 @@ impl Gen<'_> {
                 2 => format!("pick {} \"k0\" \"k2\"", self.arg(Ty::Map)),
                 3 => format!("omit {} \"k1\"", self.arg(Ty::Map)),
                 4 => format!("deepCopy {}", self.arg(Ty::Map)),
-                5 => format!(
-                    "mergeOverwrite (dict \"k1\" 0) {}",
-                    self.arg(Ty::Map)
-                ),
+                5 => format!("mergeOverwrite (dict \"k1\" 0) {}", self.arg(Ty::Map)),
                 6 => "fromYaml \"k0: 1\\nk1: [a, b]\\nk2: {x: y}\"".into(),
                 _ => format!("default (dict) {}", self.arg(Ty::Map)),
             },
             Ty::Any => match r.below(10) {
                 0 => format!("first {}", self.arg(Ty::List)),
                 1 => format!("last {}", self.arg(Ty::List)),
-                2 => format!("get {} {}", self.arg(Ty::Map), go_str(*self.rng.pick(KEYS))),
+                2 => format!("get {} {}", self.arg(Ty::Map), go_str(self.rng.pick(KEYS))),
                 3 => format!("dig \"k0\" \"dflt\" {}", self.arg(Ty::Map)),
                 4 => format!("index {} 0", self.arg(Ty::List)),
-                5 => format!("index {} {}", self.arg(Ty::Map), go_str(*self.rng.pick(KEYS))),
+                5 => format!(
+                    "index {} {}",
+                    self.arg(Ty::Map),
+                    go_str(self.rng.pick(KEYS))
+                ),
                 6 => format!(
                     "coalesce {} {} {}",
                     self.arg(Ty::Any),
@@ -660,7 +671,9 @@ impl Gen<'_> {
                 ),
                 7 => format!("default {} {}", self.arg(Ty::Any), self.arg(Ty::Any)),
                 8 => {
-                    let t = *self.rng.pick(&[Ty::Str, Ty::Float, Ty::Int, Ty::Bool, Ty::List, Ty::Map]);
+                    let t =
+                        self.rng
+                            .pick(&[Ty::Str, Ty::Float, Ty::Int, Ty::Bool, Ty::List, Ty::Map]);
                     self.expr(t)
                 }
                 _ => format!(
@@ -678,18 +691,30 @@ impl Gen<'_> {
         let mut fmt = String::new();
         let mut args = Vec::new();
         for _ in 0..n {
-            let ty = *self
-                .rng
-                .pick(&[Ty::Str, Ty::Float, Ty::Int, Ty::Bool, Ty::List, Ty::Map, Ty::Any]);
+            let ty = self.rng.pick(&[
+                Ty::Str,
+                Ty::Float,
+                Ty::Int,
+                Ty::Bool,
+                Ty::List,
+                Ty::Map,
+                Ty::Any,
+            ]);
             let verb = match ty {
-                Ty::Str => *self.rng.pick(&["%s", "%q", "%v", "%10s", "%-6s|", "%x", "%.3s"]),
-                Ty::Float => *self.rng.pick(&["%v", "%f", "%.2f", "%e", "%g", "%8.3f", "%d"]),
-                Ty::Int => *self.rng.pick(&["%d", "%5d", "%-4d|", "%x", "%o", "%b", "%v", "%03d", "%s"]),
-                Ty::Bool => *self.rng.pick(&["%t", "%v", "%s"]),
-                _ => *self.rng.pick(&["%v", "%+v", "%s", "%T"]),
+                Ty::Str => self
+                    .rng
+                    .pick(&["%s", "%q", "%v", "%10s", "%-6s|", "%x", "%.3s"]),
+                Ty::Float => self
+                    .rng
+                    .pick(&["%v", "%f", "%.2f", "%e", "%g", "%8.3f", "%d"]),
+                Ty::Int => self
+                    .rng
+                    .pick(&["%d", "%5d", "%-4d|", "%x", "%o", "%b", "%v", "%03d", "%s"]),
+                Ty::Bool => self.rng.pick(&["%t", "%v", "%s"]),
+                _ => self.rng.pick(&["%v", "%+v", "%s", "%T"]),
             };
             fmt.push_str(verb);
-            fmt.push(*self.rng.pick(&[' ', '-', ':', '/']));
+            fmt.push(self.rng.pick(&[' ', '-', ':', '/']));
             args.push(self.arg(ty));
         }
         if self.rng.chance(5) {
@@ -756,7 +781,9 @@ impl Gen<'_> {
     fn text(&mut self) -> Node {
         Node::Leaf(
             self.rng
-                .pick(&["\n", " ", "a", "key: ", "\n- ", "\n  ", "=", "[", "]", "\n\n"])
+                .pick(&[
+                    "\n", " ", "a", "key: ", "\n- ", "\n  ", "=", "[", "]", "\n\n",
+                ])
                 .to_string(),
         )
     }
@@ -781,14 +808,23 @@ impl Gen<'_> {
         match self.rng.below(if nested { 14 } else { 6 }) {
             0 | 1 => self.text(),
             2 | 3 => {
-                let ty = *self
-                    .rng
-                    .pick(&[Ty::Str, Ty::Str, Ty::Float, Ty::Int, Ty::Bool, Ty::List, Ty::Map, Ty::Any]);
+                let ty = self.rng.pick(&[
+                    Ty::Str,
+                    Ty::Str,
+                    Ty::Float,
+                    Ty::Int,
+                    Ty::Bool,
+                    Ty::List,
+                    Ty::Map,
+                    Ty::Any,
+                ]);
                 let e = self.expr(ty);
                 Node::Leaf(self.action(&e))
             }
             4 => {
-                let ty = *self.rng.pick(&[Ty::Str, Ty::Float, Ty::Int, Ty::List, Ty::Map, Ty::Bool]);
+                let ty = self
+                    .rng
+                    .pick(&[Ty::Str, Ty::Float, Ty::Int, Ty::List, Ty::Map, Ty::Bool]);
                 let e = self.expr(ty);
                 let v = self.fresh_var();
                 self.vars.push((v.clone(), ty));
@@ -796,7 +832,11 @@ impl Gen<'_> {
             }
             5 => {
                 if self.in_range && self.rng.chance(50) {
-                    let kw = if self.rng.chance(50) { "break" } else { "continue" };
+                    let kw = if self.rng.chance(50) {
+                        "break"
+                    } else {
+                        "continue"
+                    };
                     let c = self.expr(Ty::Bool);
                     return Node::Leaf(format!("{{{{ if {c} }}}}{{{{ {kw} }}}}{{{{ end }}}}"));
                 }
@@ -825,9 +865,12 @@ impl Gen<'_> {
                 match self.root.clone() {
                     Some(root) => {
                         let m = self.rng.below(self.vals.maps);
-                        let k = *self.rng.pick(KEYS);
+                        let k = self.rng.pick(KEYS);
                         let e = self.arg(Ty::Str);
-                        Node::Leaf(format!("{{{{- $_ := set {root}.Values.m{m} {} {e} }}}}", go_str(k)))
+                        Node::Leaf(format!(
+                            "{{{{- $_ := set {root}.Values.m{m} {} {e} }}}}",
+                            go_str(k)
+                        ))
                     }
                     None => self.text(),
                 }
@@ -836,7 +879,9 @@ impl Gen<'_> {
                 if self.rng.chance(50) && !self.defs.is_empty() {
                     let d = self.defs[self.rng.below(self.defs.len())].clone();
                     match self.ctx_for(d.ctx) {
-                        Some(c) => Node::Leaf(format!("{{{{ template {} {c} }}}}", go_str(&d.name))),
+                        Some(c) => {
+                            Node::Leaf(format!("{{{{ template {} {c} }}}}", go_str(&d.name)))
+                        }
                         None => self.text(),
                     }
                 } else {
@@ -890,7 +935,9 @@ impl Gen<'_> {
     }
 
     fn with_node(&mut self) -> Node {
-        let ty = *self.rng.pick(&[Ty::Str, Ty::Map, Ty::List, Ty::Any, Ty::Float]);
+        let ty = self
+            .rng
+            .pick(&[Ty::Str, Ty::Map, Ty::List, Ty::Any, Ty::Float]);
         let e = self.expr(ty);
         self.depth += 1;
         let n = self.body_len();
