@@ -6,15 +6,146 @@
 //! options (`missingkey=zero`). Values are typed as Go types them ([`Value`]), so output and
 //! errors match what Helm prints.
 
+pub mod ast;
+pub mod builtins;
+pub mod error;
+pub mod exec;
 pub mod fmt;
 pub mod func;
+pub mod lex;
+pub mod parse;
 pub mod sprig;
 pub mod value;
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+pub use error::{Error, ErrorKind};
 pub use func::{CallContext, Func, FuncError, FuncMap};
 pub use value::{Map, Object, Value};
 
-/// A template error (placeholder until the executor lands).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Error(pub String);
+/// The name under which `tpl` texts are parsed and executed (Helm's root template name).
+pub const TPL_NAME: &str = "gotpl";
+
+/// What a missing map key evaluates to (Go's `missingkey` option).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissingKey {
+    /// Go's default: no value (`<no value>` when printed; further fields give no value too).
+    #[default]
+    Default,
+    /// The zero value of the map's element type: a nil interface (Helm's setting). Printed as
+    /// `<no value>`; a field of it is a "nil pointer" error.
+    Zero,
+    /// Execution stops with "map has no entry for key".
+    Error,
+}
+
+/// Options for one execution.
+pub struct ExecOptions<'a> {
+    /// Functions by name (Sprig and Helm's); the built-ins are always available and take
+    /// precedence.
+    pub funcs: &'a FuncMap,
+    /// What a missing map key gives.
+    pub missing_key: MissingKey,
+    /// Seed for [`CallContext::next_seed`].
+    pub seed: u64,
+    /// The fixed build time ([`CallContext::now_unix`]).
+    pub now_unix: i64,
+    /// How many evaluation steps (nodes, commands, range iterations) one execution may take,
+    /// nested templates included; exhausting it is an error, so no template runs forever.
+    pub fuel: u64,
+    /// How deeply `template`, `include` and `tpl` calls may nest.
+    pub max_depth: usize,
+}
+
+/// A parsed set of templates sharing one namespace of `{{define}}`d names. It holds no
+/// [`Value`]s, so it is `Send + Sync` and can be parsed once and executed from many threads.
+#[derive(Default)]
+pub struct Templates {
+    trees: HashMap<String, Arc<ast::Tree>>,
+    order: Vec<String>,
+    funcs: Option<HashSet<String>>,
+}
+
+impl Templates {
+    /// An empty set.
+    pub fn new() -> Templates {
+        Templates::default()
+    }
+
+    /// Makes later [`Templates::parse`] calls reject calls of functions that are neither
+    /// built-in nor in `funcs`, as Go does at parse time (`function "x" not defined`).
+    /// Without it every function name parses and an unknown one fails when executed.
+    pub fn check_funcs(&mut self, funcs: &FuncMap) {
+        self.funcs = Some(funcs.keys().cloned().collect());
+    }
+
+    pub(crate) fn func_names(&self) -> Option<&HashSet<String>> {
+        self.funcs.as_ref()
+    }
+
+    pub(crate) fn root_name(&self) -> String {
+        TPL_NAME.to_string()
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<Arc<ast::Tree>> {
+        self.trees.get(name).cloned()
+    }
+
+    fn add(&mut self, tree: ast::Tree) {
+        if let Some(old) = self.trees.get(&tree.name) {
+            // Go's rule: an empty (white space only) body never replaces a non-empty one.
+            if tree.is_empty() && !old.is_empty() {
+                return;
+            }
+        } else {
+            self.order.push(tree.name.clone());
+        }
+        self.trees.insert(tree.name.clone(), Arc::new(tree));
+    }
+
+    /// Parses `text` as the template `name`; its `{{define}}`/`{{block}}` templates join the
+    /// set. A later definition of a name replaces an earlier one, except that an empty
+    /// (whitespace-only) body never replaces a non-empty one (Go's rule).
+    pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
+        let (top, defs) = parse::parse(name, text, self.funcs.as_ref())?;
+        for d in defs {
+            self.add(d);
+        }
+        self.add(top);
+        Ok(())
+    }
+
+    /// Whether the set has a template `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.trees.contains_key(name)
+    }
+
+    /// The names of the templates in the set, in the order they were first defined.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.order.iter().map(|s| s.as_str())
+    }
+
+    /// Executes template `name` with `data` as dot.
+    pub fn execute(&self, name: &str, data: &Value, opts: &ExecOptions) -> Result<String, Error> {
+        let Some(tree) = self.get(name) else {
+            return Err(Error::plain(
+                ErrorKind::NoTemplate,
+                name,
+                format!("no template {} associated with template {}", fmt::quote(name), fmt::quote(name)),
+            ));
+        };
+        exec::execute(self, tree, data, opts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Templates>();
+    }
+}

@@ -10,6 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod helm;
+
 use crate::diag::{self, Diagnostic};
 use crate::graph::format;
 use crate::pipeline::Project;
@@ -198,6 +200,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
     },
+    /// Render Helm charts in-process (`strata helm template CHART_DIR`).
+    Helm {
+        /// The Helm command.
+        #[command(subcommand)]
+        command: helm::HelmCommand,
+    },
     /// Build a kustomization folder and print what `kubectl kustomize DIR` prints.
     Kustomize {
         /// The kustomization folder (relative to the current folder, as for kubectl).
@@ -349,6 +357,7 @@ pub fn run(cli: &Cli) -> u8 {
             dir,
             load_restrictor,
         } => kustomize(cli, &printer, dir, *load_restrictor),
+        Command::Helm { command } => helm::run(cli, &printer, command),
         Command::Secrets { site, format } => secrets(cli, &printer, site, *format),
         Command::Explain {
             site,

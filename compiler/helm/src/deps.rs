@@ -1,0 +1,226 @@
+//! Dependencies as Helm processes them before a render: aliases, `condition`, `tags`, pruning of
+//! disabled subcharts, and `import-values` (both forms).
+//!
+//! Processing works on a per-render [`Node`] tree (the loaded [`Chart`] stays untouched), so
+//! one chart can be rendered many times with different values.
+
+use strata_gotmpl::Value;
+
+use crate::chart::{Chart, Dependency, Metadata};
+use crate::semver::is_compatible_range;
+use crate::values::{self, Frozen, ValuesChart};
+
+/// A chart as one render sees it: metadata with the alias applied and dependencies processed,
+/// default values (with imported values), and the enabled subcharts.
+#[derive(Clone)]
+pub struct Node<'a> {
+    /// The loaded chart this node stands for.
+    pub chart: &'a Chart,
+    /// Its metadata, as processing left it.
+    pub meta: Metadata,
+    /// Its default values (a map), as processing left them.
+    pub values: Value,
+    /// Its enabled subcharts.
+    pub deps: Vec<Node<'a>>,
+}
+
+impl ValuesChart for Node<'_> {
+    fn name(&self) -> &str {
+        &self.meta.name
+    }
+    fn default_values(&self) -> Value {
+        self.values.clone()
+    }
+    fn subcharts(&self) -> Vec<&dyn ValuesChart> {
+        self.deps.iter().map(|d| d as &dyn ValuesChart).collect()
+    }
+}
+
+impl<'a> Node<'a> {
+    /// The node for `chart` and all its subcharts, before any processing.
+    pub fn new(chart: &'a Chart) -> Node<'a> {
+        Node {
+            chart,
+            meta: chart.metadata.clone(),
+            values: chart.values.to_value(),
+            deps: chart.subcharts.iter().map(|c| Node::new(c)).collect(),
+        }
+    }
+
+    /// Helm's `ChartFullPath` segments below the root: `sub`, `sub/charts/subsub`.
+    pub fn full_path(&self, parent: Option<&str>) -> String {
+        match parent {
+            None => self.meta.name.clone(),
+            Some(p) => format!("{p}/charts/{}", self.meta.name),
+        }
+    }
+}
+
+/// Helm's `ProcessDependencies` (with merge, as `install` and `template` call it): enables and
+/// prunes subcharts from `user` values, then imports values from children into parents.
+pub fn process_dependencies(root: &mut Node<'_>, user: &Value) -> Result<(), String> {
+    process_enabled(root, user, "")?;
+    process_import_values(root)
+}
+
+fn process_enabled(c: &mut Node<'_>, v: &Value, path: &str) -> Result<(), String> {
+    let Some(mut reqs) = c.meta.dependencies.take() else {
+        return Ok(());
+    };
+    let existing = std::mem::take(&mut c.deps);
+    let mut chart_deps: Vec<Node<'_>> = Vec::new();
+    for e in &existing {
+        let declared = reqs.iter().any(|r| e.meta.name == r.name && is_compatible_range(&r.version, &e.meta.version));
+        if !declared {
+            chart_deps.push(e.clone());
+        }
+    }
+    for req in reqs.iter_mut() {
+        if let Some(mut d) = alias_dependency(&existing, req) {
+            if !req.alias.is_empty() {
+                d.meta.name = req.alias.clone();
+            }
+            chart_deps.push(d);
+        }
+        if !req.alias.is_empty() {
+            req.name = req.alias.clone();
+        }
+    }
+    c.deps = chart_deps;
+    for r in reqs.iter_mut() {
+        r.enabled = true;
+    }
+    c.meta.dependencies = Some(reqs);
+    let cvals = values::coalesce_values(c, v)?;
+    let reqs = c.meta.dependencies.as_mut().map(std::mem::take).unwrap_or_default();
+    let mut reqs = reqs;
+    process_tags(&mut reqs, &cvals);
+    process_conditions(&mut reqs, &cvals, path);
+    let removed: Vec<String> = reqs.iter().filter(|r| !r.enabled).map(|r| r.name.clone()).collect();
+    let mut kept: Vec<Node<'_>> = std::mem::take(&mut c.deps)
+        .into_iter()
+        .filter(|n| !removed.contains(&n.meta.name))
+        .collect();
+    let kept_meta: Vec<Dependency> = reqs.into_iter().filter(|r| !removed.contains(&r.name)).collect();
+    let cvals_value = Value::Map(cvals);
+    for t in kept.iter_mut() {
+        let subpath = format!("{path}{}.", t.meta.name);
+        process_enabled(t, &cvals_value, &subpath)?;
+    }
+    c.meta.dependencies = Some(kept_meta);
+    c.deps = kept;
+    Ok(())
+}
+
+fn alias_dependency<'a>(charts: &[Node<'a>], dep: &Dependency) -> Option<Node<'a>> {
+    charts
+        .iter()
+        .find(|c| c.meta.name == dep.name && is_compatible_range(&dep.version, &c.meta.version))
+        .cloned()
+}
+
+fn process_tags(reqs: &mut [Dependency], cvals: &strata_gotmpl::Map) {
+    let Some(vt) = values::table(cvals, "tags") else {
+        return;
+    };
+    let vt = vt.borrow();
+    for r in reqs.iter_mut() {
+        let (mut has_true, mut has_false) = (false, false);
+        for k in &r.tags {
+            if let Some(Value::Bool(b)) = vt.get(k) {
+                if *b {
+                    has_true = true;
+                } else {
+                    has_false = true;
+                }
+            }
+        }
+        if !has_true && has_false {
+            r.enabled = false;
+        } else {
+            r.enabled = true;
+        }
+    }
+}
+
+fn process_conditions(reqs: &mut [Dependency], cvals: &strata_gotmpl::Map, cpath: &str) {
+    for r in reqs.iter_mut() {
+        for c in r.condition.trim().split(',') {
+            if c.is_empty() {
+                continue;
+            }
+            if let Some(Value::Bool(b)) = values::path_value(cvals, &format!("{cpath}{c}")) {
+                r.enabled = b;
+                break;
+            }
+        }
+    }
+}
+
+fn process_import_values(c: &mut Node<'_>) -> Result<(), String> {
+    for d in c.deps.iter_mut() {
+        process_import_values(d)?;
+    }
+    if c.meta.dependencies.is_none() {
+        return Ok(());
+    }
+    let cvals = values::merge_values(c, &Value::Nil)?;
+    let b = values::new_map();
+    let mut reqs = c.meta.dependencies.take().unwrap_or_default();
+    for r in reqs.iter_mut() {
+        let mut out = Vec::new();
+        for riv in &r.import_values {
+            match riv {
+                Frozen::Map(m) => {
+                    let child = m.get("child").map(|v| strata_gotmpl::fmt::sprint(&v.to_value())).unwrap_or_else(|| "<nil>".into());
+                    let parent = m.get("parent").map(|v| strata_gotmpl::fmt::sprint(&v.to_value())).unwrap_or_else(|| "<nil>".into());
+                    out.push(Frozen::Map(
+                        [("child".to_string(), Frozen::String(child.clone())), ("parent".to_string(), Frozen::String(parent.clone()))]
+                            .into_iter()
+                            .collect(),
+                    ));
+                    let Some(vv) = values::table(&cvals, &format!("{}.{}", r.name, child)) else {
+                        continue;
+                    };
+                    let src = path_to_map(&parent, vv);
+                    values::merge_tables(&b, &src);
+                }
+                Frozen::String(s) => {
+                    let child = format!("exports.{s}");
+                    out.push(Frozen::Map(
+                        [("child".to_string(), Frozen::String(child.clone())), ("parent".to_string(), Frozen::String(".".into()))]
+                            .into_iter()
+                            .collect(),
+                    ));
+                    let Some(vm) = values::table(&cvals, &format!("{}.{}", r.name, child)) else {
+                        continue;
+                    };
+                    values::merge_tables(&b, &vm);
+                }
+                _ => {}
+            }
+        }
+        r.import_values = out;
+    }
+    c.meta.dependencies = Some(reqs);
+    let copy = match values::deep_copy(&Value::Map(cvals)) {
+        Value::Map(m) => m,
+        _ => values::new_map(),
+    };
+    values::merge_tables(&copy, &b);
+    c.values = Value::Map(copy);
+    Ok(())
+}
+
+fn path_to_map(path: &str, data: strata_gotmpl::Map) -> strata_gotmpl::Map {
+    if path == "." {
+        return data;
+    }
+    let mut cur = data;
+    for part in path.split('.').rev() {
+        let m = values::new_map();
+        m.borrow_mut().insert(part.to_string(), Value::Map(cur));
+        cur = m;
+    }
+    cur
+}

@@ -1,0 +1,733 @@
+//! Writing YAML as Helm's `toYaml` does: `sigs.k8s.io/yaml.Marshal` is `json.Marshal`, then
+//! the JSON read back by go-yaml v2 and written by go-yaml v2's emitter (libyaml's, ported to
+//! Go). This module reproduces that emitter's choices byte for byte:
+//!
+//! * block mappings with keys sorted by go-yaml's "natural" order (digit runs compared as
+//!   numbers), sequences not indented under their key, 2-space indentation;
+//! * empty collections as `{}` and `[]`, `null`, numbers as the JSON text resolves them
+//!   (`1000000`, `1.5`, `1e+21`, `1e-06`);
+//! * strings plain when go-yaml would read them back as the same string and the emitter allows
+//!   it, else single-quoted, else double-quoted with escapes; strings with a line break as
+//!   literal blocks (`|`, `|-`, `|+`, with an indentation indicator when they start with a
+//!   space) unless a character forbids it;
+//! * plain and quoted scalars folded at spaces once the line passes column 80;
+//! * keys longer than 128 bytes written as explicit `? key` entries.
+
+use std::cmp::Ordering;
+
+use strata_yaml::{resolve_plain, Resolved, Schema};
+
+use super::gofloat::{format_g, Bits};
+
+/// A node ready for emitting: scalars carry their final text.
+pub enum YNode {
+    /// A string (quoted as needed).
+    Str(String),
+    /// A number, boolean or null, written as is.
+    Plain(String),
+    /// A sequence.
+    Seq(Vec<YNode>),
+    /// A mapping, in the order given (callers sort with [`key_less`]).
+    Map(Vec<(String, YNode)>),
+}
+
+/// The YAML text of a number whose JSON text is `json` (go-yaml resolves the JSON number and
+/// formats the int, uint or float64 it finds).
+pub fn number_text(json: &str) -> String {
+    match resolve_plain(json, Schema::Go11) {
+        Resolved::Int(i) => i.to_string(),
+        Resolved::UInt(u) => u.to_string(),
+        Resolved::Float(f) => format_g(f, Bits::B64),
+        _ => json.to_string(),
+    }
+}
+
+/// go-yaml's map key order for string keys (`sorter.go`): letters after other characters,
+/// runs of digits compared by value. go-yaml v3 (`v3 == true`) puts letters first when they
+/// follow a digit.
+pub fn key_less(a: &str, b: &str, v3: bool) -> bool {
+    let ar: Vec<char> = a.chars().collect();
+    let br: Vec<char> = b.chars().collect();
+    let n = ar.len().min(br.len());
+    let mut digits = false;
+    for i in 0..n {
+        if ar[i] == br[i] {
+            digits = ar[i].is_ascii_digit();
+            continue;
+        }
+        let al = ar[i].is_alphabetic();
+        let bl = br[i].is_alphabetic();
+        if al && bl {
+            return ar[i] < br[i];
+        }
+        if al || bl {
+            return if v3 && digits { al } else { bl };
+        }
+        let mut an: i64 = 0;
+        let mut bn: i64 = 0;
+        if ar[i] == '0' || br[i] == '0' {
+            let mut j = i;
+            while j > 0 {
+                j -= 1;
+                if !ar[j].is_ascii_digit() {
+                    break;
+                }
+                if ar[j] != '0' {
+                    an = 1;
+                    bn = 1;
+                    break;
+                }
+            }
+        }
+        let mut ai = i;
+        while ai < ar.len() && ar[ai].is_ascii_digit() {
+            an = an.wrapping_mul(10).wrapping_add(ar[ai] as i64 - '0' as i64);
+            ai += 1;
+        }
+        let mut bi = i;
+        while bi < br.len() && br[bi].is_ascii_digit() {
+            bn = bn.wrapping_mul(10).wrapping_add(br[bi] as i64 - '0' as i64);
+            bi += 1;
+        }
+        if an != bn {
+            return an < bn;
+        }
+        if ai != bi {
+            return ai < bi;
+        }
+        return ar[i] < br[i];
+    }
+    ar.len() < br.len()
+}
+
+/// Sorts keys as go-yaml (v2, or v3 with `v3`) does.
+pub fn sort_keys<T>(entries: &mut [(String, T)], v3: bool) {
+    entries.sort_by(|a, b| {
+        if key_less(&a.0, &b.0, v3) {
+            Ordering::Less
+        } else if key_less(&b.0, &a.0, v3) {
+            Ordering::Greater
+        } else {
+            Ordering::Equal
+        }
+    });
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Style {
+    Plain,
+    Single,
+    Double,
+    Literal,
+}
+
+/// What the emitter's scalar analysis finds.
+struct Analysis {
+    multiline: bool,
+    block_plain_allowed: bool,
+    single_quoted_allowed: bool,
+    block_allowed: bool,
+}
+
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+fn is_blank(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+/// libyaml's printable set (4-byte UTF-8 characters, tabs and C1 controls are not).
+fn is_printable(c: char) -> bool {
+    c == '\n'
+        || (' '..='~').contains(&c)
+        || ('\u{A0}'..='\u{D7FF}').contains(&c)
+        || (('\u{E000}'..='\u{FFFD}').contains(&c) && c != '\u{FEFF}')
+}
+
+fn analyze(value: &str, v3: bool) -> Analysis {
+    if value.is_empty() {
+        return Analysis {
+            multiline: false,
+            block_plain_allowed: true,
+            single_quoted_allowed: true,
+            block_allowed: false,
+        };
+    }
+    let chars: Vec<char> = value.chars().collect();
+    let mut block_indicators = false;
+    let mut line_breaks = false;
+    let mut special = false;
+    // go-yaml v3 allows tabs in block scalars (v2 treats them as special characters).
+    let mut tabs = false;
+    let mut leading_space = false;
+    let mut leading_break = false;
+    let mut trailing_space = false;
+    let mut trailing_break = false;
+    let mut break_space = false;
+    let mut space_break = false;
+    let mut previous_space = false;
+    let mut previous_break = false;
+    if value.starts_with("---") || value.starts_with("...") {
+        block_indicators = true;
+    }
+    let mut preceded_by_whitespace = true;
+    let n = chars.len();
+    for (i, &c) in chars.iter().enumerate() {
+        let followed_by_whitespace = i + 1 >= n || is_blank(chars[i + 1]);
+        if i == 0 {
+            match c {
+                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
+                | '%' | '@' | '`' => block_indicators = true,
+                '?' | ':' | '-' => {
+                    if followed_by_whitespace {
+                        block_indicators = true;
+                    }
+                }
+                _ => {}
+            }
+        } else {
+            match c {
+                ':' => {
+                    if followed_by_whitespace {
+                        block_indicators = true;
+                    }
+                }
+                '#' => {
+                    if preceded_by_whitespace {
+                        block_indicators = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if v3 && c == '\t' {
+            tabs = true;
+        } else if !is_printable(c) {
+            special = true;
+        }
+        if c == ' ' {
+            if i == 0 {
+                leading_space = true;
+            }
+            if i + 1 == n {
+                trailing_space = true;
+            }
+            if previous_break {
+                break_space = true;
+            }
+            previous_space = true;
+            previous_break = false;
+        } else if is_break(c) {
+            line_breaks = true;
+            if i == 0 {
+                leading_break = true;
+            }
+            if i + 1 == n {
+                trailing_break = true;
+            }
+            if previous_space {
+                space_break = true;
+            }
+            previous_space = false;
+            previous_break = true;
+        } else {
+            previous_space = false;
+            previous_break = false;
+        }
+        preceded_by_whitespace = is_blank(c) || is_break(c) || c == '\0';
+    }
+    let mut a = Analysis {
+        multiline: line_breaks,
+        block_plain_allowed: true,
+        single_quoted_allowed: true,
+        block_allowed: true,
+    };
+    if leading_space || leading_break || trailing_space || trailing_break {
+        a.block_plain_allowed = false;
+    }
+    if trailing_space {
+        a.block_allowed = false;
+    }
+    if break_space {
+        a.block_plain_allowed = false;
+        a.single_quoted_allowed = false;
+    }
+    if space_break || tabs || special {
+        a.block_plain_allowed = false;
+        a.single_quoted_allowed = false;
+    }
+    if space_break || special {
+        a.block_allowed = false;
+    }
+    if line_breaks || block_indicators {
+        a.block_plain_allowed = false;
+    }
+    a
+}
+
+/// go-yaml v2's `isBase60Float`: such strings are quoted for YAML 1.1 readers.
+fn is_base60_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let Some(&c) = b.first() else {
+        return false;
+    };
+    if !(c == b'+' || c == b'-' || c.is_ascii_digit()) || !s.contains(':') {
+        return false;
+    }
+    // ^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$
+    let mut i = usize::from(c == b'+' || c == b'-');
+    if i >= b.len() || !b[i].is_ascii_digit() {
+        return false;
+    }
+    i += 1;
+    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
+        i += 1;
+    }
+    let mut groups = 0;
+    while i < b.len() && b[i] == b':' {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() && i - start < 2 {
+            i += 1;
+        }
+        match i - start {
+            1 => {}
+            2 if b[start] <= b'5' => {}
+            _ => return false,
+        }
+        groups += 1;
+    }
+    if groups == 0 {
+        return false;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
+            i += 1;
+        }
+    }
+    i == b.len()
+}
+
+/// The style go-yaml's encoder asks for a string (`stringv`).
+fn requested_style(s: &str, v3: bool) -> Style {
+    // go-yaml v2 resolves timestamps too (it only turns them back into strings when decoding
+    // into `interface{}`), so a timestamp-like string is quoted.
+    let can_use_plain = resolve_plain(s, Schema::Go11) == Resolved::Str
+        && (v3 || s != "<<")
+        && !is_base60_float(s)
+        && !matches!(resolve_plain(s, Schema::Go12), Resolved::Timestamp(_));
+    if s.contains('\n') {
+        Style::Literal
+    } else if can_use_plain {
+        Style::Plain
+    } else {
+        Style::Double
+    }
+}
+
+/// The emitter's state, as libyaml keeps it.
+struct Emitter {
+    out: String,
+    column: usize,
+    indent: i64,
+    indents: Vec<i64>,
+    whitespace: bool,
+    indention: bool,
+    mapping_context: bool,
+    simple_key_context: bool,
+    best_indent: i64,
+    best_width: usize,
+    /// go-yaml v3's rules (for `toYamlPretty`): sequences in mappings indented, no line
+    /// folding, tabs allowed in literal blocks, `<<` plain.
+    v3: bool,
+}
+
+impl Emitter {
+    fn put(&mut self, c: char) {
+        self.out.push(c);
+        self.column += 1;
+    }
+
+    fn put_break(&mut self) {
+        self.out.push('\n');
+        self.column = 0;
+    }
+
+    fn write_break_char(&mut self, c: char) {
+        if c == '\n' {
+            self.put_break();
+        } else {
+            self.out.push(c);
+            self.column = 0;
+        }
+    }
+
+    fn increase_indent(&mut self, flow: bool, indentless: bool) {
+        self.indents.push(self.indent);
+        if self.indent < 0 {
+            self.indent = if flow { self.best_indent } else { 0 };
+        } else if !indentless {
+            self.indent += self.best_indent;
+        }
+    }
+
+    fn pop_indent(&mut self) {
+        self.indent = self.indents.pop().unwrap_or(-1);
+    }
+
+    fn write_indent(&mut self) {
+        let indent = self.indent.max(0) as usize;
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace)
+        {
+            self.put_break();
+        }
+        while self.column < indent {
+            self.put(' ');
+        }
+        self.whitespace = true;
+        self.indention = true;
+    }
+
+    fn write_indicator(
+        &mut self,
+        indicator: &str,
+        need_whitespace: bool,
+        is_whitespace: bool,
+        is_indention: bool,
+    ) {
+        if need_whitespace && !self.whitespace {
+            self.put(' ');
+        }
+        for c in indicator.chars() {
+            self.put(c);
+        }
+        self.whitespace = is_whitespace;
+        self.indention = self.indention && is_indention;
+    }
+
+    fn emit_node(&mut self, node: &YNode, mapping: bool, simple_key: bool) {
+        self.mapping_context = mapping;
+        self.simple_key_context = simple_key;
+        match node {
+            YNode::Str(s) => self.emit_scalar(s, requested_style(s, self.v3)),
+            YNode::Plain(s) => self.emit_scalar(s, Style::Plain),
+            YNode::Seq(items) if items.is_empty() => self.emit_empty("[", "]"),
+            YNode::Map(entries) if entries.is_empty() => self.emit_empty("{", "}"),
+            YNode::Seq(items) => self.emit_block_sequence(items),
+            YNode::Map(entries) => self.emit_block_mapping(entries),
+        }
+    }
+
+    fn emit_empty(&mut self, open: &str, close: &str) {
+        self.write_indicator(open, true, true, false);
+        self.write_indicator(close, false, false, false);
+    }
+
+    fn emit_block_sequence(&mut self, items: &[YNode]) {
+        let indentless = if self.v3 {
+            false
+        } else {
+            self.mapping_context && !self.indention
+        };
+        self.increase_indent(false, indentless);
+        for item in items {
+            self.write_indent();
+            self.write_indicator("-", true, false, true);
+            self.emit_node(item, false, false);
+        }
+        self.pop_indent();
+    }
+
+    fn emit_block_mapping(&mut self, entries: &[(String, YNode)]) {
+        self.increase_indent(false, false);
+        for (k, v) in entries {
+            self.write_indent();
+            let a = analyze(k, self.v3);
+            let simple = !a.multiline && k.len() <= 128;
+            if simple {
+                self.emit_node(&YNode::Str(k.clone()), true, true);
+                self.write_indicator(":", false, false, false);
+            } else {
+                self.write_indicator("?", true, false, true);
+                self.emit_node(&YNode::Str(k.clone()), true, false);
+                self.write_indent();
+                self.write_indicator(":", true, false, true);
+            }
+            self.emit_node(v, true, false);
+        }
+        self.pop_indent();
+    }
+
+    fn emit_scalar(&mut self, value: &str, requested: Style) {
+        let a = analyze(value, self.v3);
+        let mut style = requested;
+        if self.simple_key_context && a.multiline {
+            style = Style::Double;
+        }
+        if style == Style::Plain {
+            if !a.block_plain_allowed || (value.is_empty() && self.simple_key_context) {
+                style = Style::Single;
+            }
+        }
+        if style == Style::Single && !a.single_quoted_allowed {
+            style = Style::Double;
+        }
+        if style == Style::Literal && (!a.block_allowed || self.simple_key_context) {
+            style = Style::Double;
+        }
+        self.increase_indent(true, false);
+        let allow_breaks = !self.simple_key_context;
+        match style {
+            Style::Plain => self.write_plain(value, allow_breaks),
+            Style::Single => self.write_single(value, allow_breaks),
+            Style::Double => self.write_double(value, allow_breaks),
+            Style::Literal => self.write_literal(value),
+        }
+        self.pop_indent();
+    }
+
+    fn write_plain(&mut self, value: &str, allow_breaks: bool) {
+        if !self.whitespace {
+            self.put(' ');
+        }
+        let chars: Vec<char> = value.chars().collect();
+        let mut spaces = false;
+        let mut breaks = false;
+        for (i, &c) in chars.iter().enumerate() {
+            if c == ' ' {
+                if allow_breaks
+                    && !spaces
+                    && self.column > self.best_width
+                    && chars.get(i + 1) != Some(&' ')
+                {
+                    self.write_indent();
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else if is_break(c) {
+                if !breaks && c == '\n' {
+                    self.put_break();
+                }
+                self.write_break_char(c);
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                self.put(c);
+                self.indention = false;
+                spaces = false;
+                breaks = false;
+            }
+        }
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_single(&mut self, value: &str, allow_breaks: bool) {
+        self.write_indicator("'", true, false, false);
+        let chars: Vec<char> = value.chars().collect();
+        let n = chars.len();
+        let mut spaces = false;
+        let mut breaks = false;
+        for (i, &c) in chars.iter().enumerate() {
+            if c == ' ' {
+                if allow_breaks
+                    && !spaces
+                    && self.column > self.best_width
+                    && i > 0
+                    && i + 1 < n
+                    && chars.get(i + 1) != Some(&' ')
+                {
+                    self.write_indent();
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else if is_break(c) {
+                if !breaks && c == '\n' {
+                    self.put_break();
+                }
+                self.write_break_char(c);
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                if c == '\'' {
+                    self.put('\'');
+                }
+                self.put(c);
+                self.indention = false;
+                spaces = false;
+                breaks = false;
+            }
+        }
+        self.write_indicator("'", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_double(&mut self, value: &str, allow_breaks: bool) {
+        self.write_indicator("\"", true, false, false);
+        let bom = value.starts_with('\u{FEFF}');
+        let chars: Vec<char> = value.chars().collect();
+        let n = chars.len();
+        let mut spaces = false;
+        for (i, &c) in chars.iter().enumerate() {
+            if !is_printable(c) || bom || is_break(c) || c == '"' || c == '\\' {
+                self.put('\\');
+                match c {
+                    '\0' => self.put('0'),
+                    '\u{7}' => self.put('a'),
+                    '\u{8}' => self.put('b'),
+                    '\t' => self.put('t'),
+                    '\n' => self.put('n'),
+                    '\u{b}' => self.put('v'),
+                    '\u{c}' => self.put('f'),
+                    '\r' => self.put('r'),
+                    '\u{1b}' => self.put('e'),
+                    '"' => self.put('"'),
+                    '\\' => self.put('\\'),
+                    '\u{85}' => self.put('N'),
+                    '\u{A0}' => self.put('_'),
+                    '\u{2028}' => self.put('L'),
+                    '\u{2029}' => self.put('P'),
+                    _ => {
+                        let v = c as u32;
+                        let (letter, width) = if v <= 0xFF {
+                            ('x', 2)
+                        } else if v <= 0xFFFF {
+                            ('u', 4)
+                        } else {
+                            ('U', 8)
+                        };
+                        self.put(letter);
+                        for d in format!("{v:0width$X}").chars() {
+                            self.put(d);
+                        }
+                    }
+                }
+                spaces = false;
+            } else if c == ' ' {
+                if allow_breaks && !spaces && self.column > self.best_width && i > 0 && i + 1 < n
+                {
+                    self.write_indent();
+                    if chars.get(i + 1) == Some(&' ') {
+                        self.put('\\');
+                    }
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else {
+                self.put(c);
+                spaces = false;
+            }
+        }
+        self.write_indicator("\"", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_block_hints(&mut self, value: &str) {
+        let chars: Vec<char> = value.chars().collect();
+        if let Some(&first) = chars.first() {
+            if first == ' ' || is_break(first) {
+                let hint = self.best_indent.to_string();
+                self.write_indicator(&hint, false, false, false);
+            }
+        }
+        let chomp = match chars.len() {
+            0 => Some("-"),
+            n if !is_break(chars[n - 1]) => Some("-"),
+            1 => Some("+"),
+            n if is_break(chars[n - 2]) => Some("+"),
+            _ => None,
+        };
+        if let Some(ch) = chomp {
+            self.write_indicator(ch, false, false, false);
+        }
+    }
+
+    fn write_literal(&mut self, value: &str) {
+        self.write_indicator("|", true, false, false);
+        self.write_block_hints(value);
+        self.put_break();
+        self.indention = true;
+        self.whitespace = true;
+        let mut breaks = true;
+        for c in value.chars() {
+            if is_break(c) {
+                self.write_break_char(c);
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                self.put(c);
+                self.indention = false;
+                breaks = false;
+            }
+        }
+    }
+}
+
+/// Emits `node` as one YAML document, as go-yaml v2's `Marshal` does (the text ends with a
+/// line break).
+pub fn emit(node: &YNode) -> String {
+    emit_with(node, false)
+}
+
+/// Emits with go-yaml v3's emitter rules when `v3` (`toYamlPretty`: indent 2, sequences
+/// indented under their key, no folding of long lines).
+pub fn emit_with(node: &YNode, v3: bool) -> String {
+    let mut e = Emitter {
+        out: String::new(),
+        column: 0,
+        indent: -1,
+        indents: Vec::new(),
+        whitespace: true,
+        indention: true,
+        mapping_context: false,
+        simple_key_context: false,
+        best_indent: 2,
+        best_width: if v3 { usize::MAX } else { 80 },
+        v3,
+    };
+    e.emit_node(node, false, false);
+    // Document end: the last line is terminated.
+    e.write_indent();
+    e.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_key_order() {
+        let mut keys: Vec<(String, ())> = ["a10", "a9", "b", "B", "_x", "1", "10", "2", "a"]
+            .iter()
+            .map(|k| (k.to_string(), ()))
+            .collect();
+        sort_keys(&mut keys, false);
+        let got: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(got, ["1", "2", "10", "_x", "B", "a", "a9", "a10", "b"]);
+    }
+
+    #[test]
+    fn base60() {
+        assert!(is_base60_float("1:20"));
+        assert!(is_base60_float("190:20:30.15"));
+        assert!(!is_base60_float("1:2:3:"));
+        assert!(!is_base60_float("1:60"));
+        assert!(!is_base60_float("a:1"));
+    }
+}

@@ -1,0 +1,412 @@
+//! Values: the frozen form a loaded chart keeps, and Helm's coalescing of user values over
+//! chart defaults.
+//!
+//! Coalescing works on [`Value`] maps, which are shared references like Go maps, and copies
+//! exactly where Helm copies (deeply where Helm deep-copies, shallowly where it copies one
+//! level), so that the aliasing effects Helm has (a subchart's nested `global` defaults showing
+//! up in its parent's nested global tables) happen here too.
+
+use std::collections::BTreeMap;
+
+use strata_gotmpl::{Map, Value};
+
+/// A value with no shared references, safe to keep in a loaded chart that many threads render.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Frozen {
+    /// YAML `null`.
+    #[default]
+    Nil,
+    /// A boolean.
+    Bool(bool),
+    /// Go `int`.
+    Int(i64),
+    /// Go `int64` (`--set` integers).
+    Int64(i64),
+    /// Go `float64` (every number read from YAML or JSON).
+    Float(f64),
+    /// A string.
+    String(String),
+    /// A list.
+    List(Vec<Frozen>),
+    /// A map.
+    Map(BTreeMap<String, Frozen>),
+}
+
+impl Frozen {
+    /// Freezes `v` (a deep copy; objects, which values never contain, become `Nil`).
+    pub fn from_value(v: &Value) -> Frozen {
+        match v {
+            Value::Nil | Value::Object(_) => Frozen::Nil,
+            Value::Bool(b) => Frozen::Bool(*b),
+            Value::Int(i) => Frozen::Int(*i),
+            Value::Int64(i) => Frozen::Int64(*i),
+            Value::Float(f) => Frozen::Float(*f),
+            Value::String(s) => Frozen::String(s.to_string()),
+            Value::List(l) => Frozen::List(l.iter().map(Frozen::from_value).collect()),
+            Value::Map(m) => Frozen::Map(
+                m.borrow()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Frozen::from_value(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// A fresh template value (no sharing with any other).
+    pub fn to_value(&self) -> Value {
+        match self {
+            Frozen::Nil => Value::Nil,
+            Frozen::Bool(b) => Value::Bool(*b),
+            Frozen::Int(i) => Value::Int(*i),
+            Frozen::Int64(i) => Value::Int64(*i),
+            Frozen::Float(f) => Value::Float(*f),
+            Frozen::String(s) => Value::str(s),
+            Frozen::List(l) => Value::list(l.iter().map(Frozen::to_value).collect()),
+            Frozen::Map(m) => Value::map(m.iter().map(|(k, v)| (k.clone(), v.to_value())).collect()),
+        }
+    }
+
+    /// An empty map.
+    pub fn empty_map() -> Frozen {
+        Frozen::Map(BTreeMap::new())
+    }
+}
+
+/// Go's `copystructure.Copy`: a deep copy in which no map is shared with the original.
+pub fn deep_copy(v: &Value) -> Value {
+    match v {
+        Value::Map(m) => Value::map(m.borrow().iter().map(|(k, v)| (k.clone(), deep_copy(v))).collect()),
+        Value::List(l) => Value::list(l.iter().map(deep_copy).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The map inside `v`, when it is one (Helm's `istable`).
+pub fn as_table(v: &Value) -> Option<Map> {
+    match v {
+        Value::Map(m) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+fn is_table(v: &Value) -> bool {
+    matches!(v, Value::Map(_))
+}
+
+fn is_nil(v: &Value) -> bool {
+    matches!(v, Value::Nil)
+}
+
+fn concat_prefix(a: &str, b: &str) -> String {
+    if a.is_empty() {
+        b.to_string()
+    } else {
+        format!("{a}.{b}")
+    }
+}
+
+/// A chart as coalescing sees it: its name, its default values and its (enabled) subcharts.
+pub trait ValuesChart {
+    /// The chart's name (its alias, when it has one).
+    fn name(&self) -> &str;
+    /// The chart's default values (a map).
+    fn default_values(&self) -> Value;
+    /// The chart's subcharts, in Helm's order.
+    fn subcharts(&self) -> Vec<&dyn ValuesChart>;
+}
+
+/// Helm's `CoalesceValues`: `user` values over the chart's defaults, recursively into subcharts
+/// (with `global` copied down); a `null` user value deletes the default.
+pub fn coalesce_values(chart: &dyn ValuesChart, user: &Value) -> Result<Map, String> {
+    let dest = copy_values(user);
+    coalesce(chart, &dest, "", false)?;
+    Ok(dest)
+}
+
+/// Helm's `MergeValues`: like [`coalesce_values`] but `null`s are kept.
+pub fn merge_values(chart: &dyn ValuesChart, user: &Value) -> Result<Map, String> {
+    let dest = copy_values(user);
+    coalesce(chart, &dest, "", true)?;
+    Ok(dest)
+}
+
+fn copy_values(user: &Value) -> Map {
+    match deep_copy(user) {
+        Value::Map(m) => m,
+        _ => new_map(),
+    }
+}
+
+/// A new empty map (helper; `Value::empty_map` always is a map).
+pub fn new_map() -> Map {
+    std::rc::Rc::new(std::cell::RefCell::new(BTreeMap::new()))
+}
+
+fn coalesce(chart: &dyn ValuesChart, dest: &Map, prefix: &str, merge: bool) -> Result<(), String> {
+    coalesce_chart_values(chart, dest, prefix, merge);
+    coalesce_deps(chart, dest, prefix, merge)
+}
+
+fn coalesce_deps(chart: &dyn ValuesChart, dest: &Map, prefix: &str, merge: bool) -> Result<(), String> {
+    for sub in chart.subcharts() {
+        let name = sub.name().to_string();
+        let existing = dest.borrow().get(&name).cloned();
+        let dv = match existing {
+            None => {
+                let m = new_map();
+                dest.borrow_mut().insert(name.clone(), Value::Map(m.clone()));
+                m
+            }
+            Some(Value::Map(m)) => m,
+            Some(other) => {
+                // Go prints the value with %t, which for a non-bool is `%!t(TYPE=VALUE)`.
+                let shown = match &other {
+                    Value::Bool(b) => b.to_string(),
+                    v => format!("%!t({}={})", v.type_name(), strata_gotmpl::fmt::sprint(v)),
+                };
+                return Err(format!("type mismatch on {name}: {shown}"));
+            }
+        };
+        let sub_prefix = concat_prefix(prefix, chart.name());
+        coalesce_globals(&dv, dest);
+        coalesce(sub, &dv, &sub_prefix, merge)?;
+        dest.borrow_mut().insert(name, Value::Map(dv));
+    }
+    Ok(())
+}
+
+/// Copies the parent's `global` table into the subchart's values (parent wins).
+fn coalesce_globals(dest: &Map, src: &Map) {
+    let dg = match dest.borrow().get("global").cloned() {
+        None => new_map(),
+        Some(Value::Map(m)) => m,
+        Some(_) => return, // "skipping globals because destination global is not a table"
+    };
+    let sg = match src.borrow().get("global").cloned() {
+        None => new_map(),
+        Some(Value::Map(m)) => m,
+        Some(_) => return,
+    };
+    let entries: Vec<(String, Value)> = sg.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    for (key, val) in entries {
+        if let Value::Map(vm) = &val {
+            // A shallow copy, as Helm's copyMap: nested tables stay shared.
+            let vv = shallow_copy(vm);
+            let destv = dg.borrow().get(&key).cloned();
+            match destv {
+                None => {
+                    dg.borrow_mut().insert(key, Value::Map(vv));
+                }
+                Some(Value::Map(destvmap)) => {
+                    coalesce_tables(&vv, &destvmap, true);
+                    dg.borrow_mut().insert(key, Value::Map(vv));
+                }
+                Some(_) => {} // "cannot merge map onto non-map"
+            }
+        } else {
+            let dv_is_table = dg.borrow().get(&key).is_some_and(is_table);
+            if !dv_is_table {
+                dg.borrow_mut().insert(key, val);
+            }
+        }
+    }
+    dest.borrow_mut().insert("global".to_string(), Value::Map(dg));
+}
+
+/// Go's `copyMap`: one level copied, nested tables shared.
+fn shallow_copy(m: &Map) -> Map {
+    std::rc::Rc::new(std::cell::RefCell::new(m.borrow().clone()))
+}
+
+/// Helm's `coalesceValues`: the chart's defaults (deep-copied) under the values `v`.
+fn coalesce_chart_values(chart: &dyn ValuesChart, v: &Map, _prefix: &str, merge: bool) {
+    let vc = match deep_copy(&chart.default_values()) {
+        Value::Map(m) => m,
+        _ => new_map(),
+    };
+    let sub_names: Vec<String> = chart.subcharts().iter().map(|s| s.name().to_string()).collect();
+    let entries: Vec<(String, Value)> = vc.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    for (key, val) in entries {
+        let existing = v.borrow().get(&key).cloned();
+        match existing {
+            Some(value) => {
+                if is_nil(&value) && !merge {
+                    v.borrow_mut().remove(&key);
+                } else if let Value::Map(dest) = &value {
+                    if let Value::Map(src) = &val {
+                        let merge = merge || sub_names.contains(&key);
+                        if !merge {
+                            clean_nil_values(src);
+                        }
+                        coalesce_tables(dest, src, merge);
+                    }
+                    // else: "skipped value for KEY: Not a table." (a warning only)
+                }
+            }
+            None => {
+                if !merge {
+                    if is_nil(&val) {
+                        continue;
+                    }
+                    if let Value::Map(sub) = &val {
+                        clean_nil_values(sub);
+                    }
+                }
+                v.borrow_mut().insert(key, val);
+            }
+        }
+    }
+}
+
+fn clean_nil_values(m: &Map) {
+    let entries: Vec<(String, Value)> = m.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    for (key, val) in entries {
+        match &val {
+            Value::Nil => {
+                m.borrow_mut().remove(&key);
+            }
+            Value::Map(sub) => clean_nil_values(sub),
+            _ => {}
+        }
+    }
+}
+
+/// Helm's `coalesceTablesFullKey`: `src` merged into `dst`, `dst` authoritative. With `merge`
+/// false a `null` in `dst` deletes the key (when `src` had a value for it).
+pub fn coalesce_tables(dst: &Map, src: &Map, merge: bool) {
+    if std::rc::Rc::ptr_eq(dst, src) {
+        return;
+    }
+    let src_non_nil: Vec<String> = src
+        .borrow()
+        .iter()
+        .filter(|(_, v)| !is_nil(v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let dst_nils: Vec<String> = dst
+        .borrow()
+        .iter()
+        .filter(|(_, v)| is_nil(v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for key in dst_nils {
+        src.borrow_mut().insert(key, Value::Nil);
+    }
+    let entries: Vec<(String, Value)> = src.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    for (key, val) in entries {
+        let dv = dst.borrow().get(&key).cloned();
+        match dv {
+            Some(Value::Nil) if !merge && src_non_nil.contains(&key) => {
+                dst.borrow_mut().remove(&key);
+            }
+            None => {
+                dst.borrow_mut().insert(key, val);
+            }
+            Some(dv) => {
+                if let Value::Map(sv) = &val {
+                    if let Value::Map(dvm) = &dv {
+                        coalesce_tables(dvm, sv, merge);
+                    }
+                    // else: "cannot overwrite table with non table"
+                }
+                // else: dst wins (and a warning when dst is a table and src not null)
+            }
+        }
+    }
+}
+
+/// Helm's `CoalesceTables` (a `null` in `dst` deletes).
+pub fn coalesce_tables_delete(dst: &Map, src: &Map) {
+    coalesce_tables(dst, src, false)
+}
+
+/// Helm's `MergeTables` (`null`s kept).
+pub fn merge_tables(dst: &Map, src: &Map) {
+    coalesce_tables(dst, src, true)
+}
+
+/// Helm's `Values.Table`: the table at the dotted path `name`.
+pub fn table(v: &Map, name: &str) -> Option<Map> {
+    let mut cur = v.clone();
+    for part in name.split('.') {
+        let next = match cur.borrow().get(part) {
+            Some(Value::Map(m)) => m.clone(),
+            _ => return None,
+        };
+        cur = next;
+    }
+    Some(cur)
+}
+
+/// Helm's `Values.PathValue`: the non-table value at the dotted path, `None` when there is none.
+pub fn path_value(v: &Map, path: &str) -> Option<Value> {
+    if path.is_empty() {
+        return None;
+    }
+    let parts: Vec<&str> = path.split('.').collect();
+    let (key, parents) = parts.split_last()?;
+    let t = if parents.is_empty() { v.clone() } else { table(v, &parents.join("."))? };
+    let got = t.borrow().get(*key).cloned();
+    match got {
+        Some(val) if !is_table(&val) => Some(val),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct C {
+        name: &'static str,
+        values: Frozen,
+        subs: Vec<C>,
+    }
+    impl ValuesChart for C {
+        fn name(&self) -> &str {
+            self.name
+        }
+        fn default_values(&self) -> Value {
+            self.values.to_value()
+        }
+        fn subcharts(&self) -> Vec<&dyn ValuesChart> {
+            self.subs.iter().map(|s| s as &dyn ValuesChart).collect()
+        }
+    }
+
+    fn m(entries: &[(&str, Frozen)]) -> Frozen {
+        Frozen::Map(entries.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+    }
+    fn s(x: &str) -> Frozen {
+        Frozen::String(x.to_string())
+    }
+
+    #[test]
+    fn user_over_defaults_null_deletes_and_globals_flow_down() {
+        let chart = C {
+            name: "p",
+            values: m(&[("a", s("1")), ("b", s("2")), ("global", m(&[("g", s("pg"))]))]),
+            subs: vec![C { name: "s", values: m(&[("x", s("sx")), ("global", m(&[("h", s("sh"))]))]), subs: vec![] }],
+        };
+        let user = m(&[("b", Frozen::Nil), ("c", s("3")), ("s", m(&[("x", s("ux"))]))]).to_value();
+        let out = Frozen::from_value(&Value::Map(coalesce_values(&chart, &user).unwrap()));
+        let want = m(&[
+            ("a", s("1")),
+            ("c", s("3")),
+            ("global", m(&[("g", s("pg"))])),
+            ("s", m(&[("x", s("ux")), ("global", m(&[("g", s("pg")), ("h", s("sh"))]))])),
+        ]);
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn path_value_skips_tables() {
+        let v = match m(&[("a", m(&[("b", Frozen::Bool(true))]))]).to_value() {
+            Value::Map(m) => m,
+            _ => unreachable!(),
+        };
+        assert!(matches!(path_value(&v, "a.b"), Some(Value::Bool(true))));
+        assert!(path_value(&v, "a").is_none());
+        assert!(path_value(&v, "a.c").is_none());
+    }
+}
