@@ -298,7 +298,7 @@ fn eq(arg1: &Val, rest: &[Val]) -> Result<bool, String> {
                 _ => {
                     return Err(format!(
                         "non-comparable type {}: {}",
-                        crate::fmt::sprint(b),
+                        crate::fmt::sprintf("%s", std::slice::from_ref(b)),
                         b.type_name()
                     ))
                 }

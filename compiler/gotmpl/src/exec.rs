@@ -88,6 +88,47 @@ impl At<'_> {
     }
 }
 
+/// The node Go's executor last visited when a pipeline finished (where Go reports errors that
+/// follow the evaluation, like "range can't iterate over").
+fn last_at(pipe: &Pipe) -> At<'_> {
+    let Some(cmd) = pipe.cmds.last() else {
+        return At::Pipe(pipe);
+    };
+    let last = &cmd.args[cmd.args.len() - 1];
+    match last {
+        Arg::Pipe(p) => last_at(p),
+        Arg::Identifier { pos, name } => At::Ident(*pos, name),
+        other => At::Arg(other),
+    }
+}
+
+/// Where Go reports an argument conversion error, and its text. A function reports
+/// "wrong type for value; expected X; got Y" without saying which argument; Go reports it at
+/// the argument node, and for a literal argument says "expected X; found LITERAL" instead.
+fn arg_error_site<'n>(explicit: &'n [Arg], argv: &[Value], default: At<'n>, msg: String) -> (At<'n>, String) {
+    let Some(rest) = msg.strip_prefix("wrong type for value; expected ") else {
+        return (default, msg);
+    };
+    let Some((want, got)) = rest.split_once("; got ") else {
+        return (default, msg);
+    };
+    for (node, v) in explicit.iter().zip(argv) {
+        if v.type_name() != got {
+            continue;
+        }
+        if let Arg::Number { .. } | Arg::Bool(..) | Arg::String { .. } | Arg::Nil(_) = node {
+            let kind = match want {
+                "int" | "int64" | "int32" | "uint" | "uint64" | "uint32" | "int8" | "uint8" => "integer",
+                "float64" | "float32" => "float",
+                other => other,
+            };
+            return (At::Arg(node), format!("expected {kind}; found {}", node.to_go_string()));
+        }
+        return (At::Arg(node), msg);
+    }
+    (default, msg)
+}
+
 /// Control flow out of a list of nodes.
 #[derive(PartialEq, Eq)]
 enum Flow {
@@ -328,7 +369,7 @@ impl<'a> State<'a> {
             Value::Int(n) | Value::Int64(n) => {
                 if b.pipe.decl.len() > 1 {
                     return Err(self.err(
-                        At::Branch("range", b),
+                        last_at(&b.pipe),
                         ErrorKind::Exec,
                         format!("can't use {n} to iterate over more than one variable"),
                     ));
@@ -345,7 +386,7 @@ impl<'a> State<'a> {
             Value::Nil => {}
             other => {
                 return Err(self.err(
-                    At::Branch("range", b),
+                    last_at(&b.pipe),
                     ErrorKind::Exec,
                     format!("range can't iterate over {}", crate::fmt::sprint(other)),
                 ));
@@ -411,7 +452,7 @@ impl<'a> State<'a> {
         let value = value.unwrap_or_default();
         for name in &pipe.decl {
             if pipe.is_assign {
-                self.set_var(At::Pipe(pipe), name, value.clone())?;
+                self.set_var(last_at(pipe), name, value.clone())?;
             } else {
                 self.vars.push(Var {
                     name: Arc::from(name.as_str()),
@@ -511,16 +552,24 @@ impl<'a> State<'a> {
     }
 
     fn eval_field_chain(&mut self, dot: &Val, receiver: Val, node: &Arg, idents: &[String], args: &[Arg], fin: Option<Val>) -> R<Val> {
+        // Go reports errors of a chain `(x).f` at the last node evaluated inside `x`.
+        let at = match node {
+            Arg::Chain { node: inner, .. } => match &**inner {
+                Arg::Pipe(p) => last_at(p),
+                Arg::Identifier { pos, name } => At::Ident(*pos, name),
+                other => At::Arg(other),
+            },
+            other => At::Arg(other),
+        };
         let n = idents.len();
         let mut receiver = receiver;
         for ident in &idents[..n - 1] {
-            receiver = self.eval_field(dot, ident, node, &[], None, receiver)?;
+            receiver = self.eval_field(dot, ident, at, &[], None, receiver)?;
         }
-        self.eval_field(dot, &idents[n - 1], node, args, fin, receiver)
+        self.eval_field(dot, &idents[n - 1], at, args, fin, receiver)
     }
 
-    fn eval_field(&mut self, dot: &Val, name: &str, node: &Arg, args: &[Arg], fin: Option<Val>, receiver: Val) -> R<Val> {
-        let at = At::Arg(node);
+    fn eval_field(&mut self, dot: &Val, name: &str, at: At, args: &[Arg], fin: Option<Val>, receiver: Val) -> R<Val> {
         if receiver.is_invalid() {
             if self.opts.missing_key == MissingKey::Error {
                 return Err(self.err(at, ErrorKind::Exec, format!("nil data; no entry for key {}", crate::fmt::quote(name))));
@@ -558,7 +607,7 @@ impl<'a> State<'a> {
                     let argv = self.eval_call_args(dot, args, fin)?;
                     return match o.call_method(name, &argv) {
                         Some(Ok(v)) => Ok(Val::plain(v)),
-                        Some(Err(e)) => Err(self.func_error(at, At::Arg(node), name, e)),
+                        Some(Err(e)) => Err(self.func_error(at, at, name, e)),
                         None => {
                             if o.field(name).is_some() {
                                 Err(self.err(at, ErrorKind::Exec, format!("{name} has arguments but cannot be invoked as function")))
@@ -573,7 +622,7 @@ impl<'a> State<'a> {
                 }
                 match o.call_method(name, &[]) {
                     Some(Ok(v)) => Ok(Val::plain(v)),
-                    Some(Err(e)) => Err(self.func_error(at, At::Arg(node), name, e)),
+                    Some(Err(e)) => Err(self.func_error(at, at, name, e)),
                     None => Err(self.err(
                         at,
                         ErrorKind::Exec,
@@ -639,10 +688,10 @@ impl<'a> State<'a> {
             Some(c) => At::Cmd(c),
             None => ident_at,
         };
-        if let Some(r) = builtins::call_builtin(self, dot, name, call_at, ident_at, args, fin.clone()) {
-            return r;
-        }
         let Some(f) = self.opts.funcs.get(name) else {
+            if let Some(r) = builtins::call_builtin(self, dot, name, call_at, ident_at, args, fin) {
+                return r;
+            }
             return Err(self.err(ident_at, ErrorKind::Exec, format!("{} is not a defined function", crate::fmt::quote(name))));
         };
         let f = f.clone();
@@ -651,6 +700,10 @@ impl<'a> State<'a> {
         match f(self, &argv) {
             Ok(v) => Ok(Val::plain(v)),
             Err(e @ FuncError::Arity { .. }) => Err(self.func_error(call_at, ident_at, name, e)),
+            Err(FuncError::Arg(m)) => {
+                let (at, m) = arg_error_site(&args[1.min(args.len())..], &argv, arg_at, m);
+                Err(self.err(at, ErrorKind::Func, m))
+            }
             Err(e) => Err(self.func_error(call_at, arg_at, name, e)),
         }
     }

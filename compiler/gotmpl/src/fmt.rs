@@ -452,6 +452,7 @@ fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
     }
     match v {
         Value::Nil => match verb {
+            'v' if f.sharp_v && depth > 0 => pad(out, "interface {}(nil)", f),
             'v' => pad(out, "<nil>", f),
             _ if depth > 0 => pad(out, "<nil>", f),
             _ => bad_verb(out, v, verb),
@@ -506,7 +507,7 @@ fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
                 if k > 0 {
                     out.push(' ');
                 }
-                fmt_string(out, &Value::Nil, key, verb, f);
+                print_arg(out, &Value::str(key), verb, f, depth + 1);
                 out.push(':');
                 print_arg(out, it, verb, f, depth + 1);
             }
@@ -588,7 +589,7 @@ fn with_sign(neg: bool, body: String, f: &Flags, out: &mut String) {
     };
     let total = sign.len() + body.chars().count();
     match f.wid {
-        Some(w) if f.zero && !f.minus && f.prec.is_none() && w > total => {
+        Some(w) if f.zero && !f.minus && w > total => {
             out.push_str(sign);
             out.extend(std::iter::repeat_n('0', w - total));
             out.push_str(&body);
@@ -645,8 +646,15 @@ fn fmt_int(out: &mut String, v: &Value, i: i64, verb: char, f: &Flags) {
             return;
         }
     };
-    if let Some(p) = f.prec {
-        if p == 0 && i == 0 {
+    let mut prec = f.prec;
+    if prec.is_none() && f.zero && !f.minus {
+        if let Some(w) = f.wid {
+            let signed = neg || f.plus || f.space;
+            prec = Some(w.saturating_sub(usize::from(signed)));
+        }
+    }
+    if let Some(p) = prec {
+        if p == 0 && i == 0 && f.prec.is_some() {
             digits = String::new();
         } else if digits.len() < p {
             digits = format!("{}{}", "0".repeat(p - digits.len()), digits);
@@ -663,7 +671,8 @@ fn fmt_int(out: &mut String, v: &Value, i: i64, verb: char, f: &Flags) {
     } else {
         digits
     };
-    with_sign(neg, body, f, out);
+    let nf = Flags { zero: false, ..*f };
+    with_sign(neg, body, &nf, out);
 }
 
 /// The decimal digits of `x` rounded to `sig` significant digits (or the shortest digits that

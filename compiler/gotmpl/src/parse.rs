@@ -33,6 +33,7 @@ pub fn parse(
         depth: 0,
         funcs,
         defs: Vec::new(),
+        action_line: 0,
     };
     let root = p.parse_top()?;
     let tree = Tree {
@@ -55,6 +56,8 @@ struct Parser<'f> {
     depth: usize,
     funcs: Option<&'f HashSet<String>>,
     defs: Vec<Tree>,
+    /// Line of the `{{` of the action being parsed (0 outside actions).
+    action_line: usize,
 }
 
 type PResult<T> = Result<T, Error>;
@@ -111,7 +114,34 @@ impl<'f> Parser<'f> {
     }
 
     fn unexpected(&self, token: &Item, context: &str) -> Error {
+        if token.typ == ItemType::Error {
+            let mut extra = String::new();
+            if self.action_line != 0 && self.action_line != token.line {
+                extra = format!(" in action started at {}:{}", self.parse_name, self.action_line);
+                if token.val.ends_with(" action") {
+                    extra = extra[" in action".len()..].to_string();
+                }
+            }
+            return self.errorf(format!("{}{}", token.val, extra));
+        }
         self.errorf(format!("unexpected {} in {}", token.describe(), context))
+    }
+
+    /// Adds a `{{define}}`d tree, with Go's rule for two definitions in one text.
+    fn add_def(&mut self, tree: Tree) -> PResult<()> {
+        if let Some(i) = self.defs.iter().position(|d| d.name == tree.name) {
+            if self.defs[i].is_empty() {
+                self.defs[i] = tree;
+            } else if !tree.is_empty() {
+                return Err(self.errorf(format!(
+                    "template: multiple definition of template {}",
+                    crate::fmt::quote(&tree.name)
+                )));
+            }
+            return Ok(());
+        }
+        self.defs.push(tree);
+        Ok(())
     }
 
     fn expect(&mut self, typ: ItemType, context: &str) -> PResult<Item> {
@@ -192,13 +222,13 @@ impl<'f> Parser<'f> {
         if let ListEnd::Else = end {
             return Err(self.errorf(format!("unexpected {{{{else}}}} in {context}")));
         }
-        self.defs.push(Tree {
+        let tree = Tree {
             name,
             parse_name: self.parse_name.clone(),
             text: self.text.clone(),
             root: list,
-        });
-        Ok(())
+        };
+        self.add_def(tree)
     }
 
     fn item_list(&mut self) -> PResult<(Vec<Node>, ListEnd)> {
@@ -224,8 +254,14 @@ impl<'f> Parser<'f> {
         let t = self.next_non_space();
         match t.typ {
             ItemType::Text => Ok(Parsed::Node(Node::Text(t.val.into_boxed_str()))),
-            ItemType::LeftDelim => self.action(),
-            ItemType::Error => Err(self.errorf(t.val)),
+            ItemType::LeftDelim => {
+                let saved = self.action_line;
+                self.action_line = t.line;
+                let r = self.action();
+                self.action_line = saved;
+                r
+            }
+            ItemType::Error => Err(self.unexpected(&t, "input")),
             _ => Err(self.unexpected(&t, "input")),
         }
     }
@@ -245,7 +281,7 @@ impl<'f> Parser<'f> {
             ItemType::Range => return self.control(Ctl::Range).map(Parsed::Node),
             ItemType::With => return self.control(Ctl::With).map(Parsed::Node),
             ItemType::Template => return self.template_control().map(Parsed::Node),
-            ItemType::Error => return Err(self.errorf(t.val)),
+            ItemType::Error => return Err(self.unexpected(&t, "command")),
             _ => {}
         }
         self.backup();
@@ -368,12 +404,13 @@ impl<'f> Parser<'f> {
         if let ListEnd::Else = end {
             return Err(self.errorf(format!("unexpected {{{{else}}}} in {context}")));
         }
-        self.defs.push(Tree {
+        let tree = Tree {
             name: name.clone(),
             parse_name: self.parse_name.clone(),
             text: self.text.clone(),
             root: list,
-        });
+        };
+        self.add_def(tree)?;
         Ok(Node::Template(Box::new(TemplateCall {
             pos: t.pos,
             name,
@@ -453,7 +490,7 @@ impl<'f> Parser<'f> {
                     let c = self.command()?;
                     pipe.cmds.push(c);
                 }
-                ItemType::Error => return Err(self.errorf(t.val)),
+                ItemType::Error => return Err(self.unexpected(&t, context)),
                 _ => return Err(self.unexpected(&t, context)),
             }
         }
