@@ -24,7 +24,10 @@ fn arity(st: &State, ident: At, name: &str, want: usize, at_least: bool, got: us
     } else {
         want.to_string()
     };
-    Err(st.error_at(ident, format!("wrong number of args for {name}: want {w} got {got}")))
+    Err(st.error_at(
+        ident,
+        format!("wrong number of args for {name}: want {w} got {got}"),
+    ))
 }
 
 /// Calls the built-in `name`, or returns `None` when it is not one.
@@ -43,8 +46,20 @@ pub fn call_builtin(
     Some(run(st, dot, name, call_at, ident_at, args, fin))
 }
 
-fn run(st: &mut State, dot: &Val, name: &str, call_at: At, ident_at: At, args: &[Arg], fin: Option<Val>) -> R<Val> {
-    let explicit = if args.is_empty() { &args[..] } else { &args[1..] };
+fn run(
+    st: &mut State,
+    dot: &Val,
+    name: &str,
+    call_at: At,
+    ident_at: At,
+    args: &[Arg],
+    fin: Option<Val>,
+) -> R<Val> {
+    let explicit = if args.is_empty() {
+        &args[..]
+    } else {
+        &args[1..]
+    };
     let got = explicit.len() + usize::from(fin.is_some());
     match name {
         "and" | "or" => {
@@ -76,40 +91,76 @@ fn run(st: &mut State, dot: &Val, name: &str, call_at: At, ident_at: At, args: &
     if let Some(f) = fin {
         vals.push(f);
     }
-    let fail = |st: &State, msg: String| st.error_at(call_at, format!("error calling {name}: {msg}"));
+    let fail =
+        |st: &State, msg: String| st.error_at(call_at, format!("error calling {name}: {msg}"));
     match name {
-        "not" => Ok(Val { v: Value::Bool(!vals[0].v.truth()), boxed: false }),
+        "not" => Ok(Val {
+            v: Value::Bool(!vals[0].v.truth()),
+            boxed: false,
+        }),
         "len" => match length(&vals[0]) {
-            Ok(n) => Ok(Val { v: Value::Int(n), boxed: false }),
+            Ok(n) => Ok(Val {
+                v: Value::Int(n),
+                boxed: false,
+            }),
             Err(m) => Err(fail(st, m)),
         },
         "index" => index(&vals[0], &vals[1..]).map_err(|m| fail(st, m)),
-        "slice" => slice(&vals[0], &vals[1..]).map(plain).map_err(|m| fail(st, m)),
+        "slice" => slice(&vals[0], &vals[1..])
+            .map(plain)
+            .map_err(|m| fail(st, m)),
         "print" => Ok(plain(Value::from(crate::fmt::sprint_args(&values(&vals))))),
-        "println" => Ok(plain(Value::from(crate::fmt::sprintln_args(&values(&vals))))),
+        "println" => Ok(plain(Value::from(crate::fmt::sprintln_args(&values(
+            &vals,
+        ))))),
         "printf" => {
             let Value::String(f) = &vals[0].v else {
-                let at = if explicit.is_empty() { ident_at } else { At::Arg(&explicit[0]) };
+                let at = if explicit.is_empty() {
+                    ident_at
+                } else {
+                    At::Arg(&explicit[0])
+                };
                 return Err(wrong_type(st, at, explicit.first(), &vals[0], "string"));
             };
             let f = f.clone();
-            Ok(plain(Value::from(crate::fmt::sprintf(&f, &values(&vals[1..])))))
+            Ok(plain(Value::from(crate::fmt::sprintf(
+                &f,
+                &values(&vals[1..]),
+            ))))
         }
         "html" => Ok(plain(Value::from(html_escape(&eval_args(&vals))))),
         "js" => Ok(plain(Value::from(js_escape(&eval_args(&vals))))),
         "urlquery" => Ok(plain(Value::from(query_escape(&eval_args(&vals))))),
-        "eq" => eq(&vals[0], &vals[1..]).map(|b| plain(Value::Bool(b))).map_err(|m| fail(st, m)),
-        "ne" => eq(&vals[0], &vals[1..]).map(|b| plain(Value::Bool(!b))).map_err(|m| fail(st, m)),
-        "lt" => lt(&vals[0], &vals[1]).map(|b| plain(Value::Bool(b))).map_err(|m| fail(st, m)),
-        "le" => le(&vals[0], &vals[1]).map(|b| plain(Value::Bool(b))).map_err(|m| fail(st, m)),
-        "gt" => le(&vals[0], &vals[1]).map(|b| plain(Value::Bool(!b))).map_err(|m| fail(st, m)),
-        "ge" => lt(&vals[0], &vals[1]).map(|b| plain(Value::Bool(!b))).map_err(|m| fail(st, m)),
+        "eq" => eq(&vals[0], &vals[1..])
+            .map(|b| plain(Value::Bool(b)))
+            .map_err(|m| fail(st, m)),
+        "ne" => eq(&vals[0], &vals[1..])
+            .map(|b| plain(Value::Bool(!b)))
+            .map_err(|m| fail(st, m)),
+        "lt" => lt(&vals[0], &vals[1])
+            .map(|b| plain(Value::Bool(b)))
+            .map_err(|m| fail(st, m)),
+        "le" => le(&vals[0], &vals[1])
+            .map(|b| plain(Value::Bool(b)))
+            .map_err(|m| fail(st, m)),
+        "gt" => le(&vals[0], &vals[1])
+            .map(|b| plain(Value::Bool(!b)))
+            .map_err(|m| fail(st, m)),
+        "ge" => lt(&vals[0], &vals[1])
+            .map(|b| plain(Value::Bool(!b)))
+            .map_err(|m| fail(st, m)),
         "call" => {
-            let callee = explicit.first().map(|a| a.to_go_string()).unwrap_or_default();
+            let callee = explicit
+                .first()
+                .map(|a| a.to_go_string())
+                .unwrap_or_default();
             if vals[0].v.kind() == "invalid" {
                 Err(fail(st, "call of nil".to_string()))
             } else {
-                Err(fail(st, format!("non-function {callee} of type {}", vals[0].v.type_name())))
+                Err(fail(
+                    st,
+                    format!("non-function {callee} of type {}", vals[0].v.type_name()),
+                ))
             }
         }
         _ => Ok(Val::invalid()),
@@ -125,7 +176,13 @@ fn wrong_type(st: &State, at: At, node: Option<&Arg>, v: &Val, want: &str) -> cr
             if v.v.kind() == "invalid" {
                 st.error_at(at, format!("invalid value; expected {want}"))
             } else {
-                st.error_at(at, format!("wrong type for value; expected {want}; got {}", v.v.type_name()))
+                st.error_at(
+                    at,
+                    format!(
+                        "wrong type for value; expected {want}; got {}",
+                        v.v.type_name()
+                    ),
+                )
             }
         }
     }
@@ -159,7 +216,12 @@ fn index_arg(index: &Value, cap: usize) -> Result<usize, String> {
     let x = match index {
         Value::Int(i) | Value::Int64(i) => *i,
         Value::Nil => return Err("cannot index slice/array with nil".to_string()),
-        other => return Err(format!("cannot index slice/array with type {}", other.type_name())),
+        other => {
+            return Err(format!(
+                "cannot index slice/array with type {}",
+                other.type_name()
+            ))
+        }
     };
     if x < 0 || x as u64 > cap as u64 {
         return Err(format!("index out of range: {x}"));
@@ -180,7 +242,10 @@ fn index(item: &Val, indexes: &[Val]) -> Result<Val, String> {
             Value::List(l) => {
                 let x = index_arg(&ix.v, l.len())?;
                 match l.get(x) {
-                    Some(v) => Val { v: v.clone(), boxed: true },
+                    Some(v) => Val {
+                        v: v.clone(),
+                        boxed: true,
+                    },
                     None => return Err("reflect: slice index out of range".to_string()),
                 }
             }
@@ -188,18 +253,30 @@ fn index(item: &Val, indexes: &[Val]) -> Result<Val, String> {
                 let x = index_arg(&ix.v, s.len())?;
                 match s.as_bytes().get(x) {
                     // Go returns the byte (uint8); Strata has one integer type for it.
-                    Some(b) => Val { v: Value::Int(*b as i64), boxed: false },
+                    Some(b) => Val {
+                        v: Value::Int(*b as i64),
+                        boxed: false,
+                    },
                     None => return Err("reflect: string index out of range".to_string()),
                 }
             }
             Value::Map(m) => match &ix.v {
                 Value::String(k) => match m.borrow().get(&**k) {
-                    Some(v) => Val { v: v.clone(), boxed: true },
-                    None => Val { v: Value::Nil, boxed: true },
+                    Some(v) => Val {
+                        v: v.clone(),
+                        boxed: true,
+                    },
+                    None => Val {
+                        v: Value::Nil,
+                        boxed: true,
+                    },
                 },
                 Value::Nil => return Err("value is nil; should be of type string".to_string()),
                 other => {
-                    return Err(format!("value has type {}; should be string", other.type_name()))
+                    return Err(format!(
+                        "value has type {}; should be string",
+                        other.type_name()
+                    ))
                 }
             },
             other => return Err(format!("can't index item of type {}", other.type_name())),
@@ -404,7 +481,9 @@ pub fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for &b in s.as_bytes() {
         match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             b' ' => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }

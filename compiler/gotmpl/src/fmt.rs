@@ -119,7 +119,6 @@ pub fn format_float_g(f: f64) -> String {
     out
 }
 
-
 /// Whether Go's `strconv.IsPrint` holds for `c` (letters, marks, numbers, punctuation, symbols
 /// and the ASCII space). Approximated with Rust's classification.
 pub fn is_print(c: char) -> bool {
@@ -535,7 +534,12 @@ fn fmt_string(out: &mut String, v: &Value, s: &str, verb: char, f: &Flags) {
                 Some(p) => s.chars().take(p).collect::<String>(),
                 None => s.to_string(),
             };
-            if f.sharp && !s2.contains('`') && s2.chars().all(|c| c == '\t' || (is_print(c) && c != '\u{FEFF}')) {
+            if f.sharp
+                && !s2.contains('`')
+                && s2
+                    .chars()
+                    .all(|c| c == '\t' || (is_print(c) && c != '\u{FEFF}'))
+            {
                 pad(out, &format!("`{s2}`"), f);
             } else if f.plus {
                 let mut q = String::from("\"");
@@ -573,7 +577,15 @@ fn fmt_string(out: &mut String, v: &Value, s: &str, verb: char, f: &Flags) {
             }
             pad(out, &h, f);
         }
-        _ => bad_verb(out, if matches!(v, Value::Nil) { &Value::Nil } else { v }, verb),
+        _ => bad_verb(
+            out,
+            if matches!(v, Value::Nil) {
+                &Value::Nil
+            } else {
+                v
+            },
+            verb,
+        ),
     }
 }
 
@@ -613,12 +625,16 @@ fn fmt_int(out: &mut String, v: &Value, i: i64, verb: char, f: &Flags) {
         'O' => (format!("{u:o}"), "0o"),
         'b' => (format!("{u:b}"), "0b"),
         'c' => {
-            let c = char::from_u32(i as u32).filter(|_| (0..=0x10FFFF).contains(&i)).unwrap_or('\u{FFFD}');
+            let c = char::from_u32(i as u32)
+                .filter(|_| (0..=0x10FFFF).contains(&i))
+                .unwrap_or('\u{FFFD}');
             pad(out, &c.to_string(), f);
             return;
         }
         'q' => {
-            let c = char::from_u32(i as u32).filter(|_| (0..=0x10FFFF).contains(&i)).unwrap_or('\u{FFFD}');
+            let c = char::from_u32(i as u32)
+                .filter(|_| (0..=0x10FFFF).contains(&i))
+                .unwrap_or('\u{FFFD}');
             let mut q = String::from("'");
             if c == '\'' {
                 q.push_str("\\'");
@@ -712,7 +728,10 @@ fn fmt_float(out: &mut String, v: &Value, x: f64, verb: char, f: &Flags) {
     let upper = matches!(verb, 'E' | 'G' | 'X');
     if x.is_nan() || x.is_infinite() {
         let body = if x.is_nan() { "NaN" } else { "Inf" };
-        if !matches!(verb, 'v' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | 'b' | 'x' | 'X') {
+        if !matches!(
+            verb,
+            'v' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | 'b' | 'x' | 'X'
+        ) {
             bad_verb(out, v, verb);
             return;
         }
@@ -755,7 +774,11 @@ fn fmt_float(out: &mut String, v: &Value, x: f64, verb: char, f: &Flags) {
                 } else if exp < 0 {
                     format!("0.{}{}", "0".repeat((-exp - 1) as usize), digits)
                 } else if nd as i32 > exp + 1 {
-                    format!("{}.{}", &digits[..(exp + 1) as usize], &digits[(exp + 1) as usize..])
+                    format!(
+                        "{}.{}",
+                        &digits[..(exp + 1) as usize],
+                        &digits[(exp + 1) as usize..]
+                    )
                 } else {
                     format!("{}{}", digits, "0".repeat((exp + 1 - nd) as usize))
                 }

@@ -219,7 +219,11 @@ impl<'a> Lexer<'a> {
                 let mut trim = 0;
                 if has_left_trim(&self.b[delim_end..]) {
                     let text = &self.b[self.start..self.pos];
-                    trim = text.len() - text.iter().rposition(|&c| !is_space(c)).map_or(0, |i| i + 1);
+                    trim = text.len()
+                        - text
+                            .iter()
+                            .rposition(|&c| !is_space(c))
+                            .map_or(0, |i| i + 1);
                 }
                 self.pos -= trim;
                 if self.pos > self.start {

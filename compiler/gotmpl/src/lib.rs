@@ -132,7 +132,11 @@ impl Templates {
             return Err(Error::plain(
                 ErrorKind::NoTemplate,
                 name,
-                format!("no template {} associated with template {}", fmt::quote(name), fmt::quote(name)),
+                format!(
+                    "no template {} associated with template {}",
+                    fmt::quote(name),
+                    fmt::quote(name)
+                ),
             ));
         };
         exec::execute(self, tree, data, opts)

@@ -290,7 +290,11 @@ impl<'f> Parser<'f> {
     }
 
     fn break_control(&mut self, _pos: Pos, is_break: bool) -> PResult<Node> {
-        let word = if is_break { "{{break}}" } else { "{{continue}}" };
+        let word = if is_break {
+            "{{break}}"
+        } else {
+            "{{continue}}"
+        };
         let t = self.next_non_space();
         if t.typ != ItemType::RightDelim {
             return Err(self.unexpected(&t, word));
@@ -503,7 +507,13 @@ impl<'f> Parser<'f> {
         for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
             if matches!(
                 c.args.first(),
-                Some(Arg::Bool(..) | Arg::Dot(_) | Arg::Nil(_) | Arg::Number { .. } | Arg::String { .. })
+                Some(
+                    Arg::Bool(..)
+                        | Arg::Dot(_)
+                        | Arg::Nil(_)
+                        | Arg::Number { .. }
+                        | Arg::String { .. }
+                )
             ) {
                 return Err(self.errorf(format!(
                     "non executable command in pipeline stage {}",
@@ -580,7 +590,10 @@ impl<'f> Parser<'f> {
             ItemType::Error => return Err(self.errorf(t.val)),
             ItemType::Identifier => {
                 if !self.has_function(&t.val) {
-                    return Err(self.errorf(format!("function {} not defined", crate::fmt::quote(&t.val))));
+                    return Err(self.errorf(format!(
+                        "function {} not defined",
+                        crate::fmt::quote(&t.val)
+                    )));
                 }
                 Arg::Identifier {
                     pos: t.pos,
@@ -593,7 +606,9 @@ impl<'f> Parser<'f> {
                 let mut idents: Vec<String> = Vec::new();
                 idents.push(t.val.clone());
                 if !self.vars.iter().any(|v| *v == t.val) {
-                    return Err(self.errorf(format!("undefined variable {}", crate::fmt::quote(&t.val))));
+                    return Err(
+                        self.errorf(format!("undefined variable {}", crate::fmt::quote(&t.val)))
+                    );
                 }
                 Arg::Variable { pos: t.pos, idents }
             }
@@ -616,7 +631,10 @@ impl<'f> Parser<'f> {
                 self.depth -= 1;
                 let t2 = self.next();
                 if t2.typ != ItemType::RightParen {
-                    return Err(self.errorf(format!("unclosed right paren: unexpected {}", t2.describe())));
+                    return Err(self.errorf(format!(
+                        "unclosed right paren: unexpected {}",
+                        t2.describe()
+                    )));
                 }
                 Arg::Pipe(Box::new(pipe))
             }
@@ -638,7 +656,8 @@ impl<'f> Parser<'f> {
     fn number(&self, t: &Item) -> PResult<Number> {
         let text = t.val.as_str();
         if t.typ == ItemType::CharConstant {
-            let s = unquote_char(text).ok_or_else(|| self.errorf(format!("malformed character constant: {text}")))?;
+            let s = unquote_char(text)
+                .ok_or_else(|| self.errorf(format!("malformed character constant: {text}")))?;
             return Ok(Number::Int(s as i64));
         }
         if t.typ == ItemType::Complex || text.ends_with('i') {
@@ -652,7 +671,10 @@ impl<'f> Parser<'f> {
         if floaty {
             return match parse_go_float(text) {
                 Some(f) => Ok(Number::Float(f)),
-                None => Err(self.errorf(format!("illegal number syntax: {}", crate::fmt::quote(text)))),
+                None => Err(self.errorf(format!(
+                    "illegal number syntax: {}",
+                    crate::fmt::quote(text)
+                ))),
             };
         }
         match int {
@@ -662,7 +684,10 @@ impl<'f> Parser<'f> {
                 if parse_go_float(text).is_some() {
                     Err(self.errorf(format!("integer overflow: {}", crate::fmt::quote(text))))
                 } else {
-                    Err(self.errorf(format!("illegal number syntax: {}", crate::fmt::quote(text))))
+                    Err(self.errorf(format!(
+                        "illegal number syntax: {}",
+                        crate::fmt::quote(text)
+                    )))
                 }
             }
         }
@@ -710,7 +735,10 @@ pub fn parse_go_int(text: &str) -> Option<i128> {
     if digits.contains('_') {
         // Underscores only between digits (or right after a base prefix).
         let b = digits.as_bytes();
-        if b.last() == Some(&b'_') || digits.contains("__") || (!prefixed && b.first() == Some(&b'_')) {
+        if b.last() == Some(&b'_')
+            || digits.contains("__")
+            || (!prefixed && b.first() == Some(&b'_'))
+        {
             return None;
         }
     }
@@ -787,7 +815,11 @@ pub fn unquote(s: &str) -> Option<String> {
     Some(out)
 }
 
-fn unescape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut String, quote: char) -> Option<()> {
+fn unescape(
+    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    out: &mut String,
+    quote: char,
+) -> Option<()> {
     let c = chars.next()?;
     match c {
         'a' => out.push('\x07'),
@@ -812,7 +844,11 @@ fn unescape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut Stri
             if c == 'x' {
                 // A byte; Go keeps raw bytes, which a Rust string cannot: bytes >= 0x80 become
                 // the replacement character.
-                out.push(if v < 0x80 { char::from_u32(v)? } else { '\u{FFFD}' });
+                out.push(if v < 0x80 {
+                    char::from_u32(v)?
+                } else {
+                    '\u{FFFD}'
+                });
             } else {
                 out.push(char::from_u32(v)?);
             }
@@ -825,7 +861,11 @@ fn unescape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut Stri
             if v > 255 {
                 return None;
             }
-            out.push(if v < 0x80 { char::from_u32(v)? } else { '\u{FFFD}' });
+            out.push(if v < 0x80 {
+                char::from_u32(v)?
+            } else {
+                '\u{FFFD}'
+            });
         }
         _ => return None,
     }

@@ -14,6 +14,18 @@ mod reflect;
 mod regex;
 mod semver;
 mod strings;
+mod cargs;
+pub mod certs;
+pub mod crypto;
+pub mod dates;
+pub mod encoding;
+pub mod flow;
+pub mod network;
+pub mod random;
+#[cfg(test)]
+mod testctx;
+pub mod urls;
+pub mod uuid;
 
 /// Adds every Sprig function to `map`.
 pub fn register(map: &mut FuncMap) {
@@ -27,4 +39,13 @@ pub fn register(map: &mut FuncMap) {
     regex::register_all(map);
     semver::register_all(map);
     paths::register_all(map);
+    encoding::register(map);
+    crypto::register(map);
+    random::register(map);
+    uuid::register(map);
+    urls::register(map);
+    network::register(map);
+    dates::register(map);
+    certs::register(map);
+    flow::register(map);
 }
