@@ -139,7 +139,7 @@ pub fn format_f(f: f64) -> String {
 /// exponent form outside (with `e-07` shortened to `e-7`).
 pub fn format_json(f: f64) -> String {
     let abs = f.abs();
-    if abs != 0.0 && (abs < 1e-6 || abs >= 1e21) {
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
         let s = format_e(f);
         // Go trims one leading zero of a negative two-digit exponent.
         if let Some(i) = s.find("e-0") {
@@ -171,7 +171,7 @@ mod tests {
         ] {
             assert_eq!(format_g(f, Bits::B64), want, "{f}");
         }
-        assert_eq!(format_g(3.141592653589793, Bits::B32), "3.1415927");
+        assert_eq!(format_g(std::f64::consts::PI, Bits::B32), "3.1415927");
         assert_eq!(format_g(0.1, Bits::B32), "0.1");
         assert_eq!(format_g(1e10, Bits::B32), "1e+10");
     }

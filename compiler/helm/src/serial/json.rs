@@ -470,7 +470,10 @@ impl JsonParser<'_> {
                 Some(b':') => self.i += 1,
                 _ => {
                     return self.eof_or(|| {
-                        format!("invalid character {} after object key", self.quote_at(self.i))
+                        format!(
+                            "invalid character {} after object key",
+                            self.quote_at(self.i)
+                        )
                     })
                 }
             }

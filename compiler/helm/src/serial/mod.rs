@@ -274,9 +274,7 @@ fn arity(args: &[Value], want: usize) -> Result<(), FuncError> {
 fn string_arg(v: &Value) -> Result<&str, FuncError> {
     match v {
         Value::String(s) => Ok(s),
-        Value::Nil => Err(FuncError::Arg(
-            "invalid value; expected string".to_string(),
-        )),
+        Value::Nil => Err(FuncError::Arg("invalid value; expected string".to_string())),
         other => Err(FuncError::Arg(format!(
             "wrong type for value; expected string; got {}",
             other.type_name()

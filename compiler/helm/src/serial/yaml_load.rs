@@ -121,12 +121,30 @@ fn err(message: String) -> SerialError {
 /// errors, and no line at all when the error is on the first line.
 fn libyaml_message(info: &str, line: usize) -> String {
     const PARSER: [(&str, &str); 6] = [
-        ("while parsing a block mapping, did not find expected key", "did not find expected key"),
-        ("while parsing a flow mapping, did not find expected ',' or '}'", "did not find expected ',' or '}'"),
-        ("while parsing a flow sequence, expected ',' or ']'", "did not find expected ',' or ']'"),
-        ("while parsing a block collection, did not find expected '-' indicator", "did not find expected '-' indicator"),
-        ("while parsing a node, did not find expected node content", "did not find expected node content"),
-        ("did not find expected <document start>", "did not find expected <document start>"),
+        (
+            "while parsing a block mapping, did not find expected key",
+            "did not find expected key",
+        ),
+        (
+            "while parsing a flow mapping, did not find expected ',' or '}'",
+            "did not find expected ',' or '}'",
+        ),
+        (
+            "while parsing a flow sequence, expected ',' or ']'",
+            "did not find expected ',' or ']'",
+        ),
+        (
+            "while parsing a block collection, did not find expected '-' indicator",
+            "did not find expected '-' indicator",
+        ),
+        (
+            "while parsing a node, did not find expected node content",
+            "did not find expected node content",
+        ),
+        (
+            "did not find expected <document start>",
+            "did not find expected <document start>",
+        ),
     ];
     let zero_based = line.saturating_sub(1);
     let (text, shown) = match PARSER.iter().find(|(saphyr, _)| info.starts_with(saphyr)) {
@@ -160,8 +178,16 @@ fn check_characters(src: &str) -> Result<(), SerialError> {
         None => Ok(()),
         Some((offset, _)) => {
             let line = src[..offset].matches('\n').count() + 1;
-            let col = src[..offset].rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            Err(err_at("yaml: control characters are not allowed".into(), line, col))
+            let col = src[..offset]
+                .rsplit('\n')
+                .next()
+                .map_or(0, |l| l.chars().count())
+                + 1;
+            Err(err_at(
+                "yaml: control characters are not allowed".into(),
+                line,
+                col,
+            ))
         }
     }
 }
@@ -389,7 +415,10 @@ impl Decoder<'_> {
         if depth > MAX_DEPTH {
             let n = &self.nodes[i];
             return Err(err_at(
-                format!("yaml: line {}: nesting deeper than {MAX_DEPTH} levels", n.line),
+                format!(
+                    "yaml: line {}: nesting deeper than {MAX_DEPTH} levels",
+                    n.line
+                ),
                 n.line,
                 n.col,
             ));
