@@ -149,10 +149,30 @@ fn files_of(v: &Value) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-/// Strata's answer to `req`, through `strata_helm`'s library API.
+/// Strata's answer to `req`, through `strata_helm`'s library API, with what `helm template`
+/// (and the oracle) use by default: Helm's default Kubernetes version and API versions. The
+/// chart's `file://` dependencies are resolved by `strata_helm` itself.
 pub fn strata(req: &Request) -> Rendered {
-    let _ = req;
-    Err("strata_helm::render is not available yet".into())
+    let chart = strata_helm::load_dir(&req.chart).map_err(|e| e.to_string())?;
+    let mut base = strata_helm::values::new_map();
+    let mut files = Vec::new();
+    for path in &req.values_files {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let v = strata_helm::serial::load_values(&text)
+            .map_err(|e| format!("{}: {}", path.display(), e.message))?;
+        if let strata_gotmpl::Value::Map(m) = &v {
+            base = strata_helm::strvals::merge_maps(&base, m);
+        }
+        files.push((path.clone(), text));
+    }
+    let opts = strata_helm::RenderOptions {
+        release_name: req.name.clone(),
+        namespace: req.namespace.clone(),
+        values: strata_helm::Frozen::from_value(&strata_gotmpl::Value::Map(base)),
+        values_files: files,
+        ..Default::default()
+    };
+    strata_helm::render(&chart, &opts).map_err(|e| e.to_string())
 }
 
 /// The first `FILE:LINE[:COL]` of an error message whose file lies in a chart's `templates/`
