@@ -4,7 +4,7 @@ CARGO ?= cargo
 TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 STRATA := $(TARGET_DIR)/release/strata
 
-.PHONY: build release test lint fmt golden-update bench schemas book clean fuzz fuzz-smoke fuzz-tools
+.PHONY: build release test lint fmt golden-update bench schemas book clean fuzz fuzz-smoke fuzz-tools helm-diff
 
 ## Render every site in sites/ into rendered/.
 build: release
@@ -66,13 +66,23 @@ fuzz: fuzz-tools
 golden-update:
 	STRATA_GOLDEN_UPDATE=1 $(CARGO) test --locked -p strata --test golden
 
+## The long differential run against Helm's own engine (book/src/helm-testing.md):
+## HELM_DIFF_SEEDS generated templates (`make test` runs 300), then the test charts, then the
+## upstream openstack-helm charts when STRATA_OPENSTACK_HELM names a checkout.
+HELM_DIFF_SEEDS ?= 20000
+helm-diff:
+	STRATA_DIFF_SEEDS=$(HELM_DIFF_SEEDS) $(CARGO) test --release --locked -p strata-helm \
+		--test differential_random --test differential_charts --test differential_upstream -- --nocapture
+
 ## Benchmarks against kubectl kustomize, lint vs build, what overlay provenance costs a full
-## build (recording on vs. off), and the validator's throughput.
+## build (recording on vs. off), the validator's throughput, and `strata helm template` vs
+## Helm's own engine.
 bench: release
 	bash scripts/bench-kustomize.sh
 	bash scripts/bench-lint.sh
 	bash scripts/bench-provenance.sh
 	$(CARGO) run --release --locked -p strata-validate --example bench
+	bash scripts/bench-helm.sh
 
 ## Regenerate the bundled Kubernetes schemas (needs network access to PyPI).
 schemas:

@@ -1,0 +1,3 @@
+{{- define "lib.header" }}
+# header from the library chart for {{ .Chart.Name }} in {{ .Values.global.region }}
+{{- end }}

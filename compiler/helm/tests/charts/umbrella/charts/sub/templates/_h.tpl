@@ -1,0 +1,1 @@
+{{- define "sub.helper" -}}{{ .Chart.Name }}:{{ .Values.greeting }}{{- end -}}

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Benchmarks `strata helm template` against Helm's own engine (the oracle: PyPI
+# helm-python-sdk==0.2.2, Helm SDK v4.2.3) on the same charts, in the same run.
+#
+# Charts: every chart of the openstack-helm checkout named by STRATA_OPENSTACK_HELM (besides
+# helm-toolkit, which they depend on through file://../helm-toolkit); when it is unset, the
+# project's own test charts (compiler/helm/tests/charts/). Each chart is rendered with its
+# default values.
+#
+# Strata: one `strata helm template CHART` process per chart (start-up included), best of RUNS.
+# Helm: all charts in one Python process (its start-up and library load excluded; chart loading
+# and rendering included), best of RUNS. Reported: both totals and the ratio.
+#
+# Usage: scripts/bench-helm.sh        (RUNS changes the repetitions, default 3)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+if ! python3 -c 'import helm_python.chart' 2>/dev/null; then
+  echo "bench-helm: python3 with helm-python-sdk is not installed (pip install helm-python-sdk==0.2.2); nothing to benchmark."
+  exit 0
+fi
+target=${CARGO_TARGET_DIR:-$root/target}
+echo "building the release binary..."
+cargo build --release -q --locked -p strata --bin strata
+
+if [ -n "${STRATA_OPENSTACK_HELM:-}" ]; then
+  corpus=$STRATA_OPENSTACK_HELM
+  label="openstack-helm charts in $corpus"
+else
+  corpus=$root/compiler/helm/tests/charts
+  label="the project's test charts (set STRATA_OPENSTACK_HELM for the upstream charts)"
+fi
+
+python3 - "$root" "$corpus" "$label" "${RUNS:-3}" "$target/release/strata" <<'PY'
+import json, os, re, subprocess, sys, tempfile, time
+
+root, corpus, label, runs, strata = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+charts = sorted(
+    os.path.join(corpus, d) for d in os.listdir(corpus)
+    if os.path.isfile(os.path.join(corpus, d, "Chart.yaml")) and d != "helm-toolkit"
+)
+# Charts that only serve others (a library chart, which renders nothing) or fail on purpose.
+charts = [c for c in charts if not os.path.basename(c).endswith("-lib") and os.path.basename(c) != "errors"]
+
+def deps(chart):
+    text = open(os.path.join(chart, "Chart.yaml"), encoding="utf-8").read()
+    out = {}
+    for m in re.finditer(r"repository:\s*[\"']?file://([^\s\"']+)", text):
+        path = os.path.normpath(os.path.join(chart, m.group(1)))
+        out[os.path.basename(path)] = path
+    return out
+
+print("bench-helm: %d charts: %s" % (len(charts), label))
+
+# Strata: one process per chart, as a user runs it.
+best_strata, failed, out_bytes = None, [], 0
+for _ in range(runs):
+    t0 = time.perf_counter()
+    failed, out_bytes = [], 0
+    for c in charts:
+        p = subprocess.run([strata, "helm", "template", c, "--name", os.path.basename(c)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if p.returncode != 0:
+            failed.append((os.path.basename(c), p.stderr.decode(errors="replace").strip().splitlines()[:1]))
+        out_bytes += len(p.stdout)
+    dt = time.perf_counter() - t0
+    best_strata = dt if best_strata is None else min(best_strata, dt)
+
+# Helm's engine: all charts in one process, timed inside it.
+req = [{"chart": c, "dependencies": deps(c), "name": os.path.basename(c)} for c in charts]
+best_helm, helm_failed = None, []
+with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+    json.dump(req, f)
+try:
+    for _ in range(runs):
+        p = subprocess.run([sys.executable, os.path.join(root, "scripts/helm-oracle.py"), f.name],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True)
+        answers = json.loads(p.stdout)
+        dt = sum(a["seconds"] for a in answers)
+        helm_failed = [os.path.basename(c) for c, a in zip(charts, answers) if "error" in a]
+        best_helm = dt if best_helm is None else min(best_helm, dt)
+finally:
+    os.unlink(f.name)
+
+print("  strata helm template: %.3fs for %d charts (%.1f MB out, one process per chart), best of %d"
+      % (best_strata, len(charts), out_bytes / 1e6, runs))
+print("  Helm's engine:        %.3fs (in one process, start-up excluded), best of %d" % (best_helm, runs))
+if failed:
+    print("  strata failed on %d charts: %s" % (len(failed), "; ".join("%s: %s" % (n, " ".join(e)) for n, e in failed[:10])))
+if helm_failed:
+    print("  Helm failed on %d charts: %s" % (len(helm_failed), ", ".join(helm_failed)))
+print("  speed-up: %.1fx (goal: >= 10x)" % (best_helm / best_strata if best_strata else float("nan")))
+PY
