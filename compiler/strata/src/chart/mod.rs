@@ -43,6 +43,9 @@ pub struct LoadedChart {
     pub files: HashMap<String, Source>,
     /// The value paths the chart declares (defaults, values files, schema, subcharts).
     pub declared: values::Decl,
+    /// Every file of the chart, its subcharts and `file://` dependencies, and the values
+    /// files, sorted: the service's inputs for the `_meta` digest.
+    pub inputs: Vec<Source>,
 }
 
 impl std::fmt::Debug for LoadedChart {
@@ -145,12 +148,17 @@ pub fn load_chart(repo: &Repo, doc: &Doc, cache: &mut ChartCache, diags: &mut Ve
     let mut files = HashMap::new();
     collect_files(repo, &chart, chart.name(), &mut files);
     let declared = values::declared(&chart, &values_files);
+    let mut inputs = BTreeMap::new();
+    chart_inputs(repo, &chart, &mut inputs, 0);
+    let mut inputs: Vec<Source> = inputs.into_values().collect();
+    inputs.extend(values_files.iter().map(|(s, _)| s.clone()));
     Some(Arc::new(LoadedChart {
         chart,
         dir: repo.rel(&dir).unwrap_or_else(|| path.to_string()),
         values_files,
         files,
         declared,
+        inputs,
     }))
 }
 
@@ -205,6 +213,27 @@ fn check_tree(repo: &Repo, dir: &Path, depth: usize) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Every file under the folders of `chart` and its subcharts, by repository-relative path
+/// (non-UTF-8 bytes replaced: the text only feeds a digest).
+fn chart_inputs(repo: &Repo, chart: &Chart, out: &mut BTreeMap<String, Source>, depth: usize) {
+    for e in walkdir::WalkDir::new(&chart.dir).sort_by_file_name().into_iter().flatten() {
+        if !e.file_type().is_file() {
+            continue;
+        }
+        let Some(rel) = repo.rel(e.path()) else { continue };
+        if out.contains_key(&rel) {
+            continue;
+        }
+        let bytes = std::fs::read(e.path()).unwrap_or_default();
+        out.insert(rel.clone(), Source::new(rel, String::from_utf8_lossy(&bytes).into_owned()));
+    }
+    if depth < MAX_DEPENDENCY_DEPTH {
+        for sub in &chart.subcharts {
+            chart_inputs(repo, sub, out, depth + 1);
+        }
+    }
 }
 
 /// Registers every template and CRD file of `chart` (and its subcharts, under every name they

@@ -118,11 +118,15 @@ fn diagnostic(site: &Site, svc: &Service, loaded: &LoadedChart, e: &HelmError) -
             let parse = matches!(e, HelmError::Parse { .. });
             let (code, what) =
                 if parse { (Code::TemplateSyntax, "does not parse") } else { (Code::TemplateError, "failed") };
+            // Helm's trace puts each template of an include chain on its own indented line;
+            // one line reads better after `error[…]:`, and the labels show the place.
+            let message: Vec<&str> = message.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            let message = message.join(" ");
             let mut d = Diagnostic::error(code, format!("chart template `{template}` {what}: {message}"));
             let src = loaded.files.get(template);
             match src {
                 Some(src) => {
-                    let span = crate::check::line_col_span(&src.text, *line, col + 1);
+                    let span = if parse { line_span(&src.text, *line) } else { token_span(&src.text, *line, *col) };
                     d = d.at(src, span, if parse { "here" } else { "while executing this" });
                     if !parse {
                         if let Some(path) = required_path(&src.text, *line, *col) {
@@ -160,6 +164,38 @@ fn diagnostic(site: &Site, svc: &Service, loaded: &LoadedChart, e: &HelmError) -
                 .at(chart_at.0, chart_at.1, "this chart")
         }
     }
+}
+
+/// The span of line `line` (1-based) of `text` without its indentation (a parse error has
+/// no column).
+fn line_span(text: &str, line: usize) -> strata_yaml::Span {
+    let start = crate::check::line_col_span(text, line, 1);
+    let line_text = text.get(start.start.offset..).and_then(|t| t.lines().next()).unwrap_or("");
+    let indent = line_text.len() - line_text.trim_start().len();
+    let mut span = token_span(text, line, indent);
+    let len = line_text.trim().len().max(1);
+    span.end.offset = span.start.offset + len.min(line_text.len() - indent);
+    span.end.col = span.start.col + u32::try_from(line_text.trim().chars().count().max(1)).unwrap_or(1);
+    span
+}
+
+/// The span of the token at `line` (1-based) and byte column `col` (0-based, as Go reports
+/// it) of `text`: up to the next blank, `}`, `|` or `)`, at least one character.
+fn token_span(text: &str, line: usize, col: usize) -> strata_yaml::Span {
+    let start = crate::check::line_col_span(text, line, 1);
+    let line_text = text.get(start.start.offset..).and_then(|t| t.lines().next()).unwrap_or("");
+    let col = (0..=col.min(line_text.len())).rev().find(|c| line_text.is_char_boundary(*c)).unwrap_or(0);
+    let rest = &line_text[col..];
+    let len = rest.find(|c: char| c.is_whitespace() || matches!(c, '}' | '|' | ')')).unwrap_or(rest.len()).max(1);
+    let len = (0..=len.min(rest.len())).rev().find(|l| rest.is_char_boundary(*l)).unwrap_or(0);
+    let chars = |s: &str| u32::try_from(s.chars().count()).unwrap_or(u32::MAX);
+    let from = strata_yaml::Pos {
+        line: start.start.line,
+        col: chars(&line_text[..col]) + 1,
+        offset: start.start.offset + col,
+    };
+    let to = strata_yaml::Pos { col: from.col + chars(&rest[..len]), offset: from.offset + len, ..from };
+    strata_yaml::Span { start: from, end: to }
 }
 
 /// The value path a failing `required` reads (`endpoints.x.y`), from the action at the error
