@@ -650,12 +650,22 @@ fn chart_service_builds_are_reproducible() {
     assert_eq!(tree(&a), tree(&b), "two builds of a chart service differ");
     let out_s = a.to_string_lossy().into_owned();
     let check = strata(&root, &["build", "--out", &out_s, "--check"]);
-    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stdout));
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
     // The seeded random value differs between sites, and is the same on every build.
     let id = |site: &str| {
-        std::fs::read_to_string(a.join(site).join("web/configmap-web-web-conf.yaml")).unwrap_or_default()
+        std::fs::read_to_string(a.join(site).join("web/configmap-web-web-conf.yaml"))
+            .unwrap_or_default()
     };
-    let line = |t: String| t.lines().find(|l| l.contains("instance-id")).map(str::to_string);
+    let line = |t: String| {
+        t.lines()
+            .find(|l| l.contains("instance-id"))
+            .map(str::to_string)
+    };
     assert!(line(id("demo")).is_some());
     assert_ne!(line(id("demo")), line(id("edge")));
 }
