@@ -200,12 +200,21 @@ fn diagnostic(site: &Site, svc: &Service, loaded: &LoadedChart, e: &HelmError) -
             }
             d
         }
-        HelmError::Schema { location, .. } => {
+        HelmError::Schema { location, message } => {
+            let text: Vec<String> = e
+                .to_string()
+                .lines()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect();
             let mut d = Diagnostic::error(
                 Code::ValuesInvalid,
-                format!("the values of `{}`: {e}", svc.name),
+                format!("the values of `{}`: {}", svc.name, text.join(" ")),
             );
-            if let Some((p, line, col)) = location {
+            // A value a site or layer set wins over a values file's: point there first.
+            if let Some((src, span)) = schema_origin(message, loaded, site, svc) {
+                d = d.at(&src, span, "set here");
+            } else if let Some((p, line, col)) = location {
                 if let Some((src, _)) = loaded
                     .values_files
                     .iter()
@@ -249,6 +258,40 @@ fn diagnostic(site: &Site, svc: &Service, loaded: &LoadedChart, e: &HelmError) -
             .at(chart_at.0, chart_at.1, "this chart")
         }
     }
+}
+
+/// Where the site's values set the first value a schema error names (`chart:` then
+/// `- at '/pointer': problem` lines; a subchart's pointers are below its name).
+fn schema_origin(
+    message: &str,
+    loaded: &LoadedChart,
+    site: &Site,
+    svc: &Service,
+) -> Option<(Source, strata_yaml::Span)> {
+    let values = site.values.get(&svc.name)?;
+    let root = loaded.chart.name();
+    let mut chart = root.to_string();
+    for line in message.lines().map(str::trim) {
+        if let Some(name) = line.strip_suffix(':').filter(|l| !l.starts_with('-')) {
+            chart = name.to_string();
+            continue;
+        }
+        let Some(rest) = line.strip_prefix("- at '") else {
+            continue;
+        };
+        let Some((ptr, _)) = rest.split_once("':") else {
+            continue;
+        };
+        let ptr = if chart == root {
+            ptr.to_string()
+        } else {
+            format!("{}{ptr}", strata_yaml::pointer_push("", &chart))
+        };
+        if let Some(o) = values.origin_exact(&ptr) {
+            return Some((o.source.clone(), o.span));
+        }
+    }
+    None
 }
 
 /// The span of line `line` (1-based) of `text` without its indentation (a parse error has
