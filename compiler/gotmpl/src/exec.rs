@@ -738,17 +738,19 @@ impl<'a> State<'a> {
                         }
                     };
                 }
-                if let Some(v) = o.field(name) {
-                    return Ok(Val::plain(v));
-                }
+                // Go looks up a method before a field or map key: `(.Files.Glob "x").AsConfig`
+                // calls the method even though `Files` is a map that could hold that key.
                 match o.call_method(name, &[]) {
                     Some(Ok(v)) => Ok(Val::plain(v)),
                     Some(Err(e)) => Err(self.func_error(at, at, name, e)),
-                    None => Err(self.err(
-                        at,
-                        ErrorKind::Exec,
-                        format!("can't evaluate field {name} in type {}", o.type_name()),
-                    )),
+                    None => match o.field(name) {
+                        Some(v) => Ok(Val::plain(v)),
+                        None => Err(self.err(
+                            at,
+                            ErrorKind::Exec,
+                            format!("can't evaluate field {name} in type {}", o.type_name()),
+                        )),
+                    },
                 }
             }
             _ => Err(self.err(

@@ -133,7 +133,7 @@ fn errors_read_as_helm_prints_them() {
 #[test]
 fn certificates_through_templates() {
     let tpl = "{{ $ca := genCA \"my-ca\" 365 }}{{ $c := genSignedCert \"svc\" nil nil 30 $ca }}\
-               {{ slice $ca.Cert 0 27 }}|{{ slice $c.Key 0 31 }}|{{ eq $ca.Cert $c.Cert }}";
+               {{ substr 0 27 $ca.Cert }}|{{ substr 0 31 $c.Key }}|{{ eq $ca.Cert $c.Cert }}";
     let out = ok(tpl);
     assert_eq!(
         out,

@@ -111,6 +111,15 @@ impl Object for Files {
         };
         Some(r)
     }
+    fn entries(&self) -> Option<Vec<(String, Value)>> {
+        // `range $path, $bytes := .Files.Glob "…"`: Go's map of `[]byte`, keys sorted.
+        Some(
+            self.files
+                .iter()
+                .map(|(k, v)| (k.clone(), bytes_value(v)))
+                .collect(),
+        )
+    }
     fn format(&self) -> String {
         let parts: Vec<String> = self
             .files
@@ -124,30 +133,14 @@ impl Object for Files {
     }
 }
 
+/// A Go `[]byte` as templates see it: a list of byte values (`[97 98]` when printed).
+fn bytes_value(data: &[u8]) -> Value {
+    Value::list(data.iter().map(|b| Value::Int(i64::from(*b))).collect())
+}
+
 fn base64(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(T[(n >> 18) as usize & 63] as char);
-        out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 {
-            T[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if chunk.len() > 2 {
-            T[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 /// Helm v4.2.3's default API versions (`.Capabilities.APIVersions` without a cluster), in
