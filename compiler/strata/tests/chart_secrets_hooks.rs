@@ -24,11 +24,7 @@ fn case() -> std::path::PathBuf {
 fn build(out: &Path) -> BTreeMap<String, String> {
     let out_s = out.to_string_lossy().into_owned();
     let r = strata(&case(), &["build", "--out", &out_s]);
-    assert!(
-        r.status.success(),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let mut files = BTreeMap::new();
     for e in walkdir::WalkDir::new(out)
         .sort_by_file_name()
@@ -57,7 +53,10 @@ fn no_placeholder_or_default_secret_reaches_the_output_and_builds_repeat() {
     assert_eq!(a, b, "two builds differ");
     for (path, text) in &a {
         assert!(!text.contains("strata~secret~"), "placeholder in {path}");
-        assert!(!text.contains("changeme"), "the chart's default password in {path}");
+        assert!(
+            !text.contains("changeme"),
+            "the chart's default password in {path}"
+        );
     }
     // The test hook and the Flux delete hook are left out, and listed.
     assert!(!a.keys().any(|p| p.contains("pod-app-test")));
@@ -67,7 +66,9 @@ fn no_placeholder_or_default_secret_reaches_the_output_and_builds_repeat() {
     assert!(a.contains_key("sops/app.pre-hooks/job-app-migrate.yaml"));
     // The SOPS files replace the chart's Secrets on the SOPS site.
     assert!(a.contains_key("sops/app/app-etc.sops.yaml"));
-    assert!(!a.keys().any(|p| p.starts_with("sops/") && p.contains("secret-app-etc")));
+    assert!(!a
+        .keys()
+        .any(|p| p.starts_with("sops/") && p.contains("secret-app-etc")));
 }
 
 /// What the External Secrets Operator does with `engineVersion: v2` for the few functions our

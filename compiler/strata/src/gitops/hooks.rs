@@ -67,7 +67,8 @@ pub struct HelmHook {
 }
 
 fn annotations(v: &Value) -> Option<&Map<String, Value>> {
-    v.pointer("/metadata/annotations").and_then(Value::as_object)
+    v.pointer("/metadata/annotations")
+        .and_then(Value::as_object)
 }
 
 fn csv(s: &str) -> Vec<String> {
@@ -182,15 +183,17 @@ pub fn map(engine: Engine, objects: &mut Vec<Final>) -> Report {
         let action = map_one(engine, &mut f, &hook, &label, &mut report);
         match action {
             Action::Keep => keep.push(f),
-            Action::Drop(reason) => report
-                .dropped
-                .entry(f.folder.clone())
-                .or_default()
-                .push(Dropped {
-                    object: label,
-                    events: hook.events.clone(),
-                    reason,
-                }),
+            Action::Drop(reason) => {
+                report
+                    .dropped
+                    .entry(f.folder.clone())
+                    .or_default()
+                    .push(Dropped {
+                        object: label,
+                        events: hook.events.clone(),
+                        reason,
+                    })
+            }
         }
     }
     *objects = keep;
@@ -226,14 +229,20 @@ fn map_one(
     let unknown: Vec<&String> = events
         .iter()
         .filter(|e| {
-            argo_phase(e).is_none() && !is_test(e) && !matches!(e.as_str(), "pre-rollback" | "post-rollback")
+            argo_phase(e).is_none()
+                && !is_test(e)
+                && !matches!(e.as_str(), "pre-rollback" | "post-rollback")
         })
         .collect();
     if !unknown.is_empty() {
         return Action::Drop(format!(
             "unknown hook event{} {} (Helm skips such hooks)",
             if unknown.len() == 1 { "" } else { "s" },
-            unknown.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+            unknown
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     let ignored: Vec<&str> = events
@@ -260,8 +269,8 @@ fn map_one(
     }
     match engine {
         Engine::Argocd => {
-            let has_argo_hook = annotations(&f.value)
-                .is_some_and(|a| a.contains_key("argocd.argoproj.io/hook"));
+            let has_argo_hook =
+                annotations(&f.value).is_some_and(|a| a.contains_key("argocd.argoproj.io/hook"));
             if has_argo_hook {
                 note("its own argocd.argoproj.io/hook annotation is kept as written".into());
                 return Action::Keep;
@@ -480,13 +489,34 @@ mod tests {
 
     fn sample() -> Vec<Final> {
         vec![
-            fin("ks", job("pre", json!({HOOK: "pre-install,pre-upgrade", WEIGHT: "-5", DELETE_POLICY: "hook-succeeded,before-hook-creation"}))),
-            fin("ks", job("db-sync", json!({HOOK: "post-install,post-upgrade", WEIGHT: "-4"}))),
-            fin("ks", json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "test", "annotations": {HOOK: "test-success"}}})),
+            fin(
+                "ks",
+                job(
+                    "pre",
+                    json!({HOOK: "pre-install,pre-upgrade", WEIGHT: "-5", DELETE_POLICY: "hook-succeeded,before-hook-creation"}),
+                ),
+            ),
+            fin(
+                "ks",
+                job(
+                    "db-sync",
+                    json!({HOOK: "post-install,post-upgrade", WEIGHT: "-4"}),
+                ),
+            ),
+            fin(
+                "ks",
+                json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "test", "annotations": {HOOK: "test-success"}}}),
+            ),
             fin("ks", job("drop-db", json!({HOOK: "pre-delete"}))),
             fin("ks", job("rb", json!({HOOK: "pre-rollback"}))),
-            fin("ks", json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "keys", "annotations": {HOOK: "pre-install", RESOURCE_POLICY: "keep"}}})),
-            fin("ks", json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "plain"}})),
+            fin(
+                "ks",
+                json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "keys", "annotations": {HOOK: "pre-install", RESOURCE_POLICY: "keep"}}}),
+            ),
+            fin(
+                "ks",
+                json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "plain"}}),
+            ),
         ]
     }
 
@@ -526,7 +556,8 @@ mod tests {
         assert!(dropped[1].reason.contains("rollback"), "{dropped:?}");
         assert!(r.pre_units.is_empty());
         // `prepare` later gives Jobs a Sync hook only where none is set.
-        let site_jobs_keep_their_phase = ann(&objs[0], "argocd.argoproj.io/hook") == Some("PreSync");
+        let site_jobs_keep_their_phase =
+            ann(&objs[0], "argocd.argoproj.io/hook") == Some("PreSync");
         assert!(site_jobs_keep_their_phase);
     }
 
@@ -539,7 +570,10 @@ mod tests {
             .map(|f| {
                 (
                     f.folder.clone(),
-                    f.value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or(""),
+                    f.value
+                        .pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or(""),
                 )
             })
             .collect();
@@ -586,12 +620,18 @@ mod tests {
             got,
             vec![
                 ("cluster", vec![]),
-                ("ks", vec!["cluster".into(), "db".into(), "ks.pre-hooks".into()]),
+                (
+                    "ks",
+                    vec!["cluster".into(), "db".into(), "ks.pre-hooks".into()]
+                ),
                 ("ks.pre-hooks", vec!["cluster".into(), "db".into()]),
             ]
         );
         let mut files = BTreeMap::new();
-        files.insert("_meta/ks.json".to_string(), "{\"service\": \"ks\"}\n".to_string());
+        files.insert(
+            "_meta/ks.json".to_string(),
+            "{\"service\": \"ks\"}\n".to_string(),
+        );
         annotate_meta(&mut files, &r);
         assert!(files["_meta/ks.json"].contains("\"leftOut\""));
         assert_eq!(left_out(&files), 3);
@@ -600,7 +640,13 @@ mod tests {
     #[test]
     fn own_argo_hooks_and_unknown_events() {
         let mut objs = vec![
-            fin("a", job("x", json!({HOOK: "post-install", "argocd.argoproj.io/hook": "PostSync"}))),
+            fin(
+                "a",
+                job(
+                    "x",
+                    json!({HOOK: "post-install", "argocd.argoproj.io/hook": "PostSync"}),
+                ),
+            ),
             fin("a", job("y", json!({HOOK: "crd-install"}))),
         ];
         let r = map(Engine::Argocd, &mut objs);

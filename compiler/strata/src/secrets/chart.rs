@@ -255,7 +255,12 @@ impl Tokens {
         }
         token_re()
             .captures_iter(text)
-            .filter_map(|c| Some((c.get(1)?.as_str().to_string(), c.get(2)?.as_str().to_string())))
+            .filter_map(|c| {
+                Some((
+                    c.get(1)?.as_str().to_string(),
+                    c.get(2)?.as_str().to_string(),
+                ))
+            })
             .collect()
     }
 
@@ -267,7 +272,12 @@ impl Tokens {
             let at = lower.find(TOKEN_PREFIX).unwrap_or(0);
             let found = token_re().captures(&lower[at..]);
             let (s, k) = found
-                .and_then(|c| Some((c.get(1)?.as_str().to_string(), c.get(2)?.as_str().to_string())))
+                .and_then(|c| {
+                    Some((
+                        c.get(1)?.as_str().to_string(),
+                        c.get(2)?.as_str().to_string(),
+                    ))
+                })
                 .unwrap_or_default();
             return Some((s, k, "changed in case (upper or title)".into()));
         }
@@ -289,7 +299,7 @@ impl Tokens {
 /// it is valid UTF-8; `None` for anything else.
 fn decode_base64(s: &str) -> Option<String> {
     let t = s.trim();
-    if t.len() < 16 || t.len() % 4 != 0 {
+    if t.len() < 16 || !t.len().is_multiple_of(4) {
         return None;
     }
     let bytes = base64::engine::general_purpose::STANDARD.decode(t).ok()?;
@@ -369,6 +379,9 @@ fn is_v1_secret(v: &Value) -> bool {
         && v.get("kind").and_then(Value::as_str) == Some("Secret")
 }
 
+/// The (secret, key) pairs a Secret's placeholders refer to.
+pub type Refs = BTreeSet<(String, String)>;
+
 /// One key of a chart Secret, as text (`data` decoded; `stringData` wins, as in Kubernetes).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
@@ -381,10 +394,7 @@ pub enum Entry {
 /// The keys of a v1 Secret with their content, and the (secret, key) placeholders found in
 /// them; `None` when the object is not a v1 Secret. A `data` value that is not valid base64 is
 /// kept as text (output validation reports it).
-pub fn secret_data(
-    object: &Value,
-    tokens: &Tokens,
-) -> Option<(BTreeMap<String, Entry>, BTreeSet<(String, String)>)> {
+pub fn secret_data(object: &Value, tokens: &Tokens) -> Option<(BTreeMap<String, Entry>, Refs)> {
     if !is_v1_secret(object) {
         return None;
     }
@@ -549,7 +559,11 @@ pub fn resolve(
                 ),
             );
             let (src, span) = o.provenance.locate(&m.pointer);
-            d = d.at(&src.redact_line(span.start.line), span, "rendered from here");
+            d = d.at(
+                &src.redact_line(span.start.line),
+                span,
+                "rendered from here",
+            );
             diags.push(d.help(
                 "read the value from the Secret the chart renders (secretKeyRef, a mounted file), or leave it out of chart.secretValues if it is not a secret",
             ));
@@ -584,10 +598,7 @@ pub fn resolve(
             } => {
                 let keys: Vec<&str> = entries.keys().map(String::as_str).collect();
                 let want = format!("sites/{site}/secrets/{service}/{name}.sops.yaml");
-                let from: Vec<String> = found
-                    .iter()
-                    .map(|(s, k)| tokens.describe(s, k))
-                    .collect();
+                let from: Vec<String> = found.iter().map(|(s, k)| tokens.describe(s, k)).collect();
                 let (src, span) = o.provenance.locate("/metadata/name");
                 match files.get(&name) {
                     None => diags.push(
@@ -753,8 +764,7 @@ mod tests {
         let tokens = Tokens::new(&decls());
         let t = token("keystone-admin", "password");
         let b64 = base64::engine::general_purpose::STANDARD.encode(&t);
-        let b64_long =
-            base64::engine::general_purpose::STANDARD.encode(format!("user:{t}\n"));
+        let b64_long = base64::engine::general_purpose::STANDARD.encode(format!("user:{t}\n"));
         let sha = Sha256::digest(t.as_bytes())
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -765,7 +775,13 @@ mod tests {
         let ptrs: Vec<&str> = m.iter().map(|m| m.pointer.as_str()).collect();
         assert_eq!(
             ptrs,
-            vec!["/metadata/annotations/h", "/data/a", "/data/b", "/data/c", "/data/d"]
+            vec![
+                "/metadata/annotations/h",
+                "/data/a",
+                "/data/b",
+                "/data/c",
+                "/data/d"
+            ]
         );
         assert!(m[0].why.contains("sha256"), "{m:?}");
         assert!(m[1].why.contains("outside"), "{m:?}");
