@@ -218,3 +218,18 @@ fn generated_objects_validate_against_the_upstream_crds() {
         assert!(checked.contains_key(kind), "no {kind} checked: {checked:?}");
     }
 }
+
+#[test]
+fn strata_secrets_lists_the_store_entries_of_secret_chart_values() {
+    let r = strata(&case(), &["secrets", "ext"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let out = String::from_utf8_lossy(&r.stdout);
+    assert!(out.contains("2 Secrets, backend external"), "{out}");
+    for (secret, key) in [("app-db", "password"), ("app-memcache", "key")] {
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(secret))
+            .unwrap_or_else(|| panic!("{secret} not listed: {out}"));
+        assert!(line.contains(key) && line.contains("app"), "{line}");
+    }
+}
