@@ -67,13 +67,44 @@ pub fn render_service(site: &Site, svc: &Service) -> (Vec<Object>, Vec<Diagnosti
     };
     let layered = site.values.get(&svc.name);
     let empty = Json::Object(Default::default());
+    // Secret chart values: placeholders in, resolved after rendering (secrets::chart).
+    let mut with_secrets;
+    let layered_json = match layered.map_or(&empty, |t| &t.value) {
+        v if spec.secret_values.is_empty() => v,
+        v => {
+            with_secrets = v.clone();
+            if let Err(errors) =
+                crate::secrets::chart::inject(&mut with_secrets, &spec.secret_values)
+            {
+                for (path, msg) in errors {
+                    let ptr = format!(
+                        "/spec/chart/secretValues/{}",
+                        strata_yaml::pointer_escape(&path)
+                    );
+                    diags.push(
+                        Diagnostic::error(
+                            Code::ChartSecret,
+                            format!("chart.secretValues of `{}`: {msg}", svc.name),
+                        )
+                        .at(
+                            &svc.doc.source,
+                            svc.doc.span(&ptr, true),
+                            "declared here",
+                        ),
+                    );
+                }
+                return (objects, diags);
+            }
+            &with_secrets
+        }
+    };
     let opts = RenderOptions {
         release_name: spec
             .release_name
             .clone()
             .unwrap_or_else(|| svc.name.clone()),
         namespace: site.spec.namespace.clone(),
-        values: user_values(loaded, layered.map_or(&empty, |t| &t.value)),
+        values: user_values(loaded, layered_json),
         values_files: loaded
             .values_files
             .iter()
@@ -123,7 +154,8 @@ pub fn render_service(site: &Site, svc: &Service) -> (Vec<Object>, Vec<Diagnosti
     for doc in sorted
         .manifests
         .iter()
-        .chain(sorted.hooks.iter().filter(|h| !h.is_test()))
+        // Test hooks too: the GitOps stage leaves them out and reports them (gitops::hooks).
+        .chain(sorted.hooks.iter())
     {
         crate::render::parse_rendered(
             site,
@@ -133,6 +165,26 @@ pub fn render_service(site: &Site, svc: &Service) -> (Vec<Object>, Vec<Diagnosti
             &mut objects,
             &mut diags,
         );
+    }
+    if !spec.secret_values.is_empty() {
+        let external = crate::secrets::External::of(site);
+        let backend = match &external {
+            Some(e) => crate::secrets::chart::Backend::External(e),
+            None => crate::secrets::chart::Backend::Sops {
+                site: &site.name,
+                files: &site.sops,
+                declared: svc.spec.secrets.keys().cloned().collect(),
+            },
+        };
+        let (resolved, more) = crate::secrets::chart::resolve(
+            &svc.name,
+            objects,
+            &spec.secret_values,
+            &backend,
+            &site.spec.namespace,
+        );
+        diags.extend(more);
+        objects = resolved.objects;
     }
     (objects, diags)
 }

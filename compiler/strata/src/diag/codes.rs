@@ -105,6 +105,8 @@ codes! {
     MissingSecret = "E0605",
     /// A warning: a SOPS file that no enabled service reads (it is not shipped).
     UnreadSops = "E0606",
+    /// A secret chart value is used outside a Secret's data, or the site's backend lacks what a chart Secret needs.
+    ChartSecret = "E0607",
 
     // E07xx: output.
     /// Two objects would be written to the same file.
