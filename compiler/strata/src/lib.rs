@@ -14,6 +14,7 @@
 //! | validate outputs | (strata-validate) | objects → diagnostics |
 //! | emit | [`emit`] | objects → files, written atomically |
 
+pub mod chart;
 pub mod check;
 pub mod cli;
 pub mod conflict;

@@ -46,6 +46,8 @@ pub struct ServiceFiles {
     pub templates: Vec<Source>,
     /// The values schema (`spec.valuesSchema`, by default `values.schema.json` when present).
     pub values_schema: Option<Source>,
+    /// The chart of a chart service (`spec.chart`), loaded once for the whole build.
+    pub chart: Option<std::sync::Arc<crate::chart::LoadedChart>>,
 }
 
 /// Everything stage 1 read.
@@ -164,6 +166,7 @@ pub fn load(repo: &Repo) -> (Inputs, Vec<Diagnostic>) {
         }
     }
     inputs.library = load_library(repo, &mut diags);
+    let mut charts = crate::chart::ChartCache::default();
     for name in repo.dirs("services") {
         if name.starts_with('_') {
             continue;
@@ -221,6 +224,7 @@ pub fn load(repo: &Repo) -> (Inputs, Vec<Diagnostic>) {
             },
             None => None,
         };
+        let chart = crate::chart::load_chart(repo, &doc, &mut charts, &mut diags);
         inputs.services.insert(
             name,
             ServiceFiles {
@@ -228,6 +232,7 @@ pub fn load(repo: &Repo) -> (Inputs, Vec<Diagnostic>) {
                 dir,
                 templates,
                 values_schema,
+                chart,
             },
         );
     }

@@ -41,6 +41,26 @@ pub struct ServiceSpec {
     /// What `strata lint` should know about the service.
     #[serde(default)]
     pub lint: ServiceLint,
+    /// The Helm chart the service is rendered from (instead of `templates/`).
+    #[serde(default)]
+    pub chart: Option<ChartSpec>,
+}
+
+/// A service's `chart:` block: the service is a Helm chart.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChartSpec {
+    /// The chart folder, relative to the repository root.
+    pub path: String,
+    /// Values files (repository-relative), merged over the chart's defaults in order.
+    #[serde(default)]
+    pub values_files: Vec<String>,
+    /// `.Release.Name` (default: the service name).
+    #[serde(default)]
+    pub release_name: Option<String>,
+    /// Dotted value paths the chart reads without declaring them: not checked below.
+    #[serde(default)]
+    pub undeclared_values: Vec<String>,
 }
 
 /// A service's `lint:` block: whether it is a quorum cluster, and the findings it accepts.
@@ -189,6 +209,8 @@ pub struct Service {
     /// The catalog library's templates (`services/_lib/*.j2`, shared by every service), which
     /// its templates import as `_lib/<file>`.
     pub library: Arc<[Source]>,
+    /// For a chart service: the chart, loaded once and shared by every site and thread.
+    pub chart: Option<Arc<crate::chart::LoadedChart>>,
 }
 
 /// Every valid catalog service, by name.

@@ -134,6 +134,24 @@ pub fn check_documents(inputs: &Inputs) -> (Checked, Vec<Diagnostic>) {
                 continue;
             }
         };
+        if spec.chart.is_some() {
+            if files.chart.is_none() {
+                // Why the chart could not be loaded is already reported.
+                continue;
+            }
+            if let Some(t) = files.templates.first() {
+                diags.push(
+                    Diagnostic::error(
+                        Code::ChartLoad,
+                        format!("service `{name}` is a Helm chart and also has templates"),
+                    )
+                    .at(&doc.source, doc.span("/spec/chart", true), "the service is this chart")
+                    .note(format!("{} is one of its templates", t.path))
+                    .help("a chart service's objects come from its chart: remove its templates/ folder, or remove spec.chart"),
+                );
+                continue;
+            }
+        }
         let values_schema = match &files.values_schema {
             Some(src) => match compile_values_schema(src, &shared) {
                 Ok(s) => Some(Arc::new(s)),
@@ -154,6 +172,7 @@ pub fn check_documents(inputs: &Inputs) -> (Checked, Vec<Diagnostic>) {
                 values_schema,
                 templates: files.templates.clone(),
                 library: Arc::clone(&library),
+                chart: files.chart.clone(),
             },
         );
     }

@@ -190,6 +190,7 @@ pub fn resolve_site(
                 ))
             }));
         }
+        diags.extend(crate::chart::values::check(svc, &v));
         values.insert(svc_name.clone(), v);
     }
     if !diags.is_empty() {

@@ -61,6 +61,10 @@ codes! {
     ValuesInvalid = "E0207",
     /// A service's `values.schema.json` is not a usable JSON Schema.
     BadValuesSchema = "E0208",
+    /// A chart service's chart or values file cannot be loaded, or the service has both a chart and templates.
+    ChartLoad = "E0209",
+    /// A chart service's values set a key the chart does not declare (in its values.yaml, values files or values.schema.json).
+    UndeclaredValue = "E0210",
 
     // E03xx: templates.
     /// A template does not parse.

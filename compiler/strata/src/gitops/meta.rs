@@ -39,6 +39,8 @@ fn service_sources<'a>(catalog: &'a Catalog, name: &str) -> Vec<&'a Source> {
     out.extend(svc.values_schema.iter().map(|s| &s.source));
     out.extend(svc.values_schema.iter().flat_map(|s| &s.shared));
     out.extend(svc.templates.iter());
+    // A chart service's inputs: every file of its chart and its values files.
+    out.extend(svc.chart.iter().flat_map(|c| c.inputs.iter()));
     // The catalog library is an input of every service: a change to it changes their output.
     out.extend(svc.library.iter());
     out

@@ -151,6 +151,7 @@ pub fn render_site(
     let results: Vec<(Vec<Object>, Vec<Diagnostic>)> = names
         .par_iter()
         .map(|name| match catalog.services.get(*name) {
+            Some(svc) if svc.chart.is_some() => crate::chart::render::render_service(site, svc),
             Some(svc) => render_service(site, catalog, graph, &ctx, svc),
             None => (Vec::new(), Vec::new()),
         })
@@ -337,7 +338,8 @@ fn generated(value: Value, svc: &Service, span: Span) -> Object {
     }
 }
 
-fn parse_rendered(
+/// Parses the text a template rendered into objects (or diagnostics at the template line).
+pub(crate) fn parse_rendered(
     site: &Site,
     svc: &Service,
     tpl: &Source,

@@ -1,0 +1,276 @@
+//! Services whose source is a Helm chart (`spec.chart` in `service.yaml`).
+//!
+//! A chart service has no `templates/`: its objects are what Helm's engine (the `strata-helm`
+//! crate, in-process) renders from the chart, with the service's layered values (service
+//! `values` ◀ layers ◀ site) as Helm's user values. This module loads each chart once per
+//! build ([`load_chart`], called by the load stage; a fleet of sites shares the one loaded
+//! chart and its parsed templates), checks that the site's values are values the chart declares
+//! ([`values::check`]), and renders a site's chart service into [`Object`](crate::render::Object)s
+//! ([`render::render_service`]) that then go through the same stages as templated objects.
+//!
+//! Every path a chart service names — the chart folder, its values files, the chart's
+//! `file://` dependencies, and every file inside those folders — must stay inside the
+//! repository (symlinks resolved), as every other input.
+
+pub mod render;
+pub mod values;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+use strata_helm::{Chart, Frozen};
+
+use crate::diag::{Code, Diagnostic, Source};
+use crate::load::Doc;
+use crate::repo::Repo;
+
+/// How deep `file://` dependencies may chain before the check gives up (a cycle).
+const MAX_DEPENDENCY_DEPTH: usize = 32;
+
+/// A chart service's chart, loaded once and shared by every site that enables the service.
+pub struct LoadedChart {
+    /// The chart with its subcharts (its parsed template sets are cached inside, so every
+    /// site renders with templates parsed once).
+    pub chart: Arc<Chart>,
+    /// The chart folder, repository-relative.
+    pub dir: String,
+    /// The service's values files, in order: the file and its values.
+    pub values_files: Vec<(Source, Frozen)>,
+    /// Every template and CRD file by the name Helm gives it (`chart/templates/x.yaml`,
+    /// `chart/charts/sub/templates/y.yaml`, `chart/crds/z.yaml`), as a source.
+    pub files: HashMap<String, Source>,
+    /// The value paths the chart declares (defaults, values files, schema, subcharts).
+    pub declared: values::Decl,
+    /// Every file of the chart, its subcharts and `file://` dependencies, and the values
+    /// files, sorted: the service's inputs for the `_meta` digest.
+    pub inputs: Vec<Source>,
+}
+
+impl std::fmt::Debug for LoadedChart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LoadedChart({})", self.dir)
+    }
+}
+
+/// Charts already loaded in this build, by canonical folder: two services naming the same
+/// chart share it.
+#[derive(Default)]
+pub struct ChartCache {
+    charts: HashMap<PathBuf, Arc<Chart>>,
+}
+
+/// Loads the chart a service document names in `/spec/chart` (if it names one). Problems
+/// become diagnostics at the line of `service.yaml` that names the offending path.
+pub fn load_chart(repo: &Repo, doc: &Doc, cache: &mut ChartCache, diags: &mut Vec<Diagnostic>) -> Option<Arc<LoadedChart>> {
+    let spec = doc.doc.value.pointer("/spec/chart")?;
+    let path = spec.get("path").and_then(Value::as_str)?;
+    let at = |ptr: &str| doc.span(ptr, false);
+    let dir = match confine(repo, path) {
+        Ok(d) => d,
+        Err(d) => {
+            diags.push(d.at(&doc.source, at("/spec/chart/path"), "the chart folder named here"));
+            return None;
+        }
+    };
+    if !dir.is_dir() {
+        diags.push(
+            Diagnostic::error(Code::ChartLoad, format!("`{path}` is not a chart folder"))
+                .at(&doc.source, at("/spec/chart/path"), "named here")
+                .help("name the folder that holds the chart's Chart.yaml, relative to the repository root"),
+        );
+        return None;
+    }
+    // Every file and `file://` dependency of the chart stays inside the repository.
+    if let Err(msg) = check_tree(repo, &dir, 0) {
+        diags.push(
+            Diagnostic::error(Code::OutsideRoot, format!("chart `{path}` reaches outside the repository: {msg}"))
+                .at(&doc.source, at("/spec/chart/path"), "the chart named here")
+                .help("vendor the chart and its dependencies into the repository, and replace symlinks that leave it"),
+        );
+        return None;
+    }
+    let mut failed = false;
+    let mut values_files = Vec::new();
+    let files = spec.get("valuesFiles").and_then(Value::as_array).cloned().unwrap_or_default();
+    for (i, f) in files.iter().enumerate() {
+        let Some(rel) = f.as_str() else { continue };
+        let ptr = format!("/spec/chart/valuesFiles/{i}");
+        let src = match confine(repo, rel).and_then(|_| repo.read(rel)) {
+            Ok(s) => s,
+            Err(d) => {
+                diags.push(d.at(&doc.source, at(&ptr), "the values file named here"));
+                failed = true;
+                continue;
+            }
+        };
+        match strata_helm::serial::load_values(&src.text) {
+            Ok(v) => values_files.push((src, Frozen::from_value(&v))),
+            Err(e) => {
+                let line = e.line.unwrap_or(1);
+                let col = e.col.unwrap_or(1);
+                let span = crate::check::line_col_span(&src.text, line, col);
+                diags.push(
+                    Diagnostic::error(Code::ChartLoad, format!("values file `{rel}` cannot be read: {}", e.message))
+                        .at(&src, span, "here")
+                        .at(&doc.source, at(&ptr), "named here"),
+                );
+                failed = true;
+            }
+        }
+    }
+    let key = dir.clone();
+    let chart = match cache.charts.get(&key) {
+        Some(c) => Arc::clone(c),
+        None => match strata_helm::load_dir(&dir) {
+            Ok(c) => {
+                let c = Arc::new(c);
+                cache.charts.insert(key, Arc::clone(&c));
+                c
+            }
+            Err(e) => {
+                let mut d = Diagnostic::error(Code::ChartLoad, format!("chart `{path}` cannot be loaded: {}", e.message()))
+                    .at(&doc.source, at("/spec/chart/path"), "the chart named here");
+                if let strata_helm::HelmError::Load { path: p, .. } = &e {
+                    if let Some(rel) = repo.rel(p) {
+                        d = d.note(format!("in {rel}"));
+                    }
+                }
+                diags.push(d);
+                return None;
+            }
+        },
+    };
+    if failed {
+        return None;
+    }
+    let mut files = HashMap::new();
+    collect_files(repo, &chart, chart.name(), &mut files);
+    let declared = values::declared(&chart, &values_files);
+    let mut inputs = BTreeMap::new();
+    chart_inputs(repo, &chart, &mut inputs, 0);
+    let mut inputs: Vec<Source> = inputs.into_values().collect();
+    inputs.extend(values_files.iter().map(|(s, _)| s.clone()));
+    Some(Arc::new(LoadedChart {
+        chart,
+        dir: repo.rel(&dir).unwrap_or_else(|| path.to_string()),
+        values_files,
+        files,
+        declared,
+        inputs,
+    }))
+}
+
+/// `rel` resolved inside the repository; `..`, absolute paths and symlinks that leave it are
+/// refused (E0002).
+fn confine(repo: &Repo, rel: &str) -> Result<PathBuf, Diagnostic> {
+    let lexical_escape = Path::new(rel)
+        .components()
+        .any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)));
+    if lexical_escape {
+        return Err(Diagnostic::error(Code::OutsideRoot, format!("`{rel}` is outside the repository"))
+            .help("name paths relative to the repository root, without `..`; vendor the chart into the repository"));
+    }
+    repo.confine(rel)
+}
+
+/// Checks that no file of the chart folder `dir` (symlinks resolved) and no `file://`
+/// dependency its `Chart.yaml` (or `requirements.yaml`) names leaves the repository.
+fn check_tree(repo: &Repo, dir: &Path, depth: usize) -> Result<(), String> {
+    if depth > MAX_DEPENDENCY_DEPTH {
+        return Err("file:// dependencies nest too deeply (a cycle?)".into());
+    }
+    let root = repo.root();
+    let inside = |p: &Path| p.canonicalize().map(|c| c.starts_with(root)).unwrap_or(false);
+    let shown = |p: &Path| p.strip_prefix(root).map(|r| r.display().to_string()).unwrap_or_else(|_| p.display().to_string());
+    if !inside(dir) {
+        return Err(format!("`{}` is outside it", shown(dir)));
+    }
+    for e in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name().into_iter().flatten() {
+        if e.path_is_symlink() && !inside(e.path()) {
+            return Err(format!("`{}` is a symlink that leaves it", shown(e.path())));
+        }
+    }
+    for file in ["Chart.yaml", "requirements.yaml"] {
+        let Ok(text) = std::fs::read_to_string(dir.join(file)) else { continue };
+        let opts = strata_yaml::ParseOptions { spans: false, ..Default::default() };
+        let Ok(doc) = strata_yaml::parse_one(&text, &opts) else { continue };
+        let deps = doc.value.get("dependencies").and_then(Value::as_array).cloned().unwrap_or_default();
+        for dep in deps {
+            let Some(target) = dep.get("repository").and_then(Value::as_str).and_then(|r| r.strip_prefix("file://")) else {
+                continue;
+            };
+            let sub = dir.join(target);
+            if !inside(&sub) {
+                return Err(format!("dependency `file://{target}` of `{}` leaves it", shown(&dir.join(file))));
+            }
+            if let Ok(sub) = sub.canonicalize() {
+                if sub.is_dir() {
+                    check_tree(repo, &sub, depth + 1)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every file under the folders of `chart` and its subcharts, by repository-relative path
+/// (non-UTF-8 bytes replaced: the text only feeds a digest).
+fn chart_inputs(repo: &Repo, chart: &Chart, out: &mut BTreeMap<String, Source>, depth: usize) {
+    for e in walkdir::WalkDir::new(&chart.dir).sort_by_file_name().into_iter().flatten() {
+        if !e.file_type().is_file() {
+            continue;
+        }
+        let Some(rel) = repo.rel(e.path()) else { continue };
+        if out.contains_key(&rel) {
+            continue;
+        }
+        let bytes = std::fs::read(e.path()).unwrap_or_default();
+        out.insert(rel.clone(), Source::new(rel, String::from_utf8_lossy(&bytes).into_owned()));
+    }
+    if depth < MAX_DEPENDENCY_DEPTH {
+        for sub in &chart.subcharts {
+            chart_inputs(repo, sub, out, depth + 1);
+        }
+    }
+}
+
+/// Registers every template and CRD file of `chart` (and its subcharts, under every name they
+/// can render as: their own and their aliases) by Helm's template name.
+fn collect_files(repo: &Repo, chart: &Chart, prefix: &str, out: &mut HashMap<String, Source>) {
+    let source = |name: &str, data: &[u8]| {
+        let path = repo.rel(&chart.dir.join(name)).unwrap_or_else(|| format!("{}/{name}", chart.dir.display()));
+        Source::new(path, String::from_utf8_lossy(data).into_owned())
+    };
+    for t in &chart.templates {
+        out.insert(format!("{prefix}/{}", t.name), source(&t.name, &t.data));
+    }
+    for f in chart.crd_files() {
+        out.insert(format!("{prefix}/{}", f.name), source(&f.name, &f.data));
+    }
+    let deps = chart.metadata.dependencies.clone().unwrap_or_default();
+    for sub in &chart.subcharts {
+        let mut names: Vec<String> = vec![sub.name().to_string()];
+        names.extend(deps.iter().filter(|d| d.name == sub.name() && !d.alias.is_empty()).map(|d| d.alias.clone()));
+        for n in names {
+            collect_files(repo, sub, &format!("{prefix}/charts/{n}"), out);
+        }
+    }
+}
+
+/// The aliases under which each subchart of `chart` is rendered (and takes its values): the
+/// dependency's alias when it has one, else the chart's name.
+pub(crate) fn subchart_keys(chart: &Chart) -> BTreeMap<String, Arc<Chart>> {
+    let deps = chart.metadata.dependencies.clone().unwrap_or_default();
+    let mut out = BTreeMap::new();
+    for sub in &chart.subcharts {
+        let aliases: Vec<&str> =
+            deps.iter().filter(|d| d.name == sub.name() && !d.alias.is_empty()).map(|d| d.alias.as_str()).collect();
+        out.insert(sub.name().to_string(), Arc::clone(sub));
+        for a in aliases {
+            out.insert(a.to_string(), Arc::clone(sub));
+        }
+    }
+    out
+}

@@ -1,0 +1,281 @@
+//! Rendering a chart service on one site: the service's layered values become Helm's user
+//! values, the chart is rendered in-process, and every rendered manifest (in `helm template`'s
+//! order; `NOTES.txt` and test hooks left out) plus the charts' `crds/` files become
+//! [`Object`]s whose provenance is the chart file that printed them.
+//!
+//! Render settings: `.Release.Name` is `spec.chart.releaseName` (default: the service name),
+//! `.Release.Namespace` the site's namespace, `.Capabilities.KubeVersion` the site's
+//! Kubernetes version; the deterministic random functions are seeded from the site and the
+//! service (the first 8 bytes of SHA-256 of `site\0service`), and the build time `now` returns
+//! is fixed at the Unix epoch, so two builds never differ.
+
+
+
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+use strata_gotmpl::Value;
+use strata_helm::{Frozen, HelmError, RenderOptions};
+
+use super::LoadedChart;
+use crate::diag::{Code, Diagnostic, Source};
+use crate::model::{Service, Site};
+use crate::render::Object;
+
+/// The seed of a chart service's deterministic functions on a site.
+pub fn seed(site: &str, service: &str) -> u64 {
+    let mut h = Sha256::new();
+    h.update(site.as_bytes());
+    h.update([0]);
+    h.update(service.as_bytes());
+    let d = h.finalize();
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d[..8]);
+    u64::from_be_bytes(b)
+}
+
+/// Helm's value for a Strata value: every number a float64, as Helm reads YAML values.
+fn to_value(v: &Json) -> Value {
+    match v {
+        Json::Null => Value::Nil,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => Value::Float(n.as_f64().unwrap_or(0.0)),
+        Json::String(s) => Value::str(s),
+        Json::Array(a) => Value::list(a.iter().map(to_value).collect()),
+        Json::Object(m) => Value::map(m.iter().map(|(k, v)| (k.clone(), to_value(v))).collect()),
+    }
+}
+
+/// The user values of a chart service on a site: the values files merged in order (Helm's
+/// rule: maps merge, anything else replaces), then the service's layered values over them.
+fn user_values(loaded: &LoadedChart, layered: &Json) -> Frozen {
+    let mut base = strata_helm::values::new_map();
+    for (_, v) in &loaded.values_files {
+        if let Value::Map(m) = v.to_value() {
+            base = strata_helm::strvals::merge_maps(&base, &m);
+        }
+    }
+    if let Value::Map(m) = to_value(layered) {
+        base = strata_helm::strvals::merge_maps(&base, &m);
+    }
+    Frozen::from_value(&Value::Map(base))
+}
+
+/// Renders the chart service `svc` on `site`.
+pub fn render_service(site: &Site, svc: &Service) -> (Vec<Object>, Vec<Diagnostic>) {
+    let mut objects = Vec::new();
+    let mut diags = Vec::new();
+    let (Some(loaded), Some(spec)) = (&svc.chart, &svc.spec.chart) else {
+        return (objects, diags);
+    };
+    let layered = site.values.get(&svc.name);
+    let empty = Json::Object(Default::default());
+    let opts = RenderOptions {
+        release_name: spec.release_name.clone().unwrap_or_else(|| svc.name.clone()),
+        namespace: site.spec.namespace.clone(),
+        values: user_values(loaded, layered.map_or(&empty, |t| &t.value)),
+        values_files: loaded
+            .values_files
+            .iter()
+            .map(|(src, _)| (std::path::PathBuf::from(&*src.path), src.text.to_string()))
+            .collect(),
+        kube_version: Some(site.spec.kubernetes_version.clone()),
+        seed: seed(&site.name, &svc.name),
+        now_unix: 0,
+        ..Default::default()
+    };
+    let rendered = match strata_helm::render_chart(&loaded.chart, &opts) {
+        Ok(r) => r,
+        Err(e) => {
+            diags.push(diagnostic(site, svc, loaded, &e));
+            return (objects, diags);
+        }
+    };
+    let files = rendered.files.into_iter().filter(|(k, _)| !k.ends_with("NOTES.txt")).collect();
+    let sorted = match strata_helm::output::sort_manifests(&files) {
+        Ok(s) => s,
+        Err(e) => {
+            diags.push(diagnostic(site, svc, loaded, &e));
+            return (objects, diags);
+        }
+    };
+    let source = |name: &str| {
+        loaded.files.get(name).cloned().unwrap_or_else(|| Source::new(format!("{}/{name}", loaded.dir), String::new()))
+    };
+    for (name, text) in &rendered.crds {
+        crate::render::parse_rendered(site, svc, &source(name), text.clone(), &mut objects, &mut diags);
+    }
+    for doc in sorted.manifests.iter().chain(sorted.hooks.iter().filter(|h| !h.is_test())) {
+        crate::render::parse_rendered(site, svc, &source(&doc.source), doc.content.clone(), &mut objects, &mut diags);
+    }
+    (objects, diags)
+}
+
+/// A chart error as a diagnostic at the chart file, line and column it names.
+fn diagnostic(site: &Site, svc: &Service, loaded: &LoadedChart, e: &HelmError) -> Diagnostic {
+    let chart_at = (&svc.doc.source, svc.doc.span("/spec/chart/path", false));
+    match e {
+        HelmError::Parse { template, line, col, message, .. } | HelmError::Exec { template, line, col, message, .. } => {
+            let parse = matches!(e, HelmError::Parse { .. });
+            let (code, what) =
+                if parse { (Code::TemplateSyntax, "does not parse") } else { (Code::TemplateError, "failed") };
+            // Helm's trace puts each template of an include chain on its own indented line;
+            // one line reads better after `error[…]:`, and the labels show the place.
+            let message: Vec<&str> = message.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            let message = message.join(" ");
+            let mut d = Diagnostic::error(code, format!("chart template `{template}` {what}: {message}"));
+            let src = loaded.files.get(template);
+            match src {
+                Some(src) => {
+                    let span = if parse { line_span(&src.text, *line) } else { token_span(&src.text, *line, *col) };
+                    d = d.at(src, span, if parse { "here" } else { "while executing this" });
+                    if !parse {
+                        if let Some(path) = required_path(&src.text, *line, *col) {
+                            d = required_label(d, site, svc, &path);
+                        }
+                    }
+                }
+                None => d = d.at(chart_at.0, chart_at.1, "in this chart"),
+            }
+            d
+        }
+        HelmError::Schema { location, .. } => {
+            let mut d = Diagnostic::error(Code::ValuesInvalid, format!("the values of `{}`: {e}", svc.name));
+            if let Some((p, line, col)) = location {
+                if let Some((src, _)) = loaded.values_files.iter().find(|(s, _)| std::path::Path::new(&*s.path) == p) {
+                    let span = crate::check::line_col_span(&src.text, *line as usize, *col as usize);
+                    d = d.at(src, span, "set here");
+                }
+            }
+            if d.labels.is_empty() {
+                d = d.at(chart_at.0, chart_at.1, "checked against this chart's values.schema.json");
+            }
+            d
+        }
+        HelmError::Manifest { template, message } => {
+            let mut d = Diagnostic::error(Code::BadRenderedObject, message.clone());
+            d = match loaded.files.get(template) {
+                Some(src) => d.at(src, crate::check::line_col_span(&src.text, 1, 1), "this template rendered it"),
+                None => d.at(chart_at.0, chart_at.1, "in this chart"),
+            };
+            d
+        }
+        HelmError::Load { .. } | HelmError::Values { .. } | HelmError::KubeVersion(_) => {
+            Diagnostic::error(Code::TemplateError, format!("chart of `{}` cannot be rendered: {}", svc.name, e.message()))
+                .at(chart_at.0, chart_at.1, "this chart")
+        }
+    }
+}
+
+/// The span of line `line` (1-based) of `text` without its indentation (a parse error has
+/// no column).
+fn line_span(text: &str, line: usize) -> strata_yaml::Span {
+    let start = crate::check::line_col_span(text, line, 1);
+    let line_text = text.get(start.start.offset..).and_then(|t| t.lines().next()).unwrap_or("");
+    let indent = line_text.len() - line_text.trim_start().len();
+    let mut span = token_span(text, line, indent);
+    let len = line_text.trim().len().max(1);
+    span.end.offset = span.start.offset + len.min(line_text.len() - indent);
+    span.end.col = span.start.col + u32::try_from(line_text.trim().chars().count().max(1)).unwrap_or(1);
+    span
+}
+
+/// The span of the token at `line` (1-based) and byte column `col` (0-based, as Go reports
+/// it) of `text`: up to the next blank, `}`, `|` or `)`, at least one character.
+fn token_span(text: &str, line: usize, col: usize) -> strata_yaml::Span {
+    let start = crate::check::line_col_span(text, line, 1);
+    let line_text = text.get(start.start.offset..).and_then(|t| t.lines().next()).unwrap_or("");
+    let col = (0..=col.min(line_text.len())).rev().find(|c| line_text.is_char_boundary(*c)).unwrap_or(0);
+    let rest = &line_text[col..];
+    let len = rest.find(|c: char| c.is_whitespace() || matches!(c, '}' | '|' | ')')).unwrap_or(rest.len()).max(1);
+    let len = (0..=len.min(rest.len())).rev().find(|l| rest.is_char_boundary(*l)).unwrap_or(0);
+    let chars = |s: &str| u32::try_from(s.chars().count()).unwrap_or(u32::MAX);
+    let from = strata_yaml::Pos {
+        line: start.start.line,
+        col: chars(&line_text[..col]) + 1,
+        offset: start.start.offset + col,
+    };
+    let to = strata_yaml::Pos { col: from.col + chars(&rest[..len]), offset: from.offset + len, ..from };
+    strata_yaml::Span { start: from, end: to }
+}
+
+/// The value path a failing `required` reads (`endpoints.x.y`), from the action at the error
+/// position (`line` 1-based, `col` a 0-based byte column, as Go reports the call).
+fn required_path(text: &str, line: usize, col: usize) -> Option<String> {
+    let line_start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let pos = line_start + col;
+    let at = text.get(pos..)?;
+    if !at.starts_with("required") {
+        return None;
+    }
+    let open = text.get(..pos)?.rfind("{{").unwrap_or(line_start);
+    let close = at.find("}}").map_or(text.len(), |i| pos + i);
+    // The argument after `required "msg"`, up to the end of the command; else (piped) the
+    // value before it.
+    let after = &text[pos..close];
+    let end = after.find(['|', ')']).unwrap_or(after.len());
+    values_refs(&after[..end]).pop().or_else(|| values_refs(&text[open..pos]).pop())
+}
+
+/// The `.Values.a.b` references in `s`, as dotted paths (`a.b`).
+fn values_refs(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(".Values.") {
+        let tail = &rest[i + ".Values.".len()..];
+        let n = tail.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-')).unwrap_or(tail.len());
+        let path = tail[..n].trim_end_matches('.');
+        if !path.is_empty() {
+            out.push(path.to_string());
+        }
+        rest = &tail[n..];
+    }
+    out
+}
+
+/// Adds the second label of a `required` failure: where the value should be set (the deepest
+/// part of its path the site's values already set, else the site's or layer's entry that
+/// enables the service).
+fn required_label(d: Diagnostic, site: &Site, svc: &Service, path: &str) -> Diagnostic {
+    let parts: Vec<&str> = path.split('.').collect();
+    let d = d.help(format!("set `{path}` in the values of `{}` (in the site or one of its layers)", svc.name));
+    if let Some(values) = site.values.get(&svc.name) {
+        for n in (1..parts.len()).rev() {
+            let ptr: String = parts[..n].iter().fold(String::new(), |p, k| strata_yaml::pointer_push(&p, k));
+            if let Some(o) = values.origin_exact(&ptr) {
+                if values.value.pointer(&ptr).is_some_and(Json::is_object) {
+                    return d.at(&o.source, o.key.unwrap_or(o.span), format!("`{path}` should be set below this"));
+                }
+            }
+        }
+    }
+    let ptr = strata_yaml::pointer_push("/services", &svc.name);
+    match site.merged.origin(&ptr) {
+        Some(o) => d.at(&o.source, o.key.unwrap_or(o.span), format!("set `{path}` in this service's values")),
+        None => d,
+    }
+}
+
+
+
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_paths_from_the_action() {
+        let t = "a: 1\nb: {{ required \"set it\" .Values.endpoints.db.host }}\n";
+        assert_eq!(required_path(t, 2, 6).as_deref(), Some("endpoints.db.host"));
+        let t = "b: {{ .Values.x.y | required \"set it\" }}\n";
+        assert_eq!(required_path(t, 1, 20).as_deref(), Some("x.y"));
+        let t = "b: {{ required \"m\" $env.Values.a }}\n";
+        assert_eq!(required_path(t, 1, 6).as_deref(), Some("a"));
+        assert_eq!(required_path("b: {{ fail \"x\" }}", 1, 6), None);
+    }
+
+    #[test]
+    fn numbers_are_floats() {
+        assert!(matches!(to_value(&serde_json::json!(3)), Value::Float(f) if f == 3.0));
+    }
+}
