@@ -105,7 +105,12 @@ fn last_at(pipe: &Pipe) -> At<'_> {
 /// Where Go reports an argument conversion error, and its text. A function reports
 /// "wrong type for value; expected X; got Y" without saying which argument; Go reports it at
 /// the argument node, and for a literal argument says "expected X; found LITERAL" instead.
-fn arg_error_site<'n>(explicit: &'n [Arg], argv: &[Value], default: At<'n>, msg: String) -> (At<'n>, String) {
+fn arg_error_site<'n>(
+    explicit: &'n [Arg],
+    argv: &[Value],
+    default: At<'n>,
+    msg: String,
+) -> (At<'n>, String) {
     let Some(rest) = msg.strip_prefix("wrong type for value; expected ") else {
         return (default, msg);
     };
@@ -118,11 +123,16 @@ fn arg_error_site<'n>(explicit: &'n [Arg], argv: &[Value], default: At<'n>, msg:
         }
         if let Arg::Number { .. } | Arg::Bool(..) | Arg::String { .. } | Arg::Nil(_) = node {
             let kind = match want {
-                "int" | "int64" | "int32" | "uint" | "uint64" | "uint32" | "int8" | "uint8" => "integer",
+                "int" | "int64" | "int32" | "uint" | "uint64" | "uint32" | "int8" | "uint8" => {
+                    "integer"
+                }
                 "float64" | "float32" => "float",
                 other => other,
             };
-            return (At::Arg(node), format!("expected {kind}; found {}", node.to_go_string()));
+            return (
+                At::Arg(node),
+                format!("expected {kind}; found {}", node.to_go_string()),
+            );
         }
         return (At::Arg(node), msg);
     }
@@ -350,15 +360,23 @@ impl<'a> State<'a> {
                 let items = items.clone();
                 for (i, e) in items.iter().enumerate() {
                     ran = true;
-                    if self.one_iteration(b, Val::plain(Value::Int(i as i64)), Val::boxed(e.clone()), mark)? {
+                    if self.one_iteration(
+                        b,
+                        Val::plain(Value::Int(i as i64)),
+                        Val::boxed(e.clone()),
+                        mark,
+                    )? {
                         break;
                     }
                 }
             }
             Value::Map(m) => {
                 // Snapshot the entries: the body may modify the map (Sprig's `set`).
-                let entries: Vec<(String, Value)> =
-                    m.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                let entries: Vec<(String, Value)> = m
+                    .borrow()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
                 for (k, e) in entries {
                     ran = true;
                     if self.one_iteration(b, Val::plain(Value::str(&k)), Val::boxed(e), mark)? {
@@ -468,7 +486,10 @@ impl<'a> State<'a> {
             return Err(self.err(
                 At::Arg(&args[0]),
                 ErrorKind::Exec,
-                format!("can't give argument to non-function {}", args[0].to_go_string()),
+                format!(
+                    "can't give argument to non-function {}",
+                    args[0].to_go_string()
+                ),
             ));
         }
         Ok(())
@@ -514,7 +535,9 @@ impl<'a> State<'a> {
             return match value {
                 Number::Int(i) => Ok(Value::Int(*i)),
                 Number::Float(f) => Ok(Value::Float(*f)),
-                Number::Overflow => Err(self.err(At::Arg(a), ErrorKind::Exec, format!("{text} overflows int"))),
+                Number::Overflow => {
+                    Err(self.err(At::Arg(a), ErrorKind::Exec, format!("{text} overflows int")))
+                }
             };
         }
         Ok(Value::Nil)
@@ -529,7 +552,13 @@ impl<'a> State<'a> {
         Err(self.err(at, ErrorKind::Exec, format!("undefined variable: {name}")))
     }
 
-    fn eval_variable(&mut self, node: &Arg, idents: &[String], args: &[Arg], fin: Option<Val>) -> R<Val> {
+    fn eval_variable(
+        &mut self,
+        node: &Arg,
+        idents: &[String],
+        args: &[Arg],
+        fin: Option<Val>,
+    ) -> R<Val> {
         let value = self.var_value(At::Arg(node), &idents[0])?;
         if idents.len() == 1 {
             self.not_a_function(args, &fin)?;
@@ -539,19 +568,38 @@ impl<'a> State<'a> {
         self.eval_field_chain(&dot, value, node, &idents[1..], args, fin)
     }
 
-    fn eval_chain(&mut self, dot: &Val, chain: &Arg, node: &Arg, fields: &[String], args: &[Arg], fin: Option<Val>) -> R<Val> {
+    fn eval_chain(
+        &mut self,
+        dot: &Val,
+        chain: &Arg,
+        node: &Arg,
+        fields: &[String],
+        args: &[Arg],
+        fin: Option<Val>,
+    ) -> R<Val> {
         if let Arg::Nil(_) = node {
             return Err(self.err(
                 At::Arg(chain),
                 ErrorKind::Exec,
-                format!("indirection through explicit nil in {}", chain.to_go_string()),
+                format!(
+                    "indirection through explicit nil in {}",
+                    chain.to_go_string()
+                ),
             ));
         }
         let pipe = self.eval_arg(dot, node)?;
         self.eval_field_chain(dot, pipe, chain, fields, args, fin)
     }
 
-    fn eval_field_chain(&mut self, dot: &Val, receiver: Val, node: &Arg, idents: &[String], args: &[Arg], fin: Option<Val>) -> R<Val> {
+    fn eval_field_chain(
+        &mut self,
+        dot: &Val,
+        receiver: Val,
+        node: &Arg,
+        idents: &[String],
+        args: &[Arg],
+        fin: Option<Val>,
+    ) -> R<Val> {
         // Go reports errors of a chain `(x).f` at the last node evaluated inside `x`.
         let at = match node {
             Arg::Chain { node: inner, .. } => match &**inner {
@@ -569,10 +617,22 @@ impl<'a> State<'a> {
         self.eval_field(dot, &idents[n - 1], at, args, fin, receiver)
     }
 
-    fn eval_field(&mut self, dot: &Val, name: &str, at: At, args: &[Arg], fin: Option<Val>, receiver: Val) -> R<Val> {
+    fn eval_field(
+        &mut self,
+        dot: &Val,
+        name: &str,
+        at: At,
+        args: &[Arg],
+        fin: Option<Val>,
+        receiver: Val,
+    ) -> R<Val> {
         if receiver.is_invalid() {
             if self.opts.missing_key == MissingKey::Error {
-                return Err(self.err(at, ErrorKind::Exec, format!("nil data; no entry for key {}", crate::fmt::quote(name))));
+                return Err(self.err(
+                    at,
+                    ErrorKind::Exec,
+                    format!("nil data; no entry for key {}", crate::fmt::quote(name)),
+                ));
             }
             return Ok(Val::invalid());
         }
@@ -585,7 +645,11 @@ impl<'a> State<'a> {
             )),
             Value::Map(m) => {
                 if has_args {
-                    return Err(self.err(at, ErrorKind::Exec, format!("{name} is not a method but has arguments")));
+                    return Err(self.err(
+                        at,
+                        ErrorKind::Exec,
+                        format!("{name} is not a method but has arguments"),
+                    ));
                 }
                 let found = m.borrow().get(name).cloned();
                 match found {
@@ -610,9 +674,22 @@ impl<'a> State<'a> {
                         Some(Err(e)) => Err(self.func_error(at, at, name, e)),
                         None => {
                             if o.field(name).is_some() {
-                                Err(self.err(at, ErrorKind::Exec, format!("{name} has arguments but cannot be invoked as function")))
+                                Err(self.err(
+                                    at,
+                                    ErrorKind::Exec,
+                                    format!(
+                                        "{name} has arguments but cannot be invoked as function"
+                                    ),
+                                ))
                             } else {
-                                Err(self.err(at, ErrorKind::Exec, format!("can't evaluate field {name} in type {}", o.type_name())))
+                                Err(self.err(
+                                    at,
+                                    ErrorKind::Exec,
+                                    format!(
+                                        "can't evaluate field {name} in type {}",
+                                        o.type_name()
+                                    ),
+                                ))
                             }
                         }
                     };
@@ -633,7 +710,10 @@ impl<'a> State<'a> {
             _ => Err(self.err(
                 at,
                 ErrorKind::Exec,
-                format!("can't evaluate field {name} in type {}", receiver.static_type()),
+                format!(
+                    "can't evaluate field {name} in type {}",
+                    receiver.static_type()
+                ),
             )),
         }
     }
@@ -643,10 +723,14 @@ impl<'a> State<'a> {
         match n {
             Arg::Dot(_) => Ok(dot.clone()),
             Arg::Nil(_) => Ok(Val::boxed(Value::Nil)),
-            Arg::Field { idents, .. } => self.eval_field_chain(dot, dot.clone(), n, idents, &[], None),
+            Arg::Field { idents, .. } => {
+                self.eval_field_chain(dot, dot.clone(), n, idents, &[], None)
+            }
             Arg::Variable { idents, .. } => self.eval_variable(n, idents, &[], None),
             Arg::Pipe(p) => self.eval_pipeline(dot, p),
-            Arg::Identifier { pos, name } => self.eval_function(dot, *pos, name, None, std::slice::from_ref(n), None),
+            Arg::Identifier { pos, name } => {
+                self.eval_function(dot, *pos, name, None, std::slice::from_ref(n), None)
+            }
             Arg::Chain { node, fields, .. } => self.eval_chain(dot, n, node, fields, &[], None),
             Arg::Bool(_, b) => Ok(Val::plain(Value::Bool(*b))),
             Arg::Number { .. } => Ok(Val::plain(self.ideal_constant(n)?)),
@@ -667,22 +751,36 @@ impl<'a> State<'a> {
 
     fn func_error(&self, call_at: At, arg_at: At, name: &str, e: FuncError) -> Error {
         match e {
-            FuncError::Call(m) => self.err(call_at, ErrorKind::Func, format!("error calling {name}: {m}")),
+            FuncError::Call(m) => self.err(
+                call_at,
+                ErrorKind::Func,
+                format!("error calling {name}: {m}"),
+            ),
             FuncError::Arg(m) => self.err(arg_at, ErrorKind::Func, m),
             FuncError::Arity { want, got } => self.err(
                 arg_at,
                 ErrorKind::Func,
                 format!("wrong number of args for {name}: want {want} got {got}"),
             ),
-            FuncError::Template(inner) => {
-                self.err(call_at, ErrorKind::Func, format!("error calling {name}: {}", inner.text))
-            }
+            FuncError::Template(inner) => self.err(
+                call_at,
+                ErrorKind::Func,
+                format!("error calling {name}: {}", inner.text),
+            ),
         }
     }
 
     /// Calls function `name`. `cmd` is the command it heads (None when it is an argument),
     /// `args` the command's arguments including the name itself.
-    fn eval_function(&mut self, dot: &Val, pos: Pos, name: &str, cmd: Option<&Command>, args: &[Arg], fin: Option<Val>) -> R<Val> {
+    fn eval_function(
+        &mut self,
+        dot: &Val,
+        pos: Pos,
+        name: &str,
+        cmd: Option<&Command>,
+        args: &[Arg],
+        fin: Option<Val>,
+    ) -> R<Val> {
         let ident_at = At::Ident(pos, name);
         let call_at = match cmd {
             Some(c) => At::Cmd(c),
@@ -692,11 +790,19 @@ impl<'a> State<'a> {
             if let Some(r) = builtins::call_builtin(self, dot, name, call_at, ident_at, args, fin) {
                 return r;
             }
-            return Err(self.err(ident_at, ErrorKind::Exec, format!("{} is not a defined function", crate::fmt::quote(name))));
+            return Err(self.err(
+                ident_at,
+                ErrorKind::Exec,
+                format!("{} is not a defined function", crate::fmt::quote(name)),
+            ));
         };
         let f = f.clone();
         let argv = self.eval_call_args(dot, args, fin)?;
-        let arg_at = if args.len() > 1 { At::Arg(&args[args.len() - 1]) } else { ident_at };
+        let arg_at = if args.len() > 1 {
+            At::Arg(&args[args.len() - 1])
+        } else {
+            ident_at
+        };
         match f(self, &argv) {
             Ok(v) => Ok(Val::plain(v)),
             Err(e @ FuncError::Arity { .. }) => Err(self.func_error(call_at, ident_at, name, e)),

@@ -151,7 +151,12 @@ impl Chart {
     pub fn crd_files(&self) -> Vec<&ChartFile> {
         self.files
             .iter()
-            .filter(|f| f.name.starts_with("crds/") && (f.name.ends_with(".yaml") || f.name.ends_with(".yml") || f.name.ends_with(".json")))
+            .filter(|f| {
+                f.name.starts_with("crds/")
+                    && (f.name.ends_with(".yaml")
+                        || f.name.ends_with(".yml")
+                        || f.name.ends_with(".json"))
+            })
             .collect()
     }
 }
@@ -163,13 +168,18 @@ pub fn load_dir(dir: &Path) -> Result<Chart, HelmError> {
 
 fn load_dir_depth(dir: &Path, depth: usize) -> Result<Chart, HelmError> {
     if depth > MAX_DEPENDENCY_DEPTH {
-        return Err(HelmError::load(dir, "file:// dependencies nest too deeply (a cycle?)"));
+        return Err(HelmError::load(
+            dir,
+            "file:// dependencies nest too deeply (a cycle?)",
+        ));
     }
     if !dir.is_dir() {
         return Err(HelmError::load(dir, "not a chart folder"));
     }
     let rules = match std::fs::read_to_string(dir.join(".helmignore")) {
-        Ok(text) => IgnoreRules::parse(&text).map_err(|e| HelmError::load(&dir.join(".helmignore"), &e))?,
+        Ok(text) => {
+            IgnoreRules::parse(&text).map_err(|e| HelmError::load(&dir.join(".helmignore"), &e))?
+        }
         Err(_) => IgnoreRules::default(),
     }
     .with_defaults();
@@ -180,11 +190,24 @@ fn load_dir_depth(dir: &Path, depth: usize) -> Result<Chart, HelmError> {
     Ok(chart)
 }
 
-fn walk(root: &Path, rel: &str, rules: &IgnoreRules, out: &mut Vec<(String, Vec<u8>)>, depth: usize) -> Result<(), HelmError> {
+fn walk(
+    root: &Path,
+    rel: &str,
+    rules: &IgnoreRules,
+    out: &mut Vec<(String, Vec<u8>)>,
+    depth: usize,
+) -> Result<(), HelmError> {
     if depth > 64 {
-        return Err(HelmError::load(&root.join(rel), "folders nest too deeply (a symlink loop?)"));
+        return Err(HelmError::load(
+            &root.join(rel),
+            "folders nest too deeply (a symlink loop?)",
+        ));
     }
-    let here = if rel.is_empty() { root.to_path_buf() } else { root.join(rel) };
+    let here = if rel.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(rel)
+    };
     let mut entries: Vec<(String, PathBuf)> = std::fs::read_dir(&here)
         .map_err(|e| HelmError::load(&here, &e.to_string()))?
         .filter_map(|e| e.ok())
@@ -192,7 +215,11 @@ fn walk(root: &Path, rel: &str, rules: &IgnoreRules, out: &mut Vec<(String, Vec<
         .collect();
     entries.sort();
     for (fname, path) in entries {
-        let name = if rel.is_empty() { fname.clone() } else { format!("{rel}/{fname}") };
+        let name = if rel.is_empty() {
+            fname.clone()
+        } else {
+            format!("{rel}/{fname}")
+        };
         let meta = std::fs::metadata(&path).map_err(|e| HelmError::load(&path, &e.to_string()))?;
         if meta.is_dir() {
             if rules.ignore(&name, true) {
@@ -205,10 +232,16 @@ fn walk(root: &Path, rel: &str, rules: &IgnoreRules, out: &mut Vec<(String, Vec<
             continue;
         }
         if !meta.is_file() {
-            return Err(HelmError::load(&path, "cannot load irregular file as it has file mode type bits set"));
+            return Err(HelmError::load(
+                &path,
+                "cannot load irregular file as it has file mode type bits set",
+            ));
         }
         if meta.len() > MAX_FILE_SIZE {
-            return Err(HelmError::load(&path, &format!("chart file is larger than the maximum file size {MAX_FILE_SIZE}")));
+            return Err(HelmError::load(
+                &path,
+                &format!("chart file is larger than the maximum file size {MAX_FILE_SIZE}"),
+            ));
         }
         let mut data = std::fs::read(&path).map_err(|e| HelmError::load(&path, &e.to_string()))?;
         if data.starts_with(&[0xEF, 0xBB, 0xBF]) {
@@ -225,7 +258,12 @@ fn load_files(files: Vec<(String, Vec<u8>)>, dir: &Path) -> Result<Chart, HelmEr
     let mut metadata: Option<Metadata> = None;
     if let Some((_, data)) = files.iter().find(|(n, _)| n == "Chart.yaml") {
         let text = String::from_utf8_lossy(data);
-        let v = crate::yamlin::parse_values(&text).map_err(|e| HelmError::load(&dir.join("Chart.yaml"), &format!("cannot load Chart.yaml: {e}")))?;
+        let v = crate::yamlin::parse_values(&text).map_err(|e| {
+            HelmError::load(
+                &dir.join("Chart.yaml"),
+                &format!("cannot load Chart.yaml: {e}"),
+            )
+        })?;
         let mut md = metadata_from_value(&v);
         if md.api_version.is_empty() {
             md.api_version = "v1".to_string();
@@ -243,18 +281,32 @@ fn load_files(files: Vec<(String, Vec<u8>)>, dir: &Path) -> Result<Chart, HelmEr
             "Chart.yaml" | "Chart.lock" => {}
             "values.yaml" => {
                 let text = String::from_utf8_lossy(&data).into_owned();
-                let v = crate::yamlin::parse_values(&text).map_err(|e| HelmError::load(&dir.join("values.yaml"), &format!("cannot load values.yaml: {e}")))?;
+                let v = crate::yamlin::parse_values(&text).map_err(|e| {
+                    HelmError::load(
+                        &dir.join("values.yaml"),
+                        &format!("cannot load values.yaml: {e}"),
+                    )
+                })?;
                 values = Frozen::from_value(&v);
                 values_text = Some(text);
             }
             "values.schema.json" => {
-                let parsed: serde_json::Value = serde_json::from_slice(&data)
-                    .map_err(|e| HelmError::load(&dir.join("values.schema.json"), &format!("invalid JSON: {e}")))?;
+                let parsed: serde_json::Value = serde_json::from_slice(&data).map_err(|e| {
+                    HelmError::load(
+                        &dir.join("values.schema.json"),
+                        &format!("invalid JSON: {e}"),
+                    )
+                })?;
                 schema = Some(parsed);
             }
             "requirements.yaml" => {
                 let text = String::from_utf8_lossy(&data);
-                let v = crate::yamlin::parse_values(&text).map_err(|e| HelmError::load(&dir.join("requirements.yaml"), &format!("cannot load requirements.yaml: {e}")))?;
+                let v = crate::yamlin::parse_values(&text).map_err(|e| {
+                    HelmError::load(
+                        &dir.join("requirements.yaml"),
+                        &format!("cannot load requirements.yaml: {e}"),
+                    )
+                })?;
                 let md = metadata.get_or_insert_with(Metadata::default);
                 if let Value::Map(m) = &v {
                     if let Some(deps) = m.borrow().get("dependencies") {
@@ -262,31 +314,50 @@ fn load_files(files: Vec<(String, Vec<u8>)>, dir: &Path) -> Result<Chart, HelmEr
                     }
                 }
                 if md.api_version == "v1" {
-                    other.push(ChartFile { name, data: Arc::from(data) });
+                    other.push(ChartFile {
+                        name,
+                        data: Arc::from(data),
+                    });
                 }
             }
             "requirements.lock" => {
                 if metadata.as_ref().is_some_and(|m| m.api_version == "v1") {
-                    other.push(ChartFile { name, data: Arc::from(data) });
+                    other.push(ChartFile {
+                        name,
+                        data: Arc::from(data),
+                    });
                 }
             }
-            n if n.starts_with("templates/") => templates.push(ChartFile { name, data: Arc::from(data) }),
+            n if n.starts_with("templates/") => templates.push(ChartFile {
+                name,
+                data: Arc::from(data),
+            }),
             n if n.starts_with("charts/") => {
                 if n.ends_with(".prov") {
-                    other.push(ChartFile { name, data: Arc::from(data) });
+                    other.push(ChartFile {
+                        name,
+                        data: Arc::from(data),
+                    });
                     continue;
                 }
                 let rest = &n["charts/".len()..];
                 let (cname, inner) = rest.split_once('/').unwrap_or((rest, ""));
-                subfiles.entry(cname.to_string()).or_default().push((inner.to_string(), data));
+                subfiles
+                    .entry(cname.to_string())
+                    .or_default()
+                    .push((inner.to_string(), data));
             }
-            _ => other.push(ChartFile { name, data: Arc::from(data) }),
+            _ => other.push(ChartFile {
+                name,
+                data: Arc::from(data),
+            }),
         }
     }
     let Some(metadata) = metadata else {
         return Err(HelmError::load(dir, "Chart.yaml file is missing"));
     };
-    validate_metadata(&metadata).map_err(|e| HelmError::load(&dir.join("Chart.yaml"), &format!("validation: {e}")))?;
+    validate_metadata(&metadata)
+        .map_err(|e| HelmError::load(&dir.join("Chart.yaml"), &format!("validation: {e}")))?;
     let mut subcharts = Vec::new();
     for (cname, files) in subfiles {
         if cname.starts_with('_') || cname.starts_with('.') {
@@ -299,9 +370,18 @@ fn load_files(files: Vec<(String, Vec<u8>)>, dir: &Path) -> Result<Chart, HelmEr
                 "packaged subcharts (.tgz) are not supported: unpack it into a folder of the same chart name",
             ));
         }
-        let files: Vec<(String, Vec<u8>)> = files.into_iter().filter(|(n, _)| !n.is_empty()).collect();
-        let mut sub = load_files(files, &subdir)
-            .map_err(|e| HelmError::load(&subdir, &format!("error unpacking subchart {cname} in {}: {}", metadata.name, e.message())))?;
+        let files: Vec<(String, Vec<u8>)> =
+            files.into_iter().filter(|(n, _)| !n.is_empty()).collect();
+        let mut sub = load_files(files, &subdir).map_err(|e| {
+            HelmError::load(
+                &subdir,
+                &format!(
+                    "error unpacking subchart {cname} in {}: {}",
+                    metadata.name,
+                    e.message()
+                ),
+            )
+        })?;
         resolve_file_dependencies(&mut sub, &subdir, 1)?;
         subcharts.push(Arc::new(sub));
     }
@@ -333,18 +413,36 @@ fn resolve_file_dependencies(chart: &mut Chart, dir: &Path, depth: usize) -> Res
         }
         let path = dir.join(rel);
         let sub = load_dir_depth(&path, depth + 1).map_err(|e| {
-            HelmError::load(&dir.join("Chart.yaml"), &format!("dependency {} ({}): {}", dep.name, dep.repository, e.message()))
+            HelmError::load(
+                &dir.join("Chart.yaml"),
+                &format!(
+                    "dependency {} ({}): {}",
+                    dep.name,
+                    dep.repository,
+                    e.message()
+                ),
+            )
         })?;
         if sub.name() != dep.name {
             return Err(HelmError::load(
                 &dir.join("Chart.yaml"),
-                &format!("dependency {} ({}) is a chart named {}", dep.name, dep.repository, sub.name()),
+                &format!(
+                    "dependency {} ({}) is a chart named {}",
+                    dep.name,
+                    dep.repository,
+                    sub.name()
+                ),
             ));
         }
-        if !dep.version.trim().is_empty() && !crate::semver::is_compatible_range(&dep.version, &sub.metadata.version) {
+        if !dep.version.trim().is_empty()
+            && !crate::semver::is_compatible_range(&dep.version, &sub.metadata.version)
+        {
             return Err(HelmError::load(
                 &dir.join("Chart.yaml"),
-                &format!("can't get a valid version for dependency {}: {} does not satisfy {}", dep.name, sub.metadata.version, dep.version),
+                &format!(
+                    "can't get a valid version for dependency {}: {} does not satisfy {}",
+                    dep.name, sub.metadata.version, dep.version
+                ),
             ));
         }
         chart.subcharts.push(Arc::new(sub));
@@ -389,19 +487,36 @@ fn validate_metadata(md: &Metadata) -> Result<(), String> {
         return Err("chart.metadata.version is required".into());
     }
     if crate::semver::Version::parse(&md.version).is_none() {
-        return Err(format!("chart.metadata.version {:?} is invalid", md.version));
+        return Err(format!(
+            "chart.metadata.version {:?} is invalid",
+            md.version
+        ));
     }
     if !matches!(md.chart_type.as_str(), "" | "application" | "library") {
         return Err("chart.metadata.type must be application or library".into());
     }
     let mut seen = std::collections::HashSet::new();
     for d in md.dependencies.iter().flatten() {
-        if !d.alias.is_empty() && !d.alias.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-            return Err(format!("dependency {:?} has disallowed characters in the alias", d.name));
+        if !d.alias.is_empty()
+            && !d
+                .alias
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(format!(
+                "dependency {:?} has disallowed characters in the alias",
+                d.name
+            ));
         }
-        let key = if d.alias.is_empty() { &d.name } else { &d.alias };
+        let key = if d.alias.is_empty() {
+            &d.name
+        } else {
+            &d.alias
+        };
         if !seen.insert(key.clone()) {
-            return Err(format!("more than one dependency with name or alias {key:?}"));
+            return Err(format!(
+                "more than one dependency with name or alias {key:?}"
+            ));
         }
     }
     Ok(())
@@ -445,7 +560,11 @@ fn metadata_from_value(v: &Value) -> Metadata {
         _ => Vec::new(),
     };
     let annotations = match get(v, "annotations") {
-        Some(Value::Map(m)) => m.borrow().iter().map(|(k, v)| (k.clone(), scalar_string(Some(v)))).collect(),
+        Some(Value::Map(m)) => m
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.clone(), scalar_string(Some(v))))
+            .collect(),
         _ => BTreeMap::new(),
     };
     Metadata {
@@ -549,7 +668,12 @@ impl IgnoreRules {
         } else {
             0
         };
-        self.patterns.push(IgnorePattern { rule, negate, must_dir, mode });
+        self.patterns.push(IgnorePattern {
+            rule,
+            negate,
+            must_dir,
+            mode,
+        });
         Ok(())
     }
 
@@ -558,7 +682,11 @@ impl IgnoreRules {
             return false;
         }
         for p in &self.patterns {
-            let target = if p.mode == 0 { path.rsplit('/').next().unwrap_or(path) } else { path };
+            let target = if p.mode == 0 {
+                path.rsplit('/').next().unwrap_or(path)
+            } else {
+                path
+            };
             let matched = go_match(&p.rule, target).unwrap_or(false);
             if p.negate {
                 if p.must_dir && !is_dir {

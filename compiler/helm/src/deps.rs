@@ -70,7 +70,9 @@ fn process_enabled(c: &mut Node<'_>, v: &Value, path: &str) -> Result<(), String
     let existing = std::mem::take(&mut c.deps);
     let mut chart_deps: Vec<Node<'_>> = Vec::new();
     for e in &existing {
-        let declared = reqs.iter().any(|r| e.meta.name == r.name && is_compatible_range(&r.version, &e.meta.version));
+        let declared = reqs
+            .iter()
+            .any(|r| e.meta.name == r.name && is_compatible_range(&r.version, &e.meta.version));
         if !declared {
             chart_deps.push(e.clone());
         }
@@ -92,16 +94,28 @@ fn process_enabled(c: &mut Node<'_>, v: &Value, path: &str) -> Result<(), String
     }
     c.meta.dependencies = Some(reqs);
     let cvals = values::coalesce_values(c, v)?;
-    let reqs = c.meta.dependencies.as_mut().map(std::mem::take).unwrap_or_default();
+    let reqs = c
+        .meta
+        .dependencies
+        .as_mut()
+        .map(std::mem::take)
+        .unwrap_or_default();
     let mut reqs = reqs;
     process_tags(&mut reqs, &cvals);
     process_conditions(&mut reqs, &cvals, path);
-    let removed: Vec<String> = reqs.iter().filter(|r| !r.enabled).map(|r| r.name.clone()).collect();
+    let removed: Vec<String> = reqs
+        .iter()
+        .filter(|r| !r.enabled)
+        .map(|r| r.name.clone())
+        .collect();
     let mut kept: Vec<Node<'_>> = std::mem::take(&mut c.deps)
         .into_iter()
         .filter(|n| !removed.contains(&n.meta.name))
         .collect();
-    let kept_meta: Vec<Dependency> = reqs.into_iter().filter(|r| !removed.contains(&r.name)).collect();
+    let kept_meta: Vec<Dependency> = reqs
+        .into_iter()
+        .filter(|r| !removed.contains(&r.name))
+        .collect();
     let cvals_value = Value::Map(cvals);
     for t in kept.iter_mut() {
         let subpath = format!("{path}{}.", t.meta.name);
@@ -172,12 +186,21 @@ fn process_import_values(c: &mut Node<'_>) -> Result<(), String> {
         for riv in &r.import_values {
             match riv {
                 Frozen::Map(m) => {
-                    let child = m.get("child").map(|v| strata_gotmpl::fmt::sprint(&v.to_value())).unwrap_or_else(|| "<nil>".into());
-                    let parent = m.get("parent").map(|v| strata_gotmpl::fmt::sprint(&v.to_value())).unwrap_or_else(|| "<nil>".into());
+                    let child = m
+                        .get("child")
+                        .map(|v| strata_gotmpl::fmt::sprint(&v.to_value()))
+                        .unwrap_or_else(|| "<nil>".into());
+                    let parent = m
+                        .get("parent")
+                        .map(|v| strata_gotmpl::fmt::sprint(&v.to_value()))
+                        .unwrap_or_else(|| "<nil>".into());
                     out.push(Frozen::Map(
-                        [("child".to_string(), Frozen::String(child.clone())), ("parent".to_string(), Frozen::String(parent.clone()))]
-                            .into_iter()
-                            .collect(),
+                        [
+                            ("child".to_string(), Frozen::String(child.clone())),
+                            ("parent".to_string(), Frozen::String(parent.clone())),
+                        ]
+                        .into_iter()
+                        .collect(),
                     ));
                     let Some(vv) = values::table(&cvals, &format!("{}.{}", r.name, child)) else {
                         continue;
@@ -188,9 +211,12 @@ fn process_import_values(c: &mut Node<'_>) -> Result<(), String> {
                 Frozen::String(s) => {
                     let child = format!("exports.{s}");
                     out.push(Frozen::Map(
-                        [("child".to_string(), Frozen::String(child.clone())), ("parent".to_string(), Frozen::String(".".into()))]
-                            .into_iter()
-                            .collect(),
+                        [
+                            ("child".to_string(), Frozen::String(child.clone())),
+                            ("parent".to_string(), Frozen::String(".".into())),
+                        ]
+                        .into_iter()
+                        .collect(),
                     ));
                     let Some(vm) = values::table(&cvals, &format!("{}.{}", r.name, child)) else {
                         continue;

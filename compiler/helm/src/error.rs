@@ -72,7 +72,10 @@ pub enum HelmError {
 
 impl HelmError {
     pub(crate) fn load(path: &Path, message: &str) -> HelmError {
-        HelmError::Load { path: path.to_path_buf(), message: message.to_string() }
+        HelmError::Load {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        }
     }
 
     /// The message without a location.

@@ -38,7 +38,10 @@ fn build() -> FuncMap {
 
 fn arity(args: &[Value], want: usize) -> Result<(), FuncError> {
     if args.len() != want {
-        return Err(FuncError::Arity { want: want.to_string(), got: args.len() });
+        return Err(FuncError::Arity {
+            want: want.to_string(),
+            got: args.len(),
+        });
     }
     Ok(())
 }
@@ -46,7 +49,10 @@ fn arity(args: &[Value], want: usize) -> Result<(), FuncError> {
 fn string_arg(v: &Value) -> Result<String, FuncError> {
     match v {
         Value::String(s) => Ok(s.to_string()),
-        other => Err(FuncError::Arg(format!("wrong type for value; expected string; got {}", other.type_name()))),
+        other => Err(FuncError::Arg(format!(
+            "wrong type for value; expected string; got {}",
+            other.type_name()
+        ))),
     }
 }
 
@@ -64,11 +70,13 @@ fn tpl(ctx: &mut dyn CallContext, args: &[Value]) -> Result<Value, FuncError> {
     let text = string_arg(&args[0])?;
     let out = ctx.execute_text(&text, &args[1]).map_err(|e| match e {
         // Helm wraps the engine's error with what it was doing (`%w`, so the text is kept).
-        FuncError::Template(inner) if inner.kind == strata_gotmpl::ErrorKind::Parse => FuncError::Call(format!(
-            "cannot parse template {}: {}",
-            strata_gotmpl::fmt::quote(&text),
-            inner.text
-        )),
+        FuncError::Template(inner) if inner.kind == strata_gotmpl::ErrorKind::Parse => {
+            FuncError::Call(format!(
+                "cannot parse template {}: {}",
+                strata_gotmpl::fmt::quote(&text),
+                inner.text
+            ))
+        }
         FuncError::Template(inner) => FuncError::Call(format!(
             "error during tpl function execution for {}: {}",
             strata_gotmpl::fmt::quote(&text),
@@ -85,7 +93,9 @@ fn required(_: &mut dyn CallContext, args: &[Value]) -> Result<Value, FuncError>
     let warn = string_arg(&args[0])?;
     match &args[1] {
         Value::Nil => Err(FuncError::Call(format!("{WARN_START}{warn}{WARN_END}"))),
-        Value::String(s) if s.is_empty() => Err(FuncError::Call(format!("{WARN_START}{warn}{WARN_END}"))),
+        Value::String(s) if s.is_empty() => {
+            Err(FuncError::Call(format!("{WARN_START}{warn}{WARN_END}")))
+        }
         v => Ok(v.clone()),
     }
 }

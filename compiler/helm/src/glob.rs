@@ -230,7 +230,8 @@ fn glob_at(t: &[Tok], n: &[char]) -> bool {
         Tok::Lit(c) => n.first() == Some(c) && glob_at(rest, &n[1..]),
         Tok::Any => n.first().is_some_and(|&c| c != '/') && glob_at(rest, &n[1..]),
         Tok::Class(ranges, neg) => {
-            n.first().is_some_and(|&c| ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *neg)
+            n.first()
+                .is_some_and(|&c| ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *neg)
                 && glob_at(rest, &n[1..])
         }
         Tok::Star | Tok::SuperStar => {

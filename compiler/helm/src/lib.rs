@@ -10,13 +10,13 @@
 
 pub mod chart;
 pub mod deps;
+mod error;
 mod funcs;
+mod glob;
 pub mod objects;
+pub mod output;
 pub mod render;
 mod schema;
-pub mod output;
-mod error;
-mod glob;
 pub mod semver;
 pub mod serial;
 pub mod strvals;

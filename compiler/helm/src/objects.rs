@@ -16,11 +16,19 @@ pub struct Files {
 impl Files {
     /// The files of a chart.
     pub fn new(files: &[ChartFile]) -> Files {
-        Files { files: files.iter().map(|f| (f.name.clone(), f.data.clone())).collect() }
+        Files {
+            files: files
+                .iter()
+                .map(|f| (f.name.clone(), f.data.clone()))
+                .collect(),
+        }
     }
 
     fn get(&self, name: &str) -> String {
-        self.files.get(name).map(|d| String::from_utf8_lossy(d).into_owned()).unwrap_or_default()
+        self.files
+            .get(name)
+            .map(|d| String::from_utf8_lossy(d).into_owned())
+            .unwrap_or_default()
     }
 
     fn as_map(&self, f: impl Fn(&[u8]) -> String) -> Value {
@@ -29,7 +37,12 @@ impl Files {
         let m: BTreeMap<String, Value> = self
             .files
             .iter()
-            .map(|(k, v)| (k.rsplit('/').next().unwrap_or(k).to_string(), Value::str(f(v))))
+            .map(|(k, v)| {
+                (
+                    k.rsplit('/').next().unwrap_or(k).to_string(),
+                    Value::str(f(v)),
+                )
+            })
             .collect();
         Value::map(m)
     }
@@ -42,7 +55,10 @@ fn str_arg(args: &[Value], i: usize) -> Result<String, FuncError> {
             "wrong type for value; expected string; got {}",
             other.type_name()
         ))),
-        None => Err(FuncError::Arity { want: (i + 1).to_string(), got: args.len() }),
+        None => Err(FuncError::Arity {
+            want: (i + 1).to_string(),
+            got: args.len(),
+        }),
     }
 }
 
@@ -55,13 +71,22 @@ impl Object for Files {
     }
     fn field(&self, name: &str) -> Option<Value> {
         // Indexing the Go map: the bytes, or nothing.
-        Some(self.files.get(name).map(|d| Value::str(String::from_utf8_lossy(d))).unwrap_or(Value::Nil))
+        Some(
+            self.files
+                .get(name)
+                .map(|d| Value::str(String::from_utf8_lossy(d)))
+                .unwrap_or(Value::Nil),
+        )
     }
     fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
         let r = match name {
             "Get" | "GetBytes" => str_arg(args, 0).map(|n| Value::str(self.get(&n))),
             "Glob" => str_arg(args, 0).map(|pattern| {
-                let pattern = if crate::glob::files_glob(&pattern, "").is_some() { pattern } else { "**".to_string() };
+                let pattern = if crate::glob::files_glob(&pattern, "").is_some() {
+                    pattern
+                } else {
+                    "**".to_string()
+                };
                 let files = self
                     .files
                     .iter()
@@ -103,12 +128,24 @@ fn base64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         out.push(T[(n >> 18) as usize & 63] as char);
         out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { T[n as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }
@@ -194,14 +231,20 @@ impl KubeVersion {
     pub fn parse(s: &str) -> Option<KubeVersion> {
         let t = s.trim();
         let core = t.strip_prefix('v').unwrap_or(t);
-        let nums_end = core.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(core.len());
+        let nums_end = core
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(core.len());
         let nums: Vec<&str> = core[..nums_end].split('.').collect();
         if nums.len() < 2 || nums.len() > 3 || nums.iter().any(|n| n.is_empty()) {
             return None;
         }
         let parsed: Vec<u64> = nums.iter().map(|n| n.parse().ok()).collect::<Option<_>>()?;
         let patch = parsed.get(2).copied().unwrap_or(0);
-        let version = if t.starts_with('v') { t.to_string() } else { format!("v{t}") };
+        let version = if t.starts_with('v') {
+            t.to_string()
+        } else {
+            format!("v{t}")
+        };
         Some(KubeVersion {
             version,
             normalized: format!("v{}.{}.{}", parsed[0], parsed[1], patch),
@@ -295,7 +338,9 @@ impl Object for Capabilities {
     fn field(&self, name: &str) -> Option<Value> {
         match name {
             "KubeVersion" => Some(Value::Object(std::rc::Rc::new(self.kube.clone()))),
-            "APIVersions" => Some(Value::Object(std::rc::Rc::new(VersionSet(self.api_versions.clone())))),
+            "APIVersions" => Some(Value::Object(std::rc::Rc::new(VersionSet(
+                self.api_versions.clone(),
+            )))),
             "HelmVersion" => Some(Value::Object(std::rc::Rc::new(BuildInfo))),
             _ => None,
         }
@@ -320,7 +365,15 @@ mod tests {
     #[test]
     fn kube_version_like_helm() {
         let k = KubeVersion::parse("1.29").unwrap();
-        assert_eq!((k.version.as_str(), k.normalized.as_str(), k.major.as_str(), k.minor.as_str()), ("v1.29", "v1.29.0", "1", "29"));
+        assert_eq!(
+            (
+                k.version.as_str(),
+                k.normalized.as_str(),
+                k.major.as_str(),
+                k.minor.as_str()
+            ),
+            ("v1.29", "v1.29.0", "1", "29")
+        );
         assert!(KubeVersion::parse("x").is_none());
         assert_eq!(base64(b"hi!?"), "aGkhPw==");
     }

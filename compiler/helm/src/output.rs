@@ -93,7 +93,9 @@ pub struct Document {
 impl Document {
     /// Whether this is a test hook (`helm.sh/hook: test`).
     pub fn is_test(&self) -> bool {
-        self.hooks.iter().any(|h| h == "test" || h == "test-success")
+        self.hooks
+            .iter()
+            .any(|h| h == "test" || h == "test-success")
     }
 }
 
@@ -126,7 +128,10 @@ pub fn split_manifests(text: &str) -> Vec<String> {
         }
         first = false;
     }
-    docs.into_iter().filter(|d| !d.trim().is_empty()).map(|d| d.trim_start().to_string()).collect()
+    docs.into_iter()
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| d.trim_start().to_string())
+        .collect()
 }
 
 /// The next match of Helm's separator `(?:^|\s*\n)---\s*` (`^` only at the very start).
@@ -175,11 +180,18 @@ pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<Sorted, HelmEr
                 });
                 continue;
             };
-            let events: Vec<String> = hook.split(',').map(|h| h.trim().to_ascii_lowercase()).collect();
+            let events: Vec<String> = hook
+                .split(',')
+                .map(|h| h.trim().to_ascii_lowercase())
+                .collect();
             if events.iter().any(|e| !HOOK_EVENTS.contains(&e.as_str())) {
                 continue; // Helm: "skipping unknown hooks"
             }
-            let weight = head.annotations.get("helm.sh/hook-weight").and_then(|w| w.parse().ok()).unwrap_or(0);
+            let weight = head
+                .annotations
+                .get("helm.sh/hook-weight")
+                .and_then(|w| w.parse().ok())
+                .unwrap_or(0);
             out.hooks.push(Document {
                 source: path.clone(),
                 content: doc,
@@ -212,9 +224,17 @@ struct Head {
 }
 
 fn read_head(doc: &str) -> Result<Head, String> {
-    let opts = strata_yaml::ParseOptions { schema: strata_yaml::Schema::Go11, spans: false, ..Default::default() };
+    let opts = strata_yaml::ParseOptions {
+        schema: strata_yaml::Schema::Go11,
+        spans: false,
+        ..Default::default()
+    };
     let docs = strata_yaml::parse(doc, &opts).map_err(|e| e.to_string())?;
-    let v = docs.into_iter().next().map(|d| d.value).unwrap_or(serde_json::Value::Null);
+    let v = docs
+        .into_iter()
+        .next()
+        .map(|d| d.value)
+        .unwrap_or(serde_json::Value::Null);
     let s = |v: Option<&serde_json::Value>| match v {
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(serde_json::Value::Null) | None => String::new(),
@@ -222,10 +242,16 @@ fn read_head(doc: &str) -> Result<Head, String> {
     };
     let meta = v.get("metadata");
     let annotations = match meta.and_then(|m| m.get("annotations")) {
-        Some(serde_json::Value::Object(o)) => o.iter().map(|(k, v)| (k.clone(), s(Some(v)))).collect(),
+        Some(serde_json::Value::Object(o)) => {
+            o.iter().map(|(k, v)| (k.clone(), s(Some(v)))).collect()
+        }
         _ => BTreeMap::new(),
     };
-    Ok(Head { kind: s(v.get("kind")), name: s(meta.and_then(|m| m.get("name"))), annotations })
+    Ok(Head {
+        kind: s(v.get("kind")),
+        name: s(meta.and_then(|m| m.get("name"))),
+        annotations,
+    })
 }
 
 /// What `helm template` prints: `crds` (name, text) first when asked, then the manifests, then
@@ -260,15 +286,25 @@ mod tests {
         assert_eq!(split_manifests("a: 1\n---\nb: 2\n"), vec!["a: 1", "b: 2\n"]);
         // Helm's separator eats the blank lines after `---`, so a second `---` right after is no
         // separator (checked against Helm's SplitManifests).
-        assert_eq!(split_manifests("---\na: 1\n  \n---\n\n---\nb: 2"), vec!["a: 1", "---\nb: 2"]);
+        assert_eq!(
+            split_manifests("---\na: 1\n  \n---\n\n---\nb: 2"),
+            vec!["a: 1", "---\nb: 2"]
+        );
         assert_eq!(split_manifests("\n\n# c\na: 1"), vec!["# c\na: 1"]);
     }
 
     #[test]
     fn sorted_by_kind_then_path_and_hooks_apart() {
         let mut files = BTreeMap::new();
-        files.insert("c/templates/b.yaml".to_string(), "kind: Deployment\nmetadata:\n  name: d\n---\nkind: Service\nmetadata:\n  name: s\n".to_string());
-        files.insert("c/templates/a.yaml".to_string(), "kind: Zeta\n---\nkind: ConfigMap\n".to_string());
+        files.insert(
+            "c/templates/b.yaml".to_string(),
+            "kind: Deployment\nmetadata:\n  name: d\n---\nkind: Service\nmetadata:\n  name: s\n"
+                .to_string(),
+        );
+        files.insert(
+            "c/templates/a.yaml".to_string(),
+            "kind: Zeta\n---\nkind: ConfigMap\n".to_string(),
+        );
         files.insert(
             "c/templates/t.yaml".to_string(),
             "kind: Pod\nmetadata:\n  annotations:\n    helm.sh/hook: test\n".to_string(),
@@ -278,9 +314,19 @@ mod tests {
         let kinds: Vec<&str> = s.manifests.iter().map(|d| d.kind.as_str()).collect();
         assert_eq!(kinds, vec!["ConfigMap", "Service", "Deployment", "Zeta"]);
         assert_eq!(s.hooks.len(), 1);
-        let out = template_output(&s, &[], &OutputOptions { include_crds: false, skip_tests: true });
+        let out = template_output(
+            &s,
+            &[],
+            &OutputOptions {
+                include_crds: false,
+                skip_tests: true,
+            },
+        );
         assert!(!out.contains("kind: Pod"), "{out}");
         // Helm v4 keeps a document's trailing newline, so a blank line precedes the next `---`.
-        assert!(out.starts_with("---\n# Source: c/templates/a.yaml\nkind: ConfigMap\n\n---\n"), "{out}");
+        assert!(
+            out.starts_with("---\n# Source: c/templates/a.yaml\nkind: ConfigMap\n\n---\n"),
+            "{out}"
+        );
     }
 }

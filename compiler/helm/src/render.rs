@@ -15,7 +15,9 @@ use strata_gotmpl::{ExecOptions, MissingKey, Templates, Value};
 use crate::chart::{check_dependencies, Chart, Metadata};
 use crate::deps::{process_dependencies, Node};
 use crate::funcs::{helm_funcs, WARN_END, WARN_START};
-use crate::objects::{Capabilities, Files, KubeVersion, DEFAULT_API_VERSIONS, DEFAULT_KUBE_VERSION};
+use crate::objects::{
+    Capabilities, Files, KubeVersion, DEFAULT_API_VERSIONS, DEFAULT_KUBE_VERSION,
+};
 use crate::values::{self, Frozen};
 use crate::HelmError;
 
@@ -81,9 +83,16 @@ pub struct Rendered {
 
 impl Rendered {
     /// What `helm template` prints.
-    pub fn template_output(&self, opts: &crate::output::OutputOptions) -> Result<String, HelmError> {
-        let files: BTreeMap<String, String> =
-            self.files.iter().filter(|(k, _)| !k.ends_with("NOTES.txt")).map(|(k, v)| (k.clone(), v.clone())).collect();
+    pub fn template_output(
+        &self,
+        opts: &crate::output::OutputOptions,
+    ) -> Result<String, HelmError> {
+        let files: BTreeMap<String, String> = self
+            .files
+            .iter()
+            .filter(|(k, _)| !k.ends_with("NOTES.txt"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let sorted = crate::output::sort_manifests(&files)?;
         Ok(crate::output::template_output(&sorted, &self.crds, opts))
     }
@@ -129,13 +138,20 @@ pub fn render_chart(chart: &Chart, opts: &RenderOptions) -> Result<Rendered, Hel
     }
     let user = opts.values.to_value();
     let mut root = Node::new(chart);
-    process_dependencies(&mut root, &user).map_err(|m| HelmError::Values { path: None, message: m })?;
-    let vals = values::coalesce_values(&root, &user).map_err(|m| HelmError::Values { path: None, message: m })?;
+    process_dependencies(&mut root, &user).map_err(|m| HelmError::Values {
+        path: None,
+        message: m,
+    })?;
+    let vals = values::coalesce_values(&root, &user).map_err(|m| HelmError::Values {
+        path: None,
+        message: m,
+    })?;
     if !opts.skip_schema_validation {
         crate::schema::validate(&root, &vals, opts)?;
     }
 
-    let mut api_versions: Vec<String> = DEFAULT_API_VERSIONS.iter().map(|s| s.to_string()).collect();
+    let mut api_versions: Vec<String> =
+        DEFAULT_API_VERSIONS.iter().map(|s| s.to_string()).collect();
     api_versions.extend(opts.api_versions.iter().cloned());
     let caps = Value::Object(Rc::new(Capabilities { kube, api_versions }));
     let release = Value::map(
@@ -154,7 +170,16 @@ pub fn render_chart(chart: &Chart, opts: &RenderOptions) -> Result<Rendered, Hel
 
     let mut tpls = Vec::new();
     let mut crds = Vec::new();
-    collect(&root, None, &Value::Map(vals), &release, &caps, true, &mut tpls, &mut crds);
+    collect(
+        &root,
+        None,
+        &Value::Map(vals),
+        &release,
+        &caps,
+        true,
+        &mut tpls,
+        &mut crds,
+    );
 
     // Helm's sortTemplates: more path segments first; equal depth in reverse byte order.
     tpls.sort_by(|a, b| {
@@ -179,13 +204,18 @@ pub fn render_chart(chart: &Chart, opts: &RenderOptions) -> Result<Rendered, Hel
         }
         if let Value::Map(m) = &t.data {
             let tmpl = Value::map(
-                [("Name".to_string(), Value::str(&t.name)), ("BasePath".to_string(), Value::str(&t.base_path))]
-                    .into_iter()
-                    .collect(),
+                [
+                    ("Name".to_string(), Value::str(&t.name)),
+                    ("BasePath".to_string(), Value::str(&t.base_path)),
+                ]
+                .into_iter()
+                .collect(),
             );
             m.borrow_mut().insert("Template".into(), tmpl);
         }
-        let out = set.execute(&t.name, &t.data, &exec).map_err(|e| exec_error(&e, &tpls))?;
+        let out = set
+            .execute(&t.name, &t.data, &exec)
+            .map_err(|e| exec_error(&e, &tpls))?;
         files.insert(t.name.clone(), out.replace("<no value>", ""));
     }
     Ok(Rendered { files, crds })
@@ -201,7 +231,10 @@ fn parsed_set(chart: &Chart, tpls: &[Renderable]) -> Result<Arc<Templates>, Helm
     }
     let key = h.finish();
     if let Ok(cache) = chart.parsed.lock() {
-        if let Some(set) = cache.get(&key).and_then(|s| s.clone().downcast::<Templates>().ok()) {
+        if let Some(set) = cache
+            .get(&key)
+            .and_then(|s| s.clone().downcast::<Templates>().ok())
+        {
             return Ok(set);
         }
     }
@@ -248,7 +281,10 @@ fn collect(
     let next = Value::map(
         [
             ("Chart", chart_map),
-            ("Files", Value::Object(Rc::new(Files::new(&node.chart.files)))),
+            (
+                "Files",
+                Value::Object(Rc::new(Files::new(&node.chart.files))),
+            ),
             ("Release", release.clone()),
             ("Capabilities", caps.clone()),
             ("Values", values.clone()),
@@ -260,7 +296,10 @@ fn collect(
     );
     let full = node.full_path(parent_path);
     for f in node.chart.crd_files() {
-        crds.push((format!("{full}/{}", f.name), String::from_utf8_lossy(&f.data).into_owned()));
+        crds.push((
+            format!("{full}/{}", f.name),
+            String::from_utf8_lossy(&f.data).into_owned(),
+        ));
     }
     for d in &node.deps {
         let sub = collect(d, Some(&full), &values, release, caps, false, out, crds);
@@ -302,7 +341,10 @@ fn metadata_value(md: &Metadata) -> Value {
                     ("Condition", s(&d.condition)),
                     ("Tags", strs(&d.tags)),
                     ("Enabled", Value::Bool(d.enabled)),
-                    ("ImportValues", Value::list(d.import_values.iter().map(Frozen::to_value).collect())),
+                    (
+                        "ImportValues",
+                        Value::list(d.import_values.iter().map(Frozen::to_value).collect()),
+                    ),
                     ("Alias", s(&d.alias)),
                 ]
                 .into_iter()
@@ -316,10 +358,14 @@ fn metadata_value(md: &Metadata) -> Value {
         .iter()
         .map(|m| {
             Value::map(
-                [("Name", s(&m.name)), ("Email", s(&m.email)), ("URL", s(&m.url))]
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect(),
+                [
+                    ("Name", s(&m.name)),
+                    ("Email", s(&m.email)),
+                    ("URL", s(&m.url)),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
             )
         })
         .collect();
@@ -338,7 +384,15 @@ fn metadata_value(md: &Metadata) -> Value {
             ("Tags", s(&md.tags)),
             ("AppVersion", s(&md.app_version)),
             ("Deprecated", Value::Bool(md.deprecated)),
-            ("Annotations", Value::map(md.annotations.iter().map(|(k, v)| (k.clone(), s(v))).collect())),
+            (
+                "Annotations",
+                Value::map(
+                    md.annotations
+                        .iter()
+                        .map(|(k, v)| (k.clone(), s(v)))
+                        .collect(),
+                ),
+            ),
             ("KubeVersion", s(&md.kube_version)),
             ("Dependencies", Value::list(deps)),
             ("Type", s(&md.chart_type)),
@@ -356,9 +410,19 @@ fn parse_error(e: &strata_gotmpl::Error, t: &Renderable) -> HelmError {
     let message = if tokens.len() == 1 {
         format!("parse error in ({}): {text}", t.name)
     } else {
-        format!("parse error at ({}): {}", tokens[1], tokens[tokens.len() - 1])
+        format!(
+            "parse error at ({}): {}",
+            tokens[1],
+            tokens[tokens.len() - 1]
+        )
     };
-    HelmError::Parse { template: e.template.clone(), path: Some(t.disk.clone()), line: e.line, col: e.col, message }
+    HelmError::Parse {
+        template: e.template.clone(),
+        path: Some(t.disk.clone()),
+        line: e.line,
+        col: e.col,
+        message,
+    }
 }
 
 /// Helm's `reformatExecErrorMsg`: a `fail`/`required` anywhere becomes
@@ -380,7 +444,11 @@ fn exec_error(e: &strata_gotmpl::Error, tpls: &[Renderable]) -> HelmError {
     }
     if let (Some(s), Some(end)) = (tokens[2].find(WARN_START), tokens[2].rfind(WARN_END)) {
         if s + WARN_START.len() <= end {
-            return make(format!("execution error at ({}): {}", tokens[1], &tokens[2][s + WARN_START.len()..end]));
+            return make(format!(
+                "execution error at ({}): {}",
+                tokens[1],
+                &tokens[2][s + WARN_START.len()..end]
+            ));
         }
     }
     // Go's error chain (errors.Unwrap): a function's error is wrapped with `%w`, so after
@@ -467,7 +535,11 @@ fn wrapped_link(link: &str) -> Option<String> {
 fn parse_trace(s: &str) -> Option<Trace> {
     let remainder = s.strip_prefix("template: ")?;
     if remainder.starts_with("no template ") {
-        return Some(Trace { location: String::new(), message: s.to_string(), executed: String::new() });
+        return Some(Trace {
+            location: String::new(),
+            message: s.to_string(),
+            executed: String::new(),
+        });
     }
     if let Some(t) = parse_executing_at(remainder) {
         return Some(t);

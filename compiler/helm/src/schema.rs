@@ -20,18 +20,35 @@ pub(crate) fn validate(root: &Node<'_>, vals: &Map, opts: &RenderOptions) -> Res
         return Ok(());
     }
     let location = first.and_then(|(prefix, ptr)| locate(root, &format!("{prefix}{ptr}"), opts));
-    Err(HelmError::Schema { message: report, location })
+    Err(HelmError::Schema {
+        message: report,
+        location,
+    })
 }
 
-fn walk(node: &Node<'_>, vals: &Map, prefix: &str, report: &mut String, first: &mut Option<(String, String)>) {
+fn walk(
+    node: &Node<'_>,
+    vals: &Map,
+    prefix: &str,
+    report: &mut String,
+    first: &mut Option<(String, String)>,
+) {
     if let Some(schema) = &node.chart.schema {
         let instance = to_json(&Value::Map(vals.clone()));
         match jsonschema::validator_for(schema) {
-            Err(e) => report.push_str(&format!("{}:\n- at '': invalid schema: {e}\n", node.meta.name)),
+            Err(e) => report.push_str(&format!(
+                "{}:\n- at '': invalid schema: {e}\n",
+                node.meta.name
+            )),
             Ok(v) => {
                 let errors: Vec<(String, String)> = v
                     .iter_errors(&instance)
-                    .map(|e| (e.instance_path().as_str().to_string(), describe(e.kind(), &e.to_string())))
+                    .map(|e| {
+                        (
+                            e.instance_path().as_str().to_string(),
+                            describe(e.kind(), &e.to_string()),
+                        )
+                    })
                     .collect();
                 if !errors.is_empty() {
                     report.push_str(&format!("{}:\n", node.meta.name));
@@ -62,13 +79,23 @@ fn walk(node: &Node<'_>, vals: &Map, prefix: &str, report: &mut String, first: &
 /// Helm's (santhosh-tekuri/jsonschema) wording for the common failures.
 fn describe(kind: &ValidationErrorKind, fallback: &str) -> String {
     match kind {
-        ValidationErrorKind::Required { property } => format!("missing property {}", quote(property)),
-        ValidationErrorKind::Minimum { limit } => format!("minimum: got {}, want {limit}", fallback_value(fallback)),
-        ValidationErrorKind::Maximum { limit } => format!("maximum: got {}, want {limit}", fallback_value(fallback)),
+        ValidationErrorKind::Required { property } => {
+            format!("missing property {}", quote(property))
+        }
+        ValidationErrorKind::Minimum { limit } => {
+            format!("minimum: got {}, want {limit}", fallback_value(fallback))
+        }
+        ValidationErrorKind::Maximum { limit } => {
+            format!("maximum: got {}, want {limit}", fallback_value(fallback))
+        }
         ValidationErrorKind::Type { kind } => {
             let want = match kind {
                 TypeKind::Single(t) => t.to_string(),
-                TypeKind::Multiple(ts) => ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" or "),
+                TypeKind::Multiple(ts) => ts
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
             };
             format!("got {}, want {want}", fallback_type(fallback))
         }
@@ -93,7 +120,13 @@ fn fallback_type(msg: &str) -> String {
     let v = msg.split(" is not of type").next().unwrap_or("");
     match serde_json::from_str::<serde_json::Value>(v) {
         Ok(serde_json::Value::String(_)) => "string".into(),
-        Ok(serde_json::Value::Number(n)) => if n.is_f64() { "number".into() } else { "integer".into() },
+        Ok(serde_json::Value::Number(n)) => {
+            if n.is_f64() {
+                "number".into()
+            } else {
+                "integer".into()
+            }
+        }
         Ok(serde_json::Value::Bool(_)) => "boolean".into(),
         Ok(serde_json::Value::Array(_)) => "array".into(),
         Ok(serde_json::Value::Object(_)) => "object".into(),
@@ -113,12 +146,19 @@ pub(crate) fn to_json(v: &Value) -> serde_json::Value {
             if f.fract() == 0.0 && f.abs() < 9.0e15 {
                 serde_json::Value::from(*f as i64)
             } else {
-                serde_json::Number::from_f64(*f).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null)
+                serde_json::Number::from_f64(*f)
+                    .map(serde_json::Value::Number)
+                    .unwrap_or(serde_json::Value::Null)
             }
         }
         Value::String(s) => serde_json::Value::String(s.to_string()),
         Value::List(l) => serde_json::Value::Array(l.iter().map(to_json).collect()),
-        Value::Map(m) => serde_json::Value::Object(m.borrow().iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        Value::Map(m) => serde_json::Value::Object(
+            m.borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), to_json(v)))
+                .collect(),
+        ),
     }
 }
 

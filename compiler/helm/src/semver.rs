@@ -31,7 +31,10 @@ impl Version {
             }
             parts[i] = f.parse().ok()?;
         }
-        Some(Version { parts, pre: pre.to_string() })
+        Some(Version {
+            parts,
+            pre: pre.to_string(),
+        })
     }
 
     fn cmp_to(&self, other: &Version) -> Ordering {
@@ -81,7 +84,13 @@ struct Partial {
 fn parse_partial(s: &str) -> Option<Partial> {
     let s = s.trim();
     if s.is_empty() || s == "*" || s == "x" || s == "X" {
-        return Some(Partial { v: Version { parts: [0; 3], pre: String::new() }, given: 0 });
+        return Some(Partial {
+            v: Version {
+                parts: [0; 3],
+                pre: String::new(),
+            },
+            given: 0,
+        });
     }
     let t = s.strip_prefix('v').unwrap_or(s);
     let (core, _) = t.split_once('+').unwrap_or((t, ""));
@@ -101,7 +110,13 @@ fn parse_partial(s: &str) -> Option<Partial> {
         parts[i] = f.parse().ok()?;
         given = i + 1;
     }
-    Some(Partial { v: Version { parts, pre: pre.to_string() }, given })
+    Some(Partial {
+        v: Version {
+            parts,
+            pre: pre.to_string(),
+        },
+        given,
+    })
 }
 
 fn bump(p: &Partial, at: usize) -> Version {
@@ -110,11 +125,17 @@ fn bump(p: &Partial, at: usize) -> Version {
     for x in parts.iter_mut().skip(at + 1) {
         *x = 0;
     }
-    Version { parts, pre: String::new() }
+    Version {
+        parts,
+        pre: String::new(),
+    }
 }
 
 fn base(p: &Partial) -> Version {
-    Version { parts: p.v.parts, pre: p.v.pre.clone() }
+    Version {
+        parts: p.v.parts,
+        pre: p.v.pre.clone(),
+    }
 }
 
 fn check_term(op: &str, p: &Partial, v: &Version) -> bool {
@@ -192,7 +213,9 @@ pub fn is_compatible_range(constraint: &str, version: &str) -> bool {
     if constraint.is_empty() {
         return v.pre.is_empty();
     }
-    constraint.split("||").any(|group| check_group(group, &v).unwrap_or(false))
+    constraint
+        .split("||")
+        .any(|group| check_group(group, &v).unwrap_or(false))
 }
 
 fn check_group(group: &str, v: &Version) -> Option<bool> {
@@ -205,7 +228,10 @@ fn check_group(group: &str, v: &Version) -> Option<bool> {
     }
     let mut terms: Vec<String> = Vec::new();
     let mut pending_op = String::new();
-    for tok in group.split(|c: char| c == ',' || c.is_whitespace()).filter(|t| !t.is_empty()) {
+    for tok in group
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+    {
         if tok.chars().all(|c| "<>=!~^".contains(c)) {
             pending_op.push_str(tok);
             continue;

@@ -19,19 +19,33 @@ const MAX_NESTED: usize = 30;
 
 /// Parses `s` (one `--set` argument) into `dest`, as Helm's `strvals.ParseInto`.
 pub fn parse_into(s: &str, dest: &Map) -> Result<(), String> {
-    Parser { chars: s.chars().collect(), pos: 0, strings: false }.parse(dest)
+    Parser {
+        chars: s.chars().collect(),
+        pos: 0,
+        strings: false,
+    }
+    .parse(dest)
 }
 
 /// Parses `s` (one `--set-string` argument) into `dest`: every value stays a string.
 pub fn parse_into_string(s: &str, dest: &Map) -> Result<(), String> {
-    Parser { chars: s.chars().collect(), pos: 0, strings: true }.parse(dest)
+    Parser {
+        chars: s.chars().collect(),
+        pos: 0,
+        strings: true,
+    }
+    .parse(dest)
 }
 
 /// Helm's `mergeMaps` for values files: tables merge recursively, anything else replaces.
 pub fn merge_maps(a: &Map, b: &Map) -> Map {
     let out: BTreeMap<String, Value> = a.borrow().clone();
     let out = std::rc::Rc::new(std::cell::RefCell::new(out));
-    let entries: Vec<(String, Value)> = b.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let entries: Vec<(String, Value)> = b
+        .borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for (k, v) in entries {
         if let Value::Map(vm) = &v {
             let existing = out.borrow().get(&k).cloned();
@@ -131,7 +145,9 @@ impl Parser {
                 }
             }
             Stop::At('[') => {
-                let i = self.key_index().map_err(|e| Some(format!("error parsing index: {e}")))?;
+                let i = self
+                    .key_index()
+                    .map_err(|e| Some(format!("error parsing index: {e}")))?;
                 let list = match data.borrow().get(&k) {
                     None => Vec::new(),
                     Some(Value::List(l)) => l.as_ref().clone(),
@@ -205,17 +221,26 @@ impl Parser {
         if matches!(last, Stop::Eof) {
             return Err("EOF".into());
         }
-        v.parse::<i64>().map_err(|_| format!("strconv.Atoi: parsing {v:?}: invalid syntax"))
+        v.parse::<i64>()
+            .map_err(|_| format!("strconv.Atoi: parsing {v:?}: invalid syntax"))
     }
 
-    fn list_item(&mut self, mut list: Vec<Value>, i: i64, level: usize) -> (Vec<Value>, Option<String>) {
+    fn list_item(
+        &mut self,
+        mut list: Vec<Value>,
+        i: i64,
+        level: usize,
+    ) -> (Vec<Value>, Option<String>) {
         if i < 0 {
             return (list, Some(format!("negative {i} index not allowed")));
         }
         let i = i as usize;
         let (k, last) = self.until(&['[', '.', '=']);
         if !k.is_empty() {
-            return (list, Some(format!("unexpected data at end of array index: {k:?}")));
+            return (
+                list,
+                Some(format!("unexpected data at end of array index: {k:?}")),
+            );
         }
         match last {
             Stop::Eof => (list, Some("EOF".into())),
@@ -301,7 +326,12 @@ fn set(data: &Map, key: &str, val: Value) {
 
 fn set_index(mut list: Vec<Value>, index: usize, val: Value) -> (Vec<Value>, Option<String>) {
     if index > MAX_INDEX {
-        return (list, Some(format!("index of {index} is greater than maximum supported index of {MAX_INDEX}")));
+        return (
+            list,
+            Some(format!(
+                "index of {index} is greater than maximum supported index of {MAX_INDEX}"
+            )),
+        );
     }
     if list.len() <= index {
         list.resize(index + 1, Value::Nil);
@@ -335,7 +365,14 @@ mod tests {
                 ("c".to_string(), Frozen::Nil),
                 ("d".to_string(), Frozen::String("007".into())),
                 ("e".to_string(), Frozen::String("x,y".into())),
-                ("f".to_string(), Frozen::Map([("g".to_string(), Frozen::String("h".into()))].into_iter().collect())),
+                (
+                    "f".to_string(),
+                    Frozen::Map(
+                        [("g".to_string(), Frozen::String("h".into()))]
+                            .into_iter()
+                            .collect(),
+                    ),
+                ),
             ]
             .into_iter()
             .collect(),
@@ -347,19 +384,35 @@ mod tests {
     fn lists() {
         let got = parse("a={x,2},b[1]=y,c[0].d=e").unwrap();
         let Frozen::Map(m) = got else { panic!() };
-        assert_eq!(m["a"], Frozen::List(vec![Frozen::String("x".into()), Frozen::Int64(2)]));
-        assert_eq!(m["b"], Frozen::List(vec![Frozen::Nil, Frozen::String("y".into())]));
+        assert_eq!(
+            m["a"],
+            Frozen::List(vec![Frozen::String("x".into()), Frozen::Int64(2)])
+        );
+        assert_eq!(
+            m["b"],
+            Frozen::List(vec![Frozen::Nil, Frozen::String("y".into())])
+        );
         assert_eq!(
             m["c"],
-            Frozen::List(vec![Frozen::Map([("d".to_string(), Frozen::String("e".into()))].into_iter().collect())])
+            Frozen::List(vec![Frozen::Map(
+                [("d".to_string(), Frozen::String("e".into()))]
+                    .into_iter()
+                    .collect()
+            )])
         );
     }
 
     #[test]
     fn errors() {
         assert_eq!(parse("a").unwrap_err(), "key \"a\" has no value");
-        assert_eq!(parse("a,b=c").unwrap_err(), "key \"a\" has no value (cannot end with ,)");
-        assert_eq!(parse("a[-1]=x").unwrap_err(), "negative -1 index not allowed");
+        assert_eq!(
+            parse("a,b=c").unwrap_err(),
+            "key \"a\" has no value (cannot end with ,)"
+        );
+        assert_eq!(
+            parse("a[-1]=x").unwrap_err(),
+            "negative -1 index not allowed"
+        );
         assert!(parse("a={x").is_err());
     }
 }

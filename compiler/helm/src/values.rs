@@ -62,7 +62,9 @@ impl Frozen {
             Frozen::Float(f) => Value::Float(*f),
             Frozen::String(s) => Value::str(s),
             Frozen::List(l) => Value::list(l.iter().map(Frozen::to_value).collect()),
-            Frozen::Map(m) => Value::map(m.iter().map(|(k, v)| (k.clone(), v.to_value())).collect()),
+            Frozen::Map(m) => {
+                Value::map(m.iter().map(|(k, v)| (k.clone(), v.to_value())).collect())
+            }
         }
     }
 
@@ -75,7 +77,12 @@ impl Frozen {
 /// Go's `copystructure.Copy`: a deep copy in which no map is shared with the original.
 pub fn deep_copy(v: &Value) -> Value {
     match v {
-        Value::Map(m) => Value::map(m.borrow().iter().map(|(k, v)| (k.clone(), deep_copy(v))).collect()),
+        Value::Map(m) => Value::map(
+            m.borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), deep_copy(v)))
+                .collect(),
+        ),
         Value::List(l) => Value::list(l.iter().map(deep_copy).collect()),
         other => other.clone(),
     }
@@ -147,14 +154,20 @@ fn coalesce(chart: &dyn ValuesChart, dest: &Map, prefix: &str, merge: bool) -> R
     coalesce_deps(chart, dest, prefix, merge)
 }
 
-fn coalesce_deps(chart: &dyn ValuesChart, dest: &Map, prefix: &str, merge: bool) -> Result<(), String> {
+fn coalesce_deps(
+    chart: &dyn ValuesChart,
+    dest: &Map,
+    prefix: &str,
+    merge: bool,
+) -> Result<(), String> {
     for sub in chart.subcharts() {
         let name = sub.name().to_string();
         let existing = dest.borrow().get(&name).cloned();
         let dv = match existing {
             None => {
                 let m = new_map();
-                dest.borrow_mut().insert(name.clone(), Value::Map(m.clone()));
+                dest.borrow_mut()
+                    .insert(name.clone(), Value::Map(m.clone()));
                 m
             }
             Some(Value::Map(m)) => m,
@@ -187,7 +200,11 @@ fn coalesce_globals(dest: &Map, src: &Map) {
         Some(Value::Map(m)) => m,
         Some(_) => return,
     };
-    let entries: Vec<(String, Value)> = sg.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let entries: Vec<(String, Value)> = sg
+        .borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for (key, val) in entries {
         if let Value::Map(vm) = &val {
             // A shallow copy, as Helm's copyMap: nested tables stay shared.
@@ -210,7 +227,8 @@ fn coalesce_globals(dest: &Map, src: &Map) {
             }
         }
     }
-    dest.borrow_mut().insert("global".to_string(), Value::Map(dg));
+    dest.borrow_mut()
+        .insert("global".to_string(), Value::Map(dg));
 }
 
 /// Go's `copyMap`: one level copied, nested tables shared.
@@ -224,8 +242,16 @@ fn coalesce_chart_values(chart: &dyn ValuesChart, v: &Map, _prefix: &str, merge:
         Value::Map(m) => m,
         _ => new_map(),
     };
-    let sub_names: Vec<String> = chart.subcharts().iter().map(|s| s.name().to_string()).collect();
-    let entries: Vec<(String, Value)> = vc.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let sub_names: Vec<String> = chart
+        .subcharts()
+        .iter()
+        .map(|s| s.name().to_string())
+        .collect();
+    let entries: Vec<(String, Value)> = vc
+        .borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for (key, val) in entries {
         let existing = v.borrow().get(&key).cloned();
         match existing {
@@ -259,7 +285,11 @@ fn coalesce_chart_values(chart: &dyn ValuesChart, v: &Map, _prefix: &str, merge:
 }
 
 fn clean_nil_values(m: &Map) {
-    let entries: Vec<(String, Value)> = m.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let entries: Vec<(String, Value)> = m
+        .borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for (key, val) in entries {
         match &val {
             Value::Nil => {
@@ -292,7 +322,11 @@ pub fn coalesce_tables(dst: &Map, src: &Map, merge: bool) {
     for key in dst_nils {
         src.borrow_mut().insert(key, Value::Nil);
     }
-    let entries: Vec<(String, Value)> = src.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let entries: Vec<(String, Value)> = src
+        .borrow()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for (key, val) in entries {
         let dv = dst.borrow().get(&key).cloned();
         match dv {
@@ -345,7 +379,11 @@ pub fn path_value(v: &Map, path: &str) -> Option<Value> {
     }
     let parts: Vec<&str> = path.split('.').collect();
     let (key, parents) = parts.split_last()?;
-    let t = if parents.is_empty() { v.clone() } else { table(v, &parents.join("."))? };
+    let t = if parents.is_empty() {
+        v.clone()
+    } else {
+        table(v, &parents.join("."))?
+    };
     let got = t.borrow().get(*key).cloned();
     match got {
         Some(val) if !is_table(&val) => Some(val),
@@ -375,7 +413,12 @@ mod tests {
     }
 
     fn m(entries: &[(&str, Frozen)]) -> Frozen {
-        Frozen::Map(entries.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+        Frozen::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
     }
     fn s(x: &str) -> Frozen {
         Frozen::String(x.to_string())
@@ -385,16 +428,35 @@ mod tests {
     fn user_over_defaults_null_deletes_and_globals_flow_down() {
         let chart = C {
             name: "p",
-            values: m(&[("a", s("1")), ("b", s("2")), ("global", m(&[("g", s("pg"))]))]),
-            subs: vec![C { name: "s", values: m(&[("x", s("sx")), ("global", m(&[("h", s("sh"))]))]), subs: vec![] }],
+            values: m(&[
+                ("a", s("1")),
+                ("b", s("2")),
+                ("global", m(&[("g", s("pg"))])),
+            ]),
+            subs: vec![C {
+                name: "s",
+                values: m(&[("x", s("sx")), ("global", m(&[("h", s("sh"))]))]),
+                subs: vec![],
+            }],
         };
-        let user = m(&[("b", Frozen::Nil), ("c", s("3")), ("s", m(&[("x", s("ux"))]))]).to_value();
+        let user = m(&[
+            ("b", Frozen::Nil),
+            ("c", s("3")),
+            ("s", m(&[("x", s("ux"))])),
+        ])
+        .to_value();
         let out = Frozen::from_value(&Value::Map(coalesce_values(&chart, &user).unwrap()));
         let want = m(&[
             ("a", s("1")),
             ("c", s("3")),
             ("global", m(&[("g", s("pg"))])),
-            ("s", m(&[("x", s("ux")), ("global", m(&[("g", s("pg")), ("h", s("sh"))]))])),
+            (
+                "s",
+                m(&[
+                    ("x", s("ux")),
+                    ("global", m(&[("g", s("pg")), ("h", s("sh"))])),
+                ]),
+            ),
         ]);
         assert_eq!(out, want);
     }

@@ -4,24 +4,24 @@
 use crate::FuncMap;
 
 pub mod args;
+mod cargs;
+pub mod certs;
 mod conv;
+pub mod crypto;
+pub mod dates;
 mod defaults;
 mod dicts;
+pub mod encoding;
+pub mod flow;
 mod lists;
 mod math;
+pub mod network;
 mod paths;
+pub mod random;
 mod reflect;
 mod regex;
 mod semver;
 mod strings;
-mod cargs;
-pub mod certs;
-pub mod crypto;
-pub mod dates;
-pub mod encoding;
-pub mod flow;
-pub mod network;
-pub mod random;
 #[cfg(test)]
 mod testctx;
 pub mod urls;

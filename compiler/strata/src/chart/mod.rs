@@ -63,14 +63,23 @@ pub struct ChartCache {
 
 /// Loads the chart a service document names in `/spec/chart` (if it names one). Problems
 /// become diagnostics at the line of `service.yaml` that names the offending path.
-pub fn load_chart(repo: &Repo, doc: &Doc, cache: &mut ChartCache, diags: &mut Vec<Diagnostic>) -> Option<Arc<LoadedChart>> {
+pub fn load_chart(
+    repo: &Repo,
+    doc: &Doc,
+    cache: &mut ChartCache,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Arc<LoadedChart>> {
     let spec = doc.doc.value.pointer("/spec/chart")?;
     let path = spec.get("path").and_then(Value::as_str)?;
     let at = |ptr: &str| doc.span(ptr, false);
     let dir = match confine(repo, path) {
         Ok(d) => d,
         Err(d) => {
-            diags.push(d.at(&doc.source, at("/spec/chart/path"), "the chart folder named here"));
+            diags.push(d.at(
+                &doc.source,
+                at("/spec/chart/path"),
+                "the chart folder named here",
+            ));
             return None;
         }
     };
@@ -93,7 +102,11 @@ pub fn load_chart(repo: &Repo, doc: &Doc, cache: &mut ChartCache, diags: &mut Ve
     }
     let mut failed = false;
     let mut values_files = Vec::new();
-    let files = spec.get("valuesFiles").and_then(Value::as_array).cloned().unwrap_or_default();
+    let files = spec
+        .get("valuesFiles")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for (i, f) in files.iter().enumerate() {
         let Some(rel) = f.as_str() else { continue };
         let ptr = format!("/spec/chart/valuesFiles/{i}");
@@ -112,9 +125,12 @@ pub fn load_chart(repo: &Repo, doc: &Doc, cache: &mut ChartCache, diags: &mut Ve
                 let col = e.col.unwrap_or(1);
                 let span = crate::check::line_col_span(&src.text, line, col);
                 diags.push(
-                    Diagnostic::error(Code::ChartLoad, format!("values file `{rel}` cannot be read: {}", e.message))
-                        .at(&src, span, "here")
-                        .at(&doc.source, at(&ptr), "named here"),
+                    Diagnostic::error(
+                        Code::ChartLoad,
+                        format!("values file `{rel}` cannot be read: {}", e.message),
+                    )
+                    .at(&src, span, "here")
+                    .at(&doc.source, at(&ptr), "named here"),
                 );
                 failed = true;
             }
@@ -130,8 +146,11 @@ pub fn load_chart(repo: &Repo, doc: &Doc, cache: &mut ChartCache, diags: &mut Ve
                 c
             }
             Err(e) => {
-                let mut d = Diagnostic::error(Code::ChartLoad, format!("chart `{path}` cannot be loaded: {}", e.message()))
-                    .at(&doc.source, at("/spec/chart/path"), "the chart named here");
+                let mut d = Diagnostic::error(
+                    Code::ChartLoad,
+                    format!("chart `{path}` cannot be loaded: {}", e.message()),
+                )
+                .at(&doc.source, at("/spec/chart/path"), "the chart named here");
                 if let strata_helm::HelmError::Load { path: p, .. } = &e {
                     if let Some(rel) = repo.rel(p) {
                         d = d.note(format!("in {rel}"));
@@ -165,9 +184,12 @@ pub fn load_chart(repo: &Repo, doc: &Doc, cache: &mut ChartCache, diags: &mut Ve
 /// `rel` resolved inside the repository; `..`, absolute paths and symlinks that leave it are
 /// refused (E0002).
 fn confine(repo: &Repo, rel: &str) -> Result<PathBuf, Diagnostic> {
-    let lexical_escape = Path::new(rel)
-        .components()
-        .any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)));
+    let lexical_escape = Path::new(rel).components().any(|c| {
+        matches!(
+            c,
+            Component::ParentDir | Component::RootDir | Component::Prefix(_)
+        )
+    });
     if lexical_escape {
         return Err(Diagnostic::error(Code::OutsideRoot, format!("`{rel}` is outside the repository"))
             .help("name paths relative to the repository root, without `..`; vendor the chart into the repository"));
@@ -182,28 +204,60 @@ fn check_tree(repo: &Repo, dir: &Path, depth: usize) -> Result<(), String> {
         return Err("file:// dependencies nest too deeply (a cycle?)".into());
     }
     let root = repo.root();
-    let inside = |p: &Path| p.canonicalize().map(|c| c.starts_with(root)).unwrap_or(false);
-    let shown = |p: &Path| p.strip_prefix(root).map(|r| r.display().to_string()).unwrap_or_else(|_| p.display().to_string());
+    let inside = |p: &Path| {
+        p.canonicalize()
+            .map(|c| c.starts_with(root))
+            .unwrap_or(false)
+    };
+    let shown = |p: &Path| {
+        p.strip_prefix(root)
+            .map(|r| r.display().to_string())
+            .unwrap_or_else(|_| p.display().to_string())
+    };
     if !inside(dir) {
         return Err(format!("`{}` is outside it", shown(dir)));
     }
-    for e in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name().into_iter().flatten() {
+    for e in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
         if e.path_is_symlink() && !inside(e.path()) {
             return Err(format!("`{}` is a symlink that leaves it", shown(e.path())));
         }
     }
     for file in ["Chart.yaml", "requirements.yaml"] {
-        let Ok(text) = std::fs::read_to_string(dir.join(file)) else { continue };
-        let opts = strata_yaml::ParseOptions { spans: false, ..Default::default() };
-        let Ok(doc) = strata_yaml::parse_one(&text, &opts) else { continue };
-        let deps = doc.value.get("dependencies").and_then(Value::as_array).cloned().unwrap_or_default();
+        let Ok(text) = std::fs::read_to_string(dir.join(file)) else {
+            continue;
+        };
+        let opts = strata_yaml::ParseOptions {
+            spans: false,
+            ..Default::default()
+        };
+        let Ok(doc) = strata_yaml::parse_one(&text, &opts) else {
+            continue;
+        };
+        let deps = doc
+            .value
+            .get("dependencies")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for dep in deps {
-            let Some(target) = dep.get("repository").and_then(Value::as_str).and_then(|r| r.strip_prefix("file://")) else {
+            let Some(target) = dep
+                .get("repository")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("file://"))
+            else {
                 continue;
             };
             let sub = dir.join(target);
             if !inside(&sub) {
-                return Err(format!("dependency `file://{target}` of `{}` leaves it", shown(&dir.join(file))));
+                return Err(format!(
+                    "dependency `file://{target}` of `{}` leaves it",
+                    shown(&dir.join(file))
+                ));
             }
             if let Ok(sub) = sub.canonicalize() {
                 if sub.is_dir() {
@@ -218,16 +272,25 @@ fn check_tree(repo: &Repo, dir: &Path, depth: usize) -> Result<(), String> {
 /// Every file under the folders of `chart` and its subcharts, by repository-relative path
 /// (non-UTF-8 bytes replaced: the text only feeds a digest).
 fn chart_inputs(repo: &Repo, chart: &Chart, out: &mut BTreeMap<String, Source>, depth: usize) {
-    for e in walkdir::WalkDir::new(&chart.dir).sort_by_file_name().into_iter().flatten() {
+    for e in walkdir::WalkDir::new(&chart.dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
         if !e.file_type().is_file() {
             continue;
         }
-        let Some(rel) = repo.rel(e.path()) else { continue };
+        let Some(rel) = repo.rel(e.path()) else {
+            continue;
+        };
         if out.contains_key(&rel) {
             continue;
         }
         let bytes = std::fs::read(e.path()).unwrap_or_default();
-        out.insert(rel.clone(), Source::new(rel, String::from_utf8_lossy(&bytes).into_owned()));
+        out.insert(
+            rel.clone(),
+            Source::new(rel, String::from_utf8_lossy(&bytes).into_owned()),
+        );
     }
     if depth < MAX_DEPENDENCY_DEPTH {
         for sub in &chart.subcharts {
@@ -240,7 +303,9 @@ fn chart_inputs(repo: &Repo, chart: &Chart, out: &mut BTreeMap<String, Source>, 
 /// can render as: their own and their aliases) by Helm's template name.
 fn collect_files(repo: &Repo, chart: &Chart, prefix: &str, out: &mut HashMap<String, Source>) {
     let source = |name: &str, data: &[u8]| {
-        let path = repo.rel(&chart.dir.join(name)).unwrap_or_else(|| format!("{}/{name}", chart.dir.display()));
+        let path = repo
+            .rel(&chart.dir.join(name))
+            .unwrap_or_else(|| format!("{}/{name}", chart.dir.display()));
         Source::new(path, String::from_utf8_lossy(data).into_owned())
     };
     for t in &chart.templates {
@@ -252,7 +317,11 @@ fn collect_files(repo: &Repo, chart: &Chart, prefix: &str, out: &mut HashMap<Str
     let deps = chart.metadata.dependencies.clone().unwrap_or_default();
     for sub in &chart.subcharts {
         let mut names: Vec<String> = vec![sub.name().to_string()];
-        names.extend(deps.iter().filter(|d| d.name == sub.name() && !d.alias.is_empty()).map(|d| d.alias.clone()));
+        names.extend(
+            deps.iter()
+                .filter(|d| d.name == sub.name() && !d.alias.is_empty())
+                .map(|d| d.alias.clone()),
+        );
         for n in names {
             collect_files(repo, sub, &format!("{prefix}/charts/{n}"), out);
         }
@@ -265,8 +334,11 @@ pub(crate) fn subchart_keys(chart: &Chart) -> BTreeMap<String, Arc<Chart>> {
     let deps = chart.metadata.dependencies.clone().unwrap_or_default();
     let mut out = BTreeMap::new();
     for sub in &chart.subcharts {
-        let aliases: Vec<&str> =
-            deps.iter().filter(|d| d.name == sub.name() && !d.alias.is_empty()).map(|d| d.alias.as_str()).collect();
+        let aliases: Vec<&str> = deps
+            .iter()
+            .filter(|d| d.name == sub.name() && !d.alias.is_empty())
+            .map(|d| d.alias.as_str())
+            .collect();
         out.insert(sub.name().to_string(), Arc::clone(sub));
         for a in aliases {
             out.insert(a.to_string(), Arc::clone(sub));

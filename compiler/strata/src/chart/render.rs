@@ -9,8 +9,6 @@
 //! service (the first 8 bytes of SHA-256 of `site\0service`), and the build time `now` returns
 //! is fixed at the Unix epoch, so two builds never differ.
 
-
-
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 use strata_gotmpl::Value;
@@ -70,7 +68,10 @@ pub fn render_service(site: &Site, svc: &Service) -> (Vec<Object>, Vec<Diagnosti
     let layered = site.values.get(&svc.name);
     let empty = Json::Object(Default::default());
     let opts = RenderOptions {
-        release_name: spec.release_name.clone().unwrap_or_else(|| svc.name.clone()),
+        release_name: spec
+            .release_name
+            .clone()
+            .unwrap_or_else(|| svc.name.clone()),
         namespace: site.spec.namespace.clone(),
         values: user_values(loaded, layered.map_or(&empty, |t| &t.value)),
         values_files: loaded
@@ -90,7 +91,11 @@ pub fn render_service(site: &Site, svc: &Service) -> (Vec<Object>, Vec<Diagnosti
             return (objects, diags);
         }
     };
-    let files = rendered.files.into_iter().filter(|(k, _)| !k.ends_with("NOTES.txt")).collect();
+    let files = rendered
+        .files
+        .into_iter()
+        .filter(|(k, _)| !k.ends_with("NOTES.txt"))
+        .collect();
     let sorted = match strata_helm::output::sort_manifests(&files) {
         Ok(s) => s,
         Err(e) => {
@@ -99,13 +104,35 @@ pub fn render_service(site: &Site, svc: &Service) -> (Vec<Object>, Vec<Diagnosti
         }
     };
     let source = |name: &str| {
-        loaded.files.get(name).cloned().unwrap_or_else(|| Source::new(format!("{}/{name}", loaded.dir), String::new()))
+        loaded
+            .files
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Source::new(format!("{}/{name}", loaded.dir), String::new()))
     };
     for (name, text) in &rendered.crds {
-        crate::render::parse_rendered(site, svc, &source(name), text.clone(), &mut objects, &mut diags);
+        crate::render::parse_rendered(
+            site,
+            svc,
+            &source(name),
+            text.clone(),
+            &mut objects,
+            &mut diags,
+        );
     }
-    for doc in sorted.manifests.iter().chain(sorted.hooks.iter().filter(|h| !h.is_test())) {
-        crate::render::parse_rendered(site, svc, &source(&doc.source), doc.content.clone(), &mut objects, &mut diags);
+    for doc in sorted
+        .manifests
+        .iter()
+        .chain(sorted.hooks.iter().filter(|h| !h.is_test()))
+    {
+        crate::render::parse_rendered(
+            site,
+            svc,
+            &source(&doc.source),
+            doc.content.clone(),
+            &mut objects,
+            &mut diags,
+        );
     }
     (objects, diags)
 }
@@ -114,20 +141,55 @@ pub fn render_service(site: &Site, svc: &Service) -> (Vec<Object>, Vec<Diagnosti
 fn diagnostic(site: &Site, svc: &Service, loaded: &LoadedChart, e: &HelmError) -> Diagnostic {
     let chart_at = (&svc.doc.source, svc.doc.span("/spec/chart/path", false));
     match e {
-        HelmError::Parse { template, line, col, message, .. } | HelmError::Exec { template, line, col, message, .. } => {
+        HelmError::Parse {
+            template,
+            line,
+            col,
+            message,
+            ..
+        }
+        | HelmError::Exec {
+            template,
+            line,
+            col,
+            message,
+            ..
+        } => {
             let parse = matches!(e, HelmError::Parse { .. });
-            let (code, what) =
-                if parse { (Code::TemplateSyntax, "does not parse") } else { (Code::TemplateError, "failed") };
+            let (code, what) = if parse {
+                (Code::TemplateSyntax, "does not parse")
+            } else {
+                (Code::TemplateError, "failed")
+            };
             // Helm's trace puts each template of an include chain on its own indented line;
             // one line reads better after `error[…]:`, and the labels show the place.
-            let message: Vec<&str> = message.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            let message: Vec<&str> = message
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
             let message = message.join(" ");
-            let mut d = Diagnostic::error(code, format!("chart template `{template}` {what}: {message}"));
+            let mut d = Diagnostic::error(
+                code,
+                format!("chart template `{template}` {what}: {message}"),
+            );
             let src = loaded.files.get(template);
             match src {
                 Some(src) => {
-                    let span = if parse { line_span(&src.text, *line) } else { token_span(&src.text, *line, *col) };
-                    d = d.at(src, span, if parse { "here" } else { "while executing this" });
+                    let span = if parse {
+                        line_span(&src.text, *line)
+                    } else {
+                        token_span(&src.text, *line, *col)
+                    };
+                    d = d.at(
+                        src,
+                        span,
+                        if parse {
+                            "here"
+                        } else {
+                            "while executing this"
+                        },
+                    );
                     if !parse {
                         if let Some(path) = required_path(&src.text, *line, *col) {
                             d = required_label(d, site, svc, &path);
@@ -139,29 +201,52 @@ fn diagnostic(site: &Site, svc: &Service, loaded: &LoadedChart, e: &HelmError) -
             d
         }
         HelmError::Schema { location, .. } => {
-            let mut d = Diagnostic::error(Code::ValuesInvalid, format!("the values of `{}`: {e}", svc.name));
+            let mut d = Diagnostic::error(
+                Code::ValuesInvalid,
+                format!("the values of `{}`: {e}", svc.name),
+            );
             if let Some((p, line, col)) = location {
-                if let Some((src, _)) = loaded.values_files.iter().find(|(s, _)| std::path::Path::new(&*s.path) == p) {
-                    let span = crate::check::line_col_span(&src.text, *line as usize, *col as usize);
+                if let Some((src, _)) = loaded
+                    .values_files
+                    .iter()
+                    .find(|(s, _)| std::path::Path::new(&*s.path) == p)
+                {
+                    let span =
+                        crate::check::line_col_span(&src.text, *line as usize, *col as usize);
                     d = d.at(src, span, "set here");
                 }
             }
             if d.labels.is_empty() {
-                d = d.at(chart_at.0, chart_at.1, "checked against this chart's values.schema.json");
+                d = d.at(
+                    chart_at.0,
+                    chart_at.1,
+                    "checked against this chart's values.schema.json",
+                );
             }
             d
         }
         HelmError::Manifest { template, message } => {
             let mut d = Diagnostic::error(Code::BadRenderedObject, message.clone());
             d = match loaded.files.get(template) {
-                Some(src) => d.at(src, crate::check::line_col_span(&src.text, 1, 1), "this template rendered it"),
+                Some(src) => d.at(
+                    src,
+                    crate::check::line_col_span(&src.text, 1, 1),
+                    "this template rendered it",
+                ),
                 None => d.at(chart_at.0, chart_at.1, "in this chart"),
             };
             d
         }
         HelmError::Load { .. } | HelmError::Values { .. } | HelmError::KubeVersion(_) => {
-            Diagnostic::error(Code::TemplateError, format!("chart of `{}` cannot be rendered: {}", svc.name, e.message()))
-                .at(chart_at.0, chart_at.1, "this chart")
+            Diagnostic::error(
+                Code::TemplateError,
+                format!(
+                    "chart of `{}` cannot be rendered: {}",
+                    svc.name,
+                    e.message()
+                ),
+            )
+            .at(chart_at.0, chart_at.1, "this chart")
         }
     }
 }
@@ -170,12 +255,16 @@ fn diagnostic(site: &Site, svc: &Service, loaded: &LoadedChart, e: &HelmError) -
 /// no column).
 fn line_span(text: &str, line: usize) -> strata_yaml::Span {
     let start = crate::check::line_col_span(text, line, 1);
-    let line_text = text.get(start.start.offset..).and_then(|t| t.lines().next()).unwrap_or("");
+    let line_text = text
+        .get(start.start.offset..)
+        .and_then(|t| t.lines().next())
+        .unwrap_or("");
     let indent = line_text.len() - line_text.trim_start().len();
     let mut span = token_span(text, line, indent);
     let len = line_text.trim().len().max(1);
     span.end.offset = span.start.offset + len.min(line_text.len() - indent);
-    span.end.col = span.start.col + u32::try_from(line_text.trim().chars().count().max(1)).unwrap_or(1);
+    span.end.col =
+        span.start.col + u32::try_from(line_text.trim().chars().count().max(1)).unwrap_or(1);
     span
 }
 
@@ -183,25 +272,48 @@ fn line_span(text: &str, line: usize) -> strata_yaml::Span {
 /// it) of `text`: up to the next blank, `}`, `|` or `)`, at least one character.
 fn token_span(text: &str, line: usize, col: usize) -> strata_yaml::Span {
     let start = crate::check::line_col_span(text, line, 1);
-    let line_text = text.get(start.start.offset..).and_then(|t| t.lines().next()).unwrap_or("");
-    let col = (0..=col.min(line_text.len())).rev().find(|c| line_text.is_char_boundary(*c)).unwrap_or(0);
+    let line_text = text
+        .get(start.start.offset..)
+        .and_then(|t| t.lines().next())
+        .unwrap_or("");
+    let col = (0..=col.min(line_text.len()))
+        .rev()
+        .find(|c| line_text.is_char_boundary(*c))
+        .unwrap_or(0);
     let rest = &line_text[col..];
-    let len = rest.find(|c: char| c.is_whitespace() || matches!(c, '}' | '|' | ')')).unwrap_or(rest.len()).max(1);
-    let len = (0..=len.min(rest.len())).rev().find(|l| rest.is_char_boundary(*l)).unwrap_or(0);
+    let len = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, '}' | '|' | ')'))
+        .unwrap_or(rest.len())
+        .max(1);
+    let len = (0..=len.min(rest.len()))
+        .rev()
+        .find(|l| rest.is_char_boundary(*l))
+        .unwrap_or(0);
     let chars = |s: &str| u32::try_from(s.chars().count()).unwrap_or(u32::MAX);
     let from = strata_yaml::Pos {
         line: start.start.line,
         col: chars(&line_text[..col]) + 1,
         offset: start.start.offset + col,
     };
-    let to = strata_yaml::Pos { col: from.col + chars(&rest[..len]), offset: from.offset + len, ..from };
-    strata_yaml::Span { start: from, end: to }
+    let to = strata_yaml::Pos {
+        col: from.col + chars(&rest[..len]),
+        offset: from.offset + len,
+        ..from
+    };
+    strata_yaml::Span {
+        start: from,
+        end: to,
+    }
 }
 
 /// The value path a failing `required` reads (`endpoints.x.y`), from the action at the error
 /// position (`line` 1-based, `col` a 0-based byte column, as Go reports the call).
 fn required_path(text: &str, line: usize, col: usize) -> Option<String> {
-    let line_start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
     let pos = line_start + col;
     let at = text.get(pos..)?;
     if !at.starts_with("required") {
@@ -213,7 +325,9 @@ fn required_path(text: &str, line: usize, col: usize) -> Option<String> {
     // value before it.
     let after = &text[pos..close];
     let end = after.find(['|', ')']).unwrap_or(after.len());
-    values_refs(&after[..end]).pop().or_else(|| values_refs(&text[open..pos]).pop())
+    values_refs(&after[..end])
+        .pop()
+        .or_else(|| values_refs(&text[open..pos]).pop())
 }
 
 /// The `.Values.a.b` references in `s`, as dotted paths (`a.b`).
@@ -222,7 +336,9 @@ fn values_refs(s: &str) -> Vec<String> {
     let mut rest = s;
     while let Some(i) = rest.find(".Values.") {
         let tail = &rest[i + ".Values.".len()..];
-        let n = tail.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-')).unwrap_or(tail.len());
+        let n = tail
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-'))
+            .unwrap_or(tail.len());
         let path = tail[..n].trim_end_matches('.');
         if !path.is_empty() {
             out.push(path.to_string());
@@ -237,27 +353,36 @@ fn values_refs(s: &str) -> Vec<String> {
 /// enables the service).
 fn required_label(d: Diagnostic, site: &Site, svc: &Service, path: &str) -> Diagnostic {
     let parts: Vec<&str> = path.split('.').collect();
-    let d = d.help(format!("set `{path}` in the values of `{}` (in the site or one of its layers)", svc.name));
+    let d = d.help(format!(
+        "set `{path}` in the values of `{}` (in the site or one of its layers)",
+        svc.name
+    ));
     if let Some(values) = site.values.get(&svc.name) {
         for n in (1..parts.len()).rev() {
-            let ptr: String = parts[..n].iter().fold(String::new(), |p, k| strata_yaml::pointer_push(&p, k));
+            let ptr: String = parts[..n]
+                .iter()
+                .fold(String::new(), |p, k| strata_yaml::pointer_push(&p, k));
             if let Some(o) = values.origin_exact(&ptr) {
                 if values.value.pointer(&ptr).is_some_and(Json::is_object) {
-                    return d.at(&o.source, o.key.unwrap_or(o.span), format!("`{path}` should be set below this"));
+                    return d.at(
+                        &o.source,
+                        o.key.unwrap_or(o.span),
+                        format!("`{path}` should be set below this"),
+                    );
                 }
             }
         }
     }
     let ptr = strata_yaml::pointer_push("/services", &svc.name);
     match site.merged.origin(&ptr) {
-        Some(o) => d.at(&o.source, o.key.unwrap_or(o.span), format!("set `{path}` in this service's values")),
+        Some(o) => d.at(
+            &o.source,
+            o.key.unwrap_or(o.span),
+            format!("set `{path}` in this service's values"),
+        ),
         None => d,
     }
 }
-
-
-
-
 
 #[cfg(test)]
 mod tests {

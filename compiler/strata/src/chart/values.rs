@@ -32,7 +32,10 @@ pub struct Decl {
 
 impl Decl {
     fn free() -> Decl {
-        Decl { free: true, keys: BTreeMap::new() }
+        Decl {
+            free: true,
+            keys: BTreeMap::new(),
+        }
     }
 
     /// Adds what `other` declares.
@@ -54,15 +57,18 @@ impl Decl {
 
 fn from_frozen(v: &Frozen) -> Decl {
     match v {
-        Frozen::Map(m) if !m.is_empty() => {
-            Decl { free: false, keys: m.iter().map(|(k, v)| (k.clone(), from_frozen(v))).collect() }
-        }
+        Frozen::Map(m) if !m.is_empty() => Decl {
+            free: false,
+            keys: m.iter().map(|(k, v)| (k.clone(), from_frozen(v))).collect(),
+        },
         _ => Decl::free(),
     }
 }
 
 fn from_schema(s: &Value, depth: usize) -> Decl {
-    let Some(obj) = s.as_object() else { return Decl::free() };
+    let Some(obj) = s.as_object() else {
+        return Decl::free();
+    };
     if depth > 64 {
         return Decl::free();
     }
@@ -71,7 +77,10 @@ fn from_schema(s: &Value, depth: usize) -> Decl {
     if let Some(props) = obj.get("properties").and_then(Value::as_object) {
         constrained = true;
         for (k, v) in props {
-            d.keys.entry(k.clone()).or_default().union(from_schema(v, depth + 1));
+            d.keys
+                .entry(k.clone())
+                .or_default()
+                .union(from_schema(v, depth + 1));
         }
     }
     for key in ["allOf", "anyOf", "oneOf"] {
@@ -86,7 +95,9 @@ fn from_schema(s: &Value, depth: usize) -> Decl {
             d.union(sd);
         }
     }
-    let extra = obj.get("additionalProperties").is_some_and(|a| a != &Value::Bool(false))
+    let extra = obj
+        .get("additionalProperties")
+        .is_some_and(|a| a != &Value::Bool(false))
         || obj.contains_key("patternProperties");
     d.free |= extra || !constrained;
     d
@@ -108,7 +119,12 @@ fn chart_decl(chart: &Chart, depth: usize) -> Decl {
         for tag in &dep.tags {
             d.at(&["tags", tag]).union(Decl::free());
         }
-        for cond in dep.condition.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        for cond in dep
+            .condition
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
             let path: Vec<&str> = cond.split('.').collect();
             d.at(&path).union(Decl::free());
         }
@@ -149,7 +165,12 @@ pub fn check(svc: &Service, values: &Tracked) -> Vec<Diagnostic> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    let ctx = Ctx { svc, values, escapes: &spec.undeclared_values, chart: loaded.chart.name() };
+    let ctx = Ctx {
+        svc,
+        values,
+        escapes: &spec.undeclared_values,
+        chart: loaded.chart.name(),
+    };
     walk(&ctx, &values.value, &loaded.declared, "", "", &mut out);
     out
 }
@@ -161,15 +182,30 @@ struct Ctx<'a> {
     chart: &'a str,
 }
 
-fn walk(ctx: &Ctx<'_>, v: &Value, decl: &Decl, pointer: &str, dotted: &str, out: &mut Vec<Diagnostic>) {
+fn walk(
+    ctx: &Ctx<'_>,
+    v: &Value,
+    decl: &Decl,
+    pointer: &str,
+    dotted: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(map) = v.as_object() else { return };
     if decl.free {
         return;
     }
     for (k, child) in map {
         let p = strata_yaml::pointer_push(pointer, k);
-        let path = if dotted.is_empty() { k.clone() } else { format!("{dotted}.{k}") };
-        if ctx.escapes.iter().any(|e| path == *e || path.starts_with(&format!("{e}."))) {
+        let path = if dotted.is_empty() {
+            k.clone()
+        } else {
+            format!("{dotted}.{k}")
+        };
+        if ctx
+            .escapes
+            .iter()
+            .any(|e| path == *e || path.starts_with(&format!("{e}.")))
+        {
             continue;
         }
         match decl.keys.get(k) {
@@ -183,11 +219,26 @@ fn undeclared(ctx: &Ctx<'_>, decl: &Decl, pointer: &str, path: &str, key: &str) 
     let svc = &ctx.svc.name;
     let mut d = Diagnostic::error(
         Code::UndeclaredValue,
-        format!("`{svc}` sets `{path}`, which chart `{}` does not declare", ctx.chart),
+        format!(
+            "`{svc}` sets `{path}`, which chart `{}` does not declare",
+            ctx.chart
+        ),
     );
-    d = match ctx.values.origin_exact(pointer).or_else(|| ctx.values.origin(pointer)) {
-        Some(o) => d.at(&o.source, o.key.unwrap_or(o.span), "not a value of the chart"),
-        None => d.at(&ctx.svc.doc.source, ctx.svc.doc.span("/spec/chart", true), "for this chart"),
+    d = match ctx
+        .values
+        .origin_exact(pointer)
+        .or_else(|| ctx.values.origin(pointer))
+    {
+        Some(o) => d.at(
+            &o.source,
+            o.key.unwrap_or(o.span),
+            "not a value of the chart",
+        ),
+        None => d.at(
+            &ctx.svc.doc.source,
+            ctx.svc.doc.span("/spec/chart", true),
+            "for this chart",
+        ),
     };
     let parent = path.strip_suffix(key).unwrap_or("");
     d = match strata_yaml::did_you_mean(key, decl.keys.keys().map(String::as_str)) {
@@ -218,8 +269,14 @@ mod tests {
     #[test]
     fn empty_maps_are_free_and_maps_are_not() {
         let v = Frozen::Map(
-            [("a".to_string(), Frozen::empty_map()), ("b".to_string(), Frozen::Map([("c".to_string(), Frozen::Int(1))].into()))]
-                .into(),
+            [
+                ("a".to_string(), Frozen::empty_map()),
+                (
+                    "b".to_string(),
+                    Frozen::Map([("c".to_string(), Frozen::Int(1))].into()),
+                ),
+            ]
+            .into(),
         );
         let d = from_frozen(&v);
         assert!(d.keys["a"].free);

@@ -65,9 +65,25 @@ pub(super) fn run(_cli: &Cli, printer: &Printer, command: &HelmCommand) -> u8 {
             skip_tests,
             is_upgrade,
         } => {
-            let inputs = Inputs { values, set, set_string };
-            let opts = strata_helm::OutputOptions { include_crds: *include_crds, skip_tests: *skip_tests };
-            match template(chart, &inputs, name, namespace, kube_version.clone(), api_versions, *is_upgrade, &opts) {
+            let inputs = Inputs {
+                values,
+                set,
+                set_string,
+            };
+            let opts = strata_helm::OutputOptions {
+                include_crds: *include_crds,
+                skip_tests: *skip_tests,
+            };
+            match template(
+                chart,
+                &inputs,
+                name,
+                namespace,
+                kube_version.clone(),
+                api_versions,
+                *is_upgrade,
+                &opts,
+            ) {
                 Ok(text) => match print_out(&text) {
                     Ok(()) => 0,
                     Err(code) => code,
@@ -98,16 +114,27 @@ fn template(
     is_upgrade: bool,
     out: &strata_helm::OutputOptions,
 ) -> Result<String, Box<Diagnostic>> {
-    let chart = strata_helm::load_dir(chart_dir).map_err(|e| Box::new(diagnostic(&e, "cannot load the chart")))?;
+    let chart = strata_helm::load_dir(chart_dir)
+        .map_err(|e| Box::new(diagnostic(&e, "cannot load the chart")))?;
     // Values files merged in order (tables merge, anything else replaces), then --set.
     let mut base = strata_helm::values::new_map();
     let mut files = Vec::new();
     for path in inputs.values {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            Box::new(Diagnostic::error(Code::Io, format!("cannot read `{}`: {e}", path.display())))
+            Box::new(Diagnostic::error(
+                Code::Io,
+                format!("cannot read `{}`: {e}", path.display()),
+            ))
         })?;
         let v = strata_helm::serial::load_values(&text).map_err(|e| {
-            let d = Diagnostic::error(Code::YamlSyntax, format!("cannot read values file `{}`: {}", path.display(), e.message));
+            let d = Diagnostic::error(
+                Code::YamlSyntax,
+                format!(
+                    "cannot read values file `{}`: {}",
+                    path.display(),
+                    e.message
+                ),
+            );
             Box::new(match e.line {
                 Some(l) => label(d, path, &text, l, e.col.unwrap_or(1)),
                 None => d,
@@ -119,12 +146,20 @@ fn template(
         files.push((path.clone(), text));
     }
     for s in inputs.set {
-        strata_helm::strvals::parse_into(s, &base)
-            .map_err(|e| Box::new(Diagnostic::error(Code::Usage, format!("failed parsing --set data: {e}"))))?;
+        strata_helm::strvals::parse_into(s, &base).map_err(|e| {
+            Box::new(Diagnostic::error(
+                Code::Usage,
+                format!("failed parsing --set data: {e}"),
+            ))
+        })?;
     }
     for s in inputs.set_string {
-        strata_helm::strvals::parse_into_string(s, &base)
-            .map_err(|e| Box::new(Diagnostic::error(Code::Usage, format!("failed parsing --set-string data: {e}"))))?;
+        strata_helm::strvals::parse_into_string(s, &base).map_err(|e| {
+            Box::new(Diagnostic::error(
+                Code::Usage,
+                format!("failed parsing --set-string data: {e}"),
+            ))
+        })?;
     }
     let opts = strata_helm::RenderOptions {
         release_name: name.to_string(),
@@ -136,8 +171,11 @@ fn template(
         api_versions: api_versions.to_vec(),
         ..Default::default()
     };
-    let rendered = strata_helm::render_chart(&chart, &opts).map_err(|e| Box::new(diagnostic(&e, "cannot render the chart")))?;
-    rendered.template_output(out).map_err(|e| Box::new(diagnostic(&e, "cannot render the chart")))
+    let rendered = strata_helm::render_chart(&chart, &opts)
+        .map_err(|e| Box::new(diagnostic(&e, "cannot render the chart")))?;
+    rendered
+        .template_output(out)
+        .map_err(|e| Box::new(diagnostic(&e, "cannot render the chart")))
 }
 
 /// A diagnostic for a chart error, labelled at the file, line and column it names.
@@ -153,13 +191,25 @@ fn diagnostic(e: &strata_helm::HelmError, context: &str) -> Diagnostic {
     };
     let d = Diagnostic::error(code, format!("{context}: {e}"));
     match e {
-        H::Parse { path: Some(p), line, col, .. } | H::Exec { path: Some(p), line, col, .. } => {
-            match std::fs::read_to_string(p) {
-                Ok(text) => label(d, p, &text, *line, col + 1),
-                Err(_) => d,
-            }
+        H::Parse {
+            path: Some(p),
+            line,
+            col,
+            ..
         }
-        H::Schema { location: Some((p, line, col)), .. } => match std::fs::read_to_string(p) {
+        | H::Exec {
+            path: Some(p),
+            line,
+            col,
+            ..
+        } => match std::fs::read_to_string(p) {
+            Ok(text) => label(d, p, &text, *line, col + 1),
+            Err(_) => d,
+        },
+        H::Schema {
+            location: Some((p, line, col)),
+            ..
+        } => match std::fs::read_to_string(p) {
             Ok(text) => label(d, p, &text, *line as usize, *col as usize),
             Err(_) => d,
         },
@@ -176,9 +226,20 @@ fn label(d: Diagnostic, path: &Path, text: &str, line: usize, col: usize) -> Dia
             let chars = col.saturating_sub(1);
             let within: usize = l.chars().take(chars).map(char::len_utf8).sum();
             offset += within.min(l.trim_end_matches('\n').len());
-            let pos = strata_yaml::Pos { line: line as u32, col: col.max(1) as u32, offset };
-            let span = strata_yaml::Span { start: pos, end: pos };
-            return d.at(&Source::new(path.display().to_string(), text.to_string()), span, "here");
+            let pos = strata_yaml::Pos {
+                line: line as u32,
+                col: col.max(1) as u32,
+                offset,
+            };
+            let span = strata_yaml::Span {
+                start: pos,
+                end: pos,
+            };
+            return d.at(
+                &Source::new(path.display().to_string(), text.to_string()),
+                span,
+                "here",
+            );
         }
         offset += l.len();
     }
