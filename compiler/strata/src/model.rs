@@ -61,6 +61,10 @@ pub struct ChartSpec {
     /// Dotted value paths the chart reads without declaring them: not checked below.
     #[serde(default)]
     pub undeclared_values: Vec<String>,
+    /// Chart values that carry credentials (value path → secret and key of the site's
+    /// backend): placeholders before rendering, resolved after (`secrets::chart`).
+    #[serde(default)]
+    pub secret_values: crate::secrets::chart::SecretValues,
 }
 
 /// A service's `lint:` block: whether it is a quorum cluster, and the findings it accepts.

@@ -134,6 +134,10 @@ impl Project {
         };
         r.diagnostics
             .extend(crate::conflict::check(self, site, &finals));
+        // Helm hooks first: `prepare` gives every Job a default that must not shadow a hook.
+        let hooks = gitops::hooks::map(site.spec.gitops.engine, &mut finals);
+        r.diagnostics
+            .extend(gitops::hooks::diagnostics(&site.name, &hooks));
         gitops::prepare(site, &mut finals);
         let invalid = validate::check(&self.validators, site, &finals);
         if diag::has_errors(&invalid) {
@@ -144,6 +148,7 @@ impl Project {
         }
         let mut folders: BTreeSet<String> = graph.waves.keys().cloned().collect();
         folders.insert(gitops::CLUSTER_UNIT.to_string());
+        folders.extend(gitops::hooks::pre_folders(&hooks));
         let placed: Vec<Placed<'_>> = finals
             .iter()
             .map(|f| Placed {
@@ -155,7 +160,8 @@ impl Project {
         match emit::layout(&site.name, &placed, &raw, &folders) {
             Ok(mut o) => {
                 let sops_folders: BTreeSet<String> = raw.iter().map(|r| r.folder.clone()).collect();
-                let units = gitops::units(site, graph, &self.checked.catalog, &sops_folders);
+                let mut units = gitops::units(site, graph, &self.checked.catalog, &sops_folders);
+                gitops::hooks::add_pre_units(&mut units, &hooks);
                 o.files.extend(gitops::files(site, &units));
                 let layers: Vec<&crate::diag::Source> = site
                     .spec
@@ -177,6 +183,7 @@ impl Project {
                     site_folder.as_ref(),
                     &units,
                 ));
+                gitops::hooks::annotate_meta(&mut o.files, &hooks);
                 r.output = Some(o);
             }
             Err(d) => r.diagnostics.extend(d),

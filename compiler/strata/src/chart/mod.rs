@@ -204,10 +204,10 @@ fn check_tree(repo: &Repo, dir: &Path, depth: usize) -> Result<(), String> {
         return Err("file:// dependencies nest too deeply (a cycle?)".into());
     }
     let root = repo.root();
-    let inside = |p: &Path| {
-        p.canonicalize()
-            .map(|c| c.starts_with(root))
-            .unwrap_or(false)
+    // A path that does not exist is judged by its components (the loader reports it missing).
+    let inside = |p: &Path| match p.canonicalize() {
+        Ok(c) => c.starts_with(root),
+        Err(_) => lexical(p).starts_with(root),
     };
     let shown = |p: &Path| {
         p.strip_prefix(root)
@@ -299,6 +299,21 @@ fn chart_inputs(repo: &Repo, chart: &Chart, out: &mut BTreeMap<String, Source>, 
     }
 }
 
+/// `p` with `.` and `..` components resolved lexically.
+fn lexical(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// Registers every template and CRD file of `chart` (and its subcharts, under every name they
 /// can render as: their own and their aliases) by Helm's template name.
 fn collect_files(repo: &Repo, chart: &Chart, prefix: &str, out: &mut HashMap<String, Source>) {
@@ -345,4 +360,92 @@ pub(crate) fn subchart_keys(chart: &Chart) -> BTreeMap<String, Arc<Chart>> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service_doc(repo: &Repo, rel: &str) -> Result<Doc, String> {
+        let mut diags = Vec::new();
+        crate::load::parse_file(repo, rel, &mut diags).ok_or_else(|| format!("{diags:?}"))
+    }
+
+    fn write(root: &Path, rel: &str, text: &str) -> std::io::Result<()> {
+        let p = root.join(rel);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d)?;
+        }
+        std::fs::write(p, text)
+    }
+
+    const SERVICE: &str = "apiVersion: strata/v1alpha1\nkind: Service\nmetadata: {name: web}\nspec:\n  chart:\n    path: charts/web\n";
+    const CHART: &str = "apiVersion: v2\nname: web\nversion: 0.1.0\n";
+
+    #[test]
+    fn a_chart_loads_once_per_folder() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        write(dir.path(), "charts/web/Chart.yaml", CHART)?;
+        write(
+            dir.path(),
+            "charts/web/templates/cm.yaml",
+            "kind: ConfigMap\n",
+        )?;
+        write(dir.path(), "services/web/service.yaml", SERVICE)?;
+        let repo = Repo::open(dir.path()).map_err(|d| d.message)?;
+        let doc = service_doc(&repo, "services/web/service.yaml")?;
+        let mut cache = ChartCache::default();
+        let mut diags = Vec::new();
+        let a = load_chart(&repo, &doc, &mut cache, &mut diags).ok_or("not loaded")?;
+        let b = load_chart(&repo, &doc, &mut cache, &mut diags).ok_or("not loaded")?;
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(Arc::ptr_eq(&a.chart, &b.chart));
+        assert_eq!(
+            a.files.get("web/templates/cm.yaml").map(|s| &*s.path),
+            Some("charts/web/templates/cm.yaml")
+        );
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_and_dependencies_leaving_the_repository_are_refused(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let outer = tempfile::tempdir()?;
+        let root = outer.path().join("repo");
+        write(&root, "charts/web/Chart.yaml", CHART)?;
+        write(&root, "services/web/service.yaml", SERVICE)?;
+        write(outer.path(), "secret.txt", "x")?;
+        std::os::unix::fs::symlink(
+            outer.path().join("secret.txt"),
+            root.join("charts/web/secret.txt"),
+        )?;
+        let repo = Repo::open(&root).map_err(|d| d.message)?;
+        let doc = service_doc(&repo, "services/web/service.yaml")?;
+        let mut diags = Vec::new();
+        assert!(load_chart(&repo, &doc, &mut ChartCache::default(), &mut diags).is_none());
+        assert_eq!(diags.first().map(|d| d.code), Some(Code::OutsideRoot));
+        assert!(diags[0].message.contains("symlink"), "{}", diags[0].message);
+
+        std::fs::remove_file(root.join("charts/web/secret.txt"))?;
+        write(
+            outer.path(),
+            "dep/Chart.yaml",
+            "apiVersion: v2\nname: dep\nversion: 0.1.0\n",
+        )?;
+        write(
+            &root,
+            "charts/web/Chart.yaml",
+            "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n- {name: dep, version: 0.1.0, repository: 'file://../../../dep'}\n",
+        )?;
+        let mut diags = Vec::new();
+        assert!(load_chart(&repo, &doc, &mut ChartCache::default(), &mut diags).is_none());
+        assert_eq!(diags.first().map(|d| d.code), Some(Code::OutsideRoot));
+        assert!(
+            diags[0].message.contains("file://../../../dep"),
+            "{}",
+            diags[0].message
+        );
+        Ok(())
+    }
 }

@@ -67,13 +67,40 @@ pub fn render_service(site: &Site, svc: &Service) -> (Vec<Object>, Vec<Diagnosti
     };
     let layered = site.values.get(&svc.name);
     let empty = Json::Object(Default::default());
+    // Secret chart values: placeholders in, resolved after rendering (secrets::chart).
+    let mut with_secrets;
+    let layered_json = match layered.map_or(&empty, |t| &t.value) {
+        v if spec.secret_values.is_empty() => v,
+        v => {
+            with_secrets = v.clone();
+            if let Err(errors) =
+                crate::secrets::chart::inject(&mut with_secrets, &spec.secret_values)
+            {
+                for (path, msg) in errors {
+                    let ptr = format!(
+                        "/spec/chart/secretValues/{}",
+                        strata_yaml::pointer_escape(&path)
+                    );
+                    diags.push(
+                        Diagnostic::error(
+                            Code::ChartSecret,
+                            format!("chart.secretValues of `{}`: {msg}", svc.name),
+                        )
+                        .at(&svc.doc.source, svc.doc.span(&ptr, true), "declared here"),
+                    );
+                }
+                return (objects, diags);
+            }
+            &with_secrets
+        }
+    };
     let opts = RenderOptions {
         release_name: spec
             .release_name
             .clone()
             .unwrap_or_else(|| svc.name.clone()),
         namespace: site.spec.namespace.clone(),
-        values: user_values(loaded, layered.map_or(&empty, |t| &t.value)),
+        values: user_values(loaded, layered_json),
         values_files: loaded
             .values_files
             .iter()
@@ -123,7 +150,8 @@ pub fn render_service(site: &Site, svc: &Service) -> (Vec<Object>, Vec<Diagnosti
     for doc in sorted
         .manifests
         .iter()
-        .chain(sorted.hooks.iter().filter(|h| !h.is_test()))
+        // Test hooks too: the GitOps stage leaves them out and reports them (gitops::hooks).
+        .chain(sorted.hooks.iter())
     {
         crate::render::parse_rendered(
             site,
@@ -133,6 +161,26 @@ pub fn render_service(site: &Site, svc: &Service) -> (Vec<Object>, Vec<Diagnosti
             &mut objects,
             &mut diags,
         );
+    }
+    if !spec.secret_values.is_empty() {
+        let external = crate::secrets::External::of(site);
+        let backend = match &external {
+            Some(e) => crate::secrets::chart::Backend::External(e),
+            None => crate::secrets::chart::Backend::Sops {
+                site: &site.name,
+                files: &site.sops,
+                declared: svc.spec.secrets.keys().cloned().collect(),
+            },
+        };
+        let (resolved, more) = crate::secrets::chart::resolve(
+            &svc.name,
+            objects,
+            &spec.secret_values,
+            &backend,
+            &site.spec.namespace,
+        );
+        diags.extend(more);
+        objects = resolved.objects;
     }
     (objects, diags)
 }
@@ -200,12 +248,21 @@ fn diagnostic(site: &Site, svc: &Service, loaded: &LoadedChart, e: &HelmError) -
             }
             d
         }
-        HelmError::Schema { location, .. } => {
+        HelmError::Schema { location, message } => {
+            let text: Vec<String> = e
+                .to_string()
+                .lines()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect();
             let mut d = Diagnostic::error(
                 Code::ValuesInvalid,
-                format!("the values of `{}`: {e}", svc.name),
+                format!("the values of `{}`: {}", svc.name, text.join(" ")),
             );
-            if let Some((p, line, col)) = location {
+            // A value a site or layer set wins over a values file's: point there first.
+            if let Some((src, span)) = schema_origin(message, loaded, site, svc) {
+                d = d.at(&src, span, "set here");
+            } else if let Some((p, line, col)) = location {
                 if let Some((src, _)) = loaded
                     .values_files
                     .iter()
@@ -249,6 +306,40 @@ fn diagnostic(site: &Site, svc: &Service, loaded: &LoadedChart, e: &HelmError) -
             .at(chart_at.0, chart_at.1, "this chart")
         }
     }
+}
+
+/// Where the site's values set the first value a schema error names (`chart:` then
+/// `- at '/pointer': problem` lines; a subchart's pointers are below its name).
+fn schema_origin(
+    message: &str,
+    loaded: &LoadedChart,
+    site: &Site,
+    svc: &Service,
+) -> Option<(Source, strata_yaml::Span)> {
+    let values = site.values.get(&svc.name)?;
+    let root = loaded.chart.name();
+    let mut chart = root.to_string();
+    for line in message.lines().map(str::trim) {
+        if let Some(name) = line.strip_suffix(':').filter(|l| !l.starts_with('-')) {
+            chart = name.to_string();
+            continue;
+        }
+        let Some(rest) = line.strip_prefix("- at '") else {
+            continue;
+        };
+        let Some((ptr, _)) = rest.split_once("':") else {
+            continue;
+        };
+        let ptr = if chart == root {
+            ptr.to_string()
+        } else {
+            format!("{}{ptr}", strata_yaml::pointer_push("", &chart))
+        };
+        if let Some(o) = values.origin_exact(&ptr) {
+            return Some((o.source.clone(), o.span));
+        }
+    }
+    None
 }
 
 /// The span of line `line` (1-based) of `text` without its indentation (a parse error has

@@ -105,12 +105,16 @@ codes! {
     MissingSecret = "E0605",
     /// A warning: a SOPS file that no enabled service reads (it is not shipped).
     UnreadSops = "E0606",
+    /// A secret chart value is used outside a Secret's data, or the site's backend lacks what a chart Secret needs.
+    ChartSecret = "E0607",
 
     // E07xx: output.
     /// Two objects would be written to the same file.
     OutputCollision = "E0701",
     /// The output folder is, contains or lies among the repository's sources, or a folder in the way was not written by Strata.
     UnsafeOutput = "E0702",
+    /// A warning: a Helm hook has no equivalent in the site's GitOps engine and is left out.
+    HelmHook = "E0703",
 }
 
 impl fmt::Display for Code {

@@ -11,6 +11,7 @@
 
 pub mod argocd;
 pub mod flux;
+pub mod hooks;
 pub mod meta;
 
 use std::collections::{BTreeMap, BTreeSet};

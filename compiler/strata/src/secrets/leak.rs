@@ -250,6 +250,9 @@ pub fn check(objects: &[Final]) -> Vec<Diagnostic> {
                 }
                 None => d.note(format!("at {} of an object an overlay added", leak.pointer)),
             };
+            if leak.pointer == "/data" || leak.pointer == "/stringData" {
+                d = d.note(crate::secrets::chart::LEAK_HINT);
+            }
             diags.push(d.help(
                 "read secrets from a Secret: secret_ref() for env and volumes, secret_value() inside secret_file() for config files",
             ));

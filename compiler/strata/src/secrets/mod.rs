@@ -17,6 +17,7 @@
 //! [`helpers`] (`secret_ref`, `secret_value`, `secret_file` for templates), [`marked`] (which
 //! values a schema marks secret) and [`leak`] (no plaintext reaches the output).
 
+pub mod chart;
 pub mod checks;
 pub mod external;
 pub mod helpers;
