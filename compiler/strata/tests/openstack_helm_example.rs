@@ -81,7 +81,12 @@ fn edges(root: &Path, service: &str) -> (BTreeSet<String>, BTreeSet<String>) {
         docs[0]
             .pointer(&format!("/spec/{k}"))
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     (list("dependsOn"), list("softDependsOn"))
@@ -90,7 +95,8 @@ fn edges(root: &Path, service: &str) -> (BTreeSet<String>, BTreeSet<String>) {
 fn wave(site_dir: &Path, unit: &str) -> u64 {
     let path = site_dir.join("_meta").join(format!("{unit}.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let meta: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let meta: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     meta["wave"]
         .as_u64()
         .unwrap_or_else(|| panic!("{}: no wave", path.display()))
@@ -123,7 +129,9 @@ fn openstack_helm_example_vendors_and_builds() {
         String::from_utf8_lossy(&vendor.stdout),
         String::from_utf8_lossy(&vendor.stderr)
     );
-    assert!(root.join("vendor/openstack-helm/keystone/Chart.yaml").is_file());
+    assert!(root
+        .join("vendor/openstack-helm/keystone/Chart.yaml")
+        .is_file());
 
     // First build: exit 0, no leak findings (no diagnostics of the secrets stage at all).
     let started = Instant::now();
@@ -131,7 +139,10 @@ fn openstack_helm_example_vendors_and_builds() {
     let took = started.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "strata build failed:\n{stderr}");
-    assert!(!stderr.contains("[E06"), "the build reported secret findings:\n{stderr}");
+    assert!(
+        !stderr.contains("[E06"),
+        "the build reported secret findings:\n{stderr}"
+    );
     eprintln!("openstack-helm example: build took {took:.2?}");
 
     let rendered = root.join("rendered");
@@ -149,7 +160,10 @@ fn openstack_helm_example_vendors_and_builds() {
     // Flux: every service's Kustomization depends on its declared (and enabled soft)
     // dependencies, each in an earlier wave.
     let mut sites = 0;
-    for site in std::fs::read_dir(&rendered).unwrap_or_else(|e| panic!("{e}")).flatten() {
+    for site in std::fs::read_dir(&rendered)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+    {
         let site_dir = site.path();
         let flux = site_dir.join("flux");
         if !flux.is_dir() {
@@ -180,7 +194,10 @@ fn openstack_helm_example_vendors_and_builds() {
                 continue;
             }
             let (hard, soft) = edges(&root, unit);
-            for d in hard.iter().chain(soft.iter().filter(|s| units.contains(*s))) {
+            for d in hard
+                .iter()
+                .chain(soft.iter().filter(|s| units.contains(*s)))
+            {
                 assert!(
                     deps.contains(d),
                     "{}: flux/{unit}.yaml does not depend on {d}: {deps:?}",
@@ -189,7 +206,10 @@ fn openstack_helm_example_vendors_and_builds() {
             }
         }
     }
-    assert!(sites >= 2, "expected at least two Flux sites, found {sites}");
+    assert!(
+        sites >= 2,
+        "expected at least two Flux sites, found {sites}"
+    );
 
     // Second build: byte-identical; then --check is clean.
     let again = strata(&root, &["build"]);

@@ -39,11 +39,12 @@ pub(crate) fn is_placeholder(s: &str) -> bool {
 }
 
 /// Booleans are switches, not credentials: `send_service_user_token = true` is an option
-/// *about* tokens (oslo.config reads these words as booleans).
+/// *about* tokens (oslo.config reads these words as booleans). `None` is Python's and
+/// oslo.config's "no value" (`os-server-password = None` in nova's api_audit_map.conf).
 fn is_flag(s: &str) -> bool {
     matches!(
         s.trim().to_ascii_lowercase().as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off"
+        "true" | "false" | "yes" | "no" | "on" | "off" | "none"
     )
 }
 
@@ -55,10 +56,13 @@ fn url_credentials() -> &'static Regex {
     })
 }
 
+/// `key = value` or `key: value` on one line: blanks around the separator never span a line
+/// break, or an empty `key:` would take the next line as its value (a YAML block such as
+/// `KeystoneBasic.authenticate_user_and_validate_token:` followed by `- args: {}`).
 fn secret_option() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?im)^\s*([A-Za-z0-9_.\-]*(?:password|passwd|_secret|secret_key|token))\s*[=:]\s*(.*?)\s*$")
+        Regex::new(r"(?im)^[ \t]*([A-Za-z0-9_.\-]*(?:password|passwd|_secret|secret_key|token))[ \t]*[=:][ \t]*(.*?)[ \t]*$")
             .unwrap_or_else(|e| unreachable!("{e}"))
     })
 }
@@ -196,7 +200,9 @@ fn walk(v: &Value, ptr: &mut String, out: &mut Vec<Leak>) {
                     break;
                 }
             }
-            if s.contains('\n') || s.contains('=') {
+            // oslo.rootwrap filter files (`*.filters`) hold command patterns
+            // (`read_passwd: RegExpFilter, cat, root, …`), not options.
+            if (s.contains('\n') || s.contains('=')) && !ptr.ends_with(".filters") {
                 let script = is_script(s);
                 for c in secret_option().captures_iter(s) {
                     let (Some(key), Some(value)) = (c.get(1), c.get(2)) else {
@@ -303,6 +309,32 @@ mod tests {
         );
         let msg = format!("{:?}", scan(&cm("password = hunter2\n")));
         assert!(!msg.contains("hunter2"));
+    }
+
+    /// Config files of the openstack-helm charts that hold words like `passwd` or `token`
+    /// without any credential.
+    #[test]
+    fn chart_config_files_without_credentials() {
+        let leaks = |file: &str, text: &str| {
+            scan(&json!({"kind": "ConfigMap", "data": {file: text}}))
+                .into_iter()
+                .map(|l| l.reason)
+                .collect::<Vec<_>>()
+        };
+        // A key with an empty value on its line does not take the next line as its value.
+        let rally =
+            "KeystoneBasic.authenticate_user_and_validate_token:\n- args: {}\n  runner: {}\n";
+        assert!(leaks("rally_tests.yaml", rally).is_empty());
+        assert!(leaks(
+            "api_audit_map.conf",
+            "[resources]\nos-server-password = None\n"
+        )
+        .is_empty());
+        let filters = "[Filters]\nread_passwd: RegExpFilter, cat, root, cat, (/var|/usr)?/tmp/x[^/]+/etc/passwd\n";
+        assert!(leaks("compute.filters", filters).is_empty());
+        // The same line in any other file, and a real value after an empty key, still count.
+        assert_eq!(leaks("x.conf", filters).len(), 1);
+        assert_eq!(leaks("x.yaml", "a_token:\nadmin_token: hunter2\n").len(), 1);
     }
 
     /// openstack-helm's init scripts (rendered into every chart's `-bin` ConfigMap) assign
