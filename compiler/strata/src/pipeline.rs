@@ -136,8 +136,6 @@ impl Project {
             .extend(crate::conflict::check(self, site, &finals));
         // Helm hooks first: `prepare` gives every Job a default that must not shadow a hook.
         let hooks = gitops::hooks::map(site.spec.gitops.engine, &mut finals);
-        r.diagnostics
-            .extend(gitops::hooks::diagnostics(&site.name, &hooks));
         gitops::prepare(site, &mut finals);
         let invalid = validate::check(&self.validators, site, &finals);
         if diag::has_errors(&invalid) {

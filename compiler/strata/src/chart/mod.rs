@@ -152,7 +152,7 @@ pub fn load_chart(
                 )
                 .at(&doc.source, at("/spec/chart/path"), "the chart named here");
                 if let strata_helm::HelmError::Load { path: p, .. } = &e {
-                    if let Some(rel) = repo.rel(p) {
+                    if let Some(rel) = repo.rel(p).filter(|r| r != path.trim_end_matches('/')) {
                         d = d.note(format!("in {rel}"));
                     }
                 }
@@ -329,17 +329,8 @@ fn collect_files(repo: &Repo, chart: &Chart, prefix: &str, out: &mut HashMap<Str
     for f in chart.crd_files() {
         out.insert(format!("{prefix}/{}", f.name), source(&f.name, &f.data));
     }
-    let deps = chart.metadata.dependencies.clone().unwrap_or_default();
-    for sub in &chart.subcharts {
-        let mut names: Vec<String> = vec![sub.name().to_string()];
-        names.extend(
-            deps.iter()
-                .filter(|d| d.name == sub.name() && !d.alias.is_empty())
-                .map(|d| d.alias.clone()),
-        );
-        for n in names {
-            collect_files(repo, sub, &format!("{prefix}/charts/{n}"), out);
-        }
+    for (key, sub) in subchart_keys(chart) {
+        collect_files(repo, &sub, &format!("{prefix}/charts/{key}"), out);
     }
 }
 
@@ -349,14 +340,24 @@ pub(crate) fn subchart_keys(chart: &Chart) -> BTreeMap<String, Arc<Chart>> {
     let deps = chart.metadata.dependencies.clone().unwrap_or_default();
     let mut out = BTreeMap::new();
     for sub in &chart.subcharts {
-        let aliases: Vec<&str> = deps
+        // A dependency entry names it (by its alias, else its name); a folder of `charts/`
+        // no entry names goes by its chart name.
+        let mut keys: Vec<&str> = deps
             .iter()
-            .filter(|d| d.name == sub.name() && !d.alias.is_empty())
-            .map(|d| d.alias.as_str())
+            .filter(|d| d.name == sub.name())
+            .map(|d| {
+                if d.alias.is_empty() {
+                    d.name.as_str()
+                } else {
+                    d.alias.as_str()
+                }
+            })
             .collect();
-        out.insert(sub.name().to_string(), Arc::clone(sub));
-        for a in aliases {
-            out.insert(a.to_string(), Arc::clone(sub));
+        if keys.is_empty() {
+            keys.push(sub.name());
+        }
+        for k in keys {
+            out.insert(k.to_string(), Arc::clone(sub));
         }
     }
     out
@@ -403,6 +404,44 @@ mod tests {
         assert_eq!(
             a.files.get("web/templates/cm.yaml").map(|s| &*s.path),
             Some("charts/web/templates/cm.yaml")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn subchart_values_are_declared_under_their_alias() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        write(
+            dir.path(),
+            "charts/web/Chart.yaml",
+            "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n- {name: cache, version: 0.1.0, alias: sessions, condition: sessions.enabled, tags: [caches]}\n",
+        )?;
+        write(dir.path(), "charts/web/values.yaml", "replicas: 1\n")?;
+        write(
+            dir.path(),
+            "charts/web/charts/cache/Chart.yaml",
+            "apiVersion: v2\nname: cache\nversion: 0.1.0\n",
+        )?;
+        write(
+            dir.path(),
+            "charts/web/charts/cache/values.yaml",
+            "size: 64\nglobal: {zone: a}\n",
+        )?;
+        write(dir.path(), "services/web/service.yaml", SERVICE)?;
+        let repo = Repo::open(dir.path()).map_err(|d| d.message)?;
+        let doc = service_doc(&repo, "services/web/service.yaml")?;
+        let mut diags = Vec::new();
+        let c =
+            load_chart(&repo, &doc, &mut ChartCache::default(), &mut diags).ok_or("not loaded")?;
+        let d = &c.declared;
+        assert!(d.keys["sessions"].keys.contains_key("size"));
+        assert!(d.keys["sessions"].keys.contains_key("enabled"));
+        assert!(d.keys["tags"].keys.contains_key("caches"));
+        assert!(d.keys["global"].keys.contains_key("zone"));
+        assert!(!d.keys.contains_key("size"));
+        assert!(
+            !d.keys.contains_key("cache"),
+            "an aliased subchart takes its values under its alias only"
         );
         Ok(())
     }

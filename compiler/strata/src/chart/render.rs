@@ -86,7 +86,11 @@ pub fn render_service(site: &Site, svc: &Service) -> (Vec<Object>, Vec<Diagnosti
                             Code::ChartSecret,
                             format!("chart.secretValues of `{}`: {msg}", svc.name),
                         )
-                        .at(&svc.doc.source, svc.doc.span(&ptr, true), "declared here"),
+                        .at(
+                            &svc.doc.source,
+                            svc.doc.span(&ptr, true),
+                            "declared here",
+                        ),
                     );
                 }
                 return (objects, diags);

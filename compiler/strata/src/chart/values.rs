@@ -243,9 +243,15 @@ fn undeclared(ctx: &Ctx<'_>, decl: &Decl, pointer: &str, path: &str, key: &str) 
     let parent = path.strip_suffix(key).unwrap_or("");
     d = match strata_yaml::did_you_mean(key, decl.keys.keys().map(String::as_str)) {
         Some(s) => d.help(format!("did you mean `{parent}{s}`?")),
-        None => d.help(format!(
-            "Helm would silently ignore it; if the chart reads it without declaring it in values.yaml, add `{path}` to spec.chart.undeclaredValues of services/{svc}/service.yaml"
-        )),
+        None => {
+            // A map its templates iterate over (openstack-helm's `conf.*` option sections)
+            // is the usual reason for a chart to read keys it does not declare.
+            let map = parent.trim_end_matches('.');
+            let prefix = if map.is_empty() { path } else { map };
+            d.help(format!(
+                "Helm ignores a key no template reads; if a template of the chart iterates over `{prefix}`, add `{prefix}` to spec.chart.undeclaredValues in services/{svc}/service.yaml"
+            ))
+        }
     };
     d
 }

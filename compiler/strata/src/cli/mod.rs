@@ -611,6 +611,10 @@ fn build(
         return 2;
     }
     let files: usize = outputs.iter().map(|o| o.files.len()).sum();
+    let hooks: usize = outputs
+        .iter()
+        .map(|o| crate::gitops::hooks::left_out(&o.files))
+        .sum();
     match format {
         ReportFormat::Text => {
             note(&format!(
@@ -619,6 +623,12 @@ fn build(
                 plural(outputs.len()),
                 out.display()
             ));
+            if hooks > 0 {
+                note(&format!(
+                    "left out {hooks} Helm hook{} with no equivalent in the sites' GitOps engines (tests, rollback hooks, delete hooks on Flux): see helmHooks in _meta/<service>.json",
+                    plural(hooks)
+                ));
+            }
             0
         }
         ReportFormat::Json => {
@@ -659,6 +669,7 @@ fn build_summary(
             .map(|o| serde_json::json!({"site": o.site, "files": o.files.len()}))
             .collect::<Vec<_>>(),
         "files": outputs.iter().map(|o| o.files.len()).sum::<usize>(),
+        "helmHooksLeftOut": outputs.iter().map(|o| crate::gitops::hooks::left_out(&o.files)).sum::<usize>(),
         "diagnostics": diagnostics,
     })
 }

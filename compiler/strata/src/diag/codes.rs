@@ -113,8 +113,6 @@ codes! {
     OutputCollision = "E0701",
     /// The output folder is, contains or lies among the repository's sources, or a folder in the way was not written by Strata.
     UnsafeOutput = "E0702",
-    /// A warning: a Helm hook has no equivalent in the site's GitOps engine and is left out.
-    HelmHook = "E0703",
 }
 
 impl fmt::Display for Code {

@@ -1,7 +1,8 @@
 //! Helm hooks (`helm.sh/hook` objects of chart services) mapped to what the site's GitOps
 //! engine does, since neither engine runs Helm's release lifecycle. Nothing is dropped
-//! silently: what has no equivalent is left out, listed in `_meta/<service>.json` and reported
-//! as a warning (E0703).
+//! silently: what has no equivalent is left out, listed in `_meta/<service>.json` (under
+//! `helmHooks`) and counted in the build summary. (Not a warning: it is the expected outcome
+//! for every chart with a test hook, and nothing a user could change.)
 //!
 //! Argo CD: the mapping is written out explicitly rather than left to Argo CD's own reading
 //! of Helm annotations, for two reasons. Strata marks every Job as an Argo CD `Sync` hook (so
@@ -35,7 +36,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
-use crate::diag::{Code, Diagnostic};
 use crate::emit::Final;
 use crate::model::Engine;
 use strata_validate::object_label;
@@ -67,7 +67,8 @@ pub struct HelmHook {
 }
 
 fn annotations(v: &Value) -> Option<&Map<String, Value>> {
-    v.pointer("/metadata/annotations").and_then(Value::as_object)
+    v.pointer("/metadata/annotations")
+        .and_then(Value::as_object)
 }
 
 fn csv(s: &str) -> Vec<String> {
@@ -182,15 +183,17 @@ pub fn map(engine: Engine, objects: &mut Vec<Final>) -> Report {
         let action = map_one(engine, &mut f, &hook, &label, &mut report);
         match action {
             Action::Keep => keep.push(f),
-            Action::Drop(reason) => report
-                .dropped
-                .entry(f.folder.clone())
-                .or_default()
-                .push(Dropped {
-                    object: label,
-                    events: hook.events.clone(),
-                    reason,
-                }),
+            Action::Drop(reason) => {
+                report
+                    .dropped
+                    .entry(f.folder.clone())
+                    .or_default()
+                    .push(Dropped {
+                        object: label,
+                        events: hook.events.clone(),
+                        reason,
+                    })
+            }
         }
     }
     *objects = keep;
@@ -226,14 +229,20 @@ fn map_one(
     let unknown: Vec<&String> = events
         .iter()
         .filter(|e| {
-            argo_phase(e).is_none() && !is_test(e) && !matches!(e.as_str(), "pre-rollback" | "post-rollback")
+            argo_phase(e).is_none()
+                && !is_test(e)
+                && !matches!(e.as_str(), "pre-rollback" | "post-rollback")
         })
         .collect();
     if !unknown.is_empty() {
         return Action::Drop(format!(
             "unknown hook event{} {} (Helm skips such hooks)",
             if unknown.len() == 1 { "" } else { "s" },
-            unknown.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+            unknown
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     let ignored: Vec<&str> = events
@@ -260,10 +269,35 @@ fn map_one(
     }
     match engine {
         Engine::Argocd => {
-            let has_argo_hook = annotations(&f.value)
-                .is_some_and(|a| a.contains_key("argocd.argoproj.io/hook"));
+            let has_argo_hook =
+                annotations(&f.value).is_some_and(|a| a.contains_key("argocd.argoproj.io/hook"));
             if has_argo_hook {
                 note("its own argocd.argoproj.io/hook annotation is kept as written".into());
+                return Action::Keep;
+            }
+            let kind = f.value.get("kind").and_then(Value::as_str).unwrap_or("");
+            if hook.keep && !matches!(kind, "Job" | "Pod") {
+                // A hook is deleted and created again on every sync, losing what was written
+                // into it since (a Secret a Job fills): an object Helm keeps becomes an
+                // ordinary resource, never deleted, in the wave of its weight. Its Helm hook
+                // annotations go, or Argo CD would read them as a hook itself.
+                let v = &mut f.value;
+                if let Some(a) = v
+                    .pointer_mut("/metadata/annotations")
+                    .and_then(Value::as_object_mut)
+                {
+                    for k in [HOOK, WEIGHT, DELETE_POLICY] {
+                        a.remove(k);
+                    }
+                }
+                if let Some(w) = hook.weight.as_deref().filter(|w| w.parse::<i64>().is_ok()) {
+                    set_annotation(v, "argocd.argoproj.io/sync-wave", w, false);
+                }
+                keep_argo(v);
+                note(format!(
+                    "kept by Helm (helm.sh/resource-policy: keep): an ordinary resource that is never deleted, not a {} hook",
+                    usable.join(",")
+                ));
                 return Action::Keep;
             }
             let mut phases: Vec<&str> = Vec::new();
@@ -414,26 +448,19 @@ pub fn annotate_meta(files: &mut BTreeMap<String, String>, report: &Report) {
     }
 }
 
-/// One warning per service with hooks left out, listing them.
-pub fn diagnostics(site: &str, report: &Report) -> Vec<Diagnostic> {
-    report
-        .dropped
+/// The number of hooks left out of a site's output, read back from its `_meta` files (for the
+/// build summary).
+pub fn left_out(files: &BTreeMap<String, String>) -> usize {
+    files
         .iter()
-        .map(|(svc, d)| {
-            let mut diag = Diagnostic::warning(
-                Code::HelmHook,
-                format!(
-                    "site `{site}`: {} Helm hook{} of `{svc}` left out (no equivalent in the site's GitOps engine)",
-                    d.len(),
-                    if d.len() == 1 { "" } else { "s" }
-                ),
-            );
-            for x in d {
-                diag = diag.note(format!("{}: {}", x.object, x.reason));
-            }
-            diag.help(format!("listed under helmHooks in _meta/{svc}.json"))
+        .filter(|(k, _)| k.starts_with("_meta/"))
+        .filter_map(|(_, text)| serde_json::from_str::<Value>(text).ok())
+        .map(|v| {
+            v.pointer("/helmHooks/leftOut")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
         })
-        .collect()
+        .sum()
 }
 
 #[cfg(test)]
@@ -462,13 +489,34 @@ mod tests {
 
     fn sample() -> Vec<Final> {
         vec![
-            fin("ks", job("pre", json!({HOOK: "pre-install,pre-upgrade", WEIGHT: "-5", DELETE_POLICY: "hook-succeeded,before-hook-creation"}))),
-            fin("ks", job("db-sync", json!({HOOK: "post-install,post-upgrade", WEIGHT: "-4"}))),
-            fin("ks", json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "test", "annotations": {HOOK: "test-success"}}})),
+            fin(
+                "ks",
+                job(
+                    "pre",
+                    json!({HOOK: "pre-install,pre-upgrade", WEIGHT: "-5", DELETE_POLICY: "hook-succeeded,before-hook-creation"}),
+                ),
+            ),
+            fin(
+                "ks",
+                job(
+                    "db-sync",
+                    json!({HOOK: "post-install,post-upgrade", WEIGHT: "-4"}),
+                ),
+            ),
+            fin(
+                "ks",
+                json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "test", "annotations": {HOOK: "test-success"}}}),
+            ),
             fin("ks", job("drop-db", json!({HOOK: "pre-delete"}))),
             fin("ks", job("rb", json!({HOOK: "pre-rollback"}))),
-            fin("ks", json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "keys", "annotations": {HOOK: "pre-install", RESOURCE_POLICY: "keep"}}})),
-            fin("ks", json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "plain"}})),
+            fin(
+                "ks",
+                json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "keys", "annotations": {HOOK: "pre-install", RESOURCE_POLICY: "keep"}}}),
+            ),
+            fin(
+                "ks",
+                json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "plain"}}),
+            ),
         ]
     }
 
@@ -497,6 +545,10 @@ mod tests {
             ann(&objs[3], "argocd.argoproj.io/sync-options"),
             Some("Delete=false")
         );
+        // A kept Secret is no hook (a hook is recreated on every sync, losing its keys).
+        assert!(ann(&objs[3], "argocd.argoproj.io/hook").is_none());
+        assert!(ann(&objs[3], HOOK).is_none());
+        assert!(r.adjusted["ks"][0].note.contains("ordinary resource"));
         assert!(ann(&objs[4], "argocd.argoproj.io/hook").is_none());
         let dropped = &r.dropped["ks"];
         assert_eq!(dropped.len(), 2);
@@ -504,7 +556,8 @@ mod tests {
         assert!(dropped[1].reason.contains("rollback"), "{dropped:?}");
         assert!(r.pre_units.is_empty());
         // `prepare` later gives Jobs a Sync hook only where none is set.
-        let site_jobs_keep_their_phase = ann(&objs[0], "argocd.argoproj.io/hook") == Some("PreSync");
+        let site_jobs_keep_their_phase =
+            ann(&objs[0], "argocd.argoproj.io/hook") == Some("PreSync");
         assert!(site_jobs_keep_their_phase);
     }
 
@@ -517,7 +570,10 @@ mod tests {
             .map(|f| {
                 (
                     f.folder.clone(),
-                    f.value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or(""),
+                    f.value
+                        .pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or(""),
                 )
             })
             .collect();
@@ -564,23 +620,33 @@ mod tests {
             got,
             vec![
                 ("cluster", vec![]),
-                ("ks", vec!["cluster".into(), "db".into(), "ks.pre-hooks".into()]),
+                (
+                    "ks",
+                    vec!["cluster".into(), "db".into(), "ks.pre-hooks".into()]
+                ),
                 ("ks.pre-hooks", vec!["cluster".into(), "db".into()]),
             ]
         );
-        let w = diagnostics("s", &r);
-        assert_eq!(w.len(), 1);
-        assert!(w[0].message.contains("3 Helm hooks of `ks`"), "{}", w[0].message);
         let mut files = BTreeMap::new();
-        files.insert("_meta/ks.json".to_string(), "{\"service\": \"ks\"}\n".to_string());
+        files.insert(
+            "_meta/ks.json".to_string(),
+            "{\"service\": \"ks\"}\n".to_string(),
+        );
         annotate_meta(&mut files, &r);
         assert!(files["_meta/ks.json"].contains("\"leftOut\""));
+        assert_eq!(left_out(&files), 3);
     }
 
     #[test]
     fn own_argo_hooks_and_unknown_events() {
         let mut objs = vec![
-            fin("a", job("x", json!({HOOK: "post-install", "argocd.argoproj.io/hook": "PostSync"}))),
+            fin(
+                "a",
+                job(
+                    "x",
+                    json!({HOOK: "post-install", "argocd.argoproj.io/hook": "PostSync"}),
+                ),
+            ),
             fin("a", job("y", json!({HOOK: "crd-install"}))),
         ];
         let r = map(Engine::Argocd, &mut objs);

@@ -8,9 +8,10 @@
 //! SOPS files). Three steps:
 //!
 //! 1. [`inject`]: before rendering, each declared value is set to a placeholder token,
-//!    `strata~secret~<secret>~<key>~` ([`token`]). It is deterministic and made of characters
-//!    that `quote`, `squote`, `toYaml`, `toJson`, `urlquery`, `js` and `html` leave alone,
-//!    so it reaches the rendered text unchanged, or base64-encoded by `b64enc`.
+//!    `strata~secret~<secret>~<key>~/` ([`token`]). It is deterministic and made of characters
+//!    that `quote`, `squote`, `toYaml`, `toJson`, `js` and `html` leave alone, so it reaches
+//!    the rendered text unchanged, or base64-encoded by `b64enc`; `urlquery` changes only its
+//!    final `/`, which tells that the real value must be URL-encoded too.
 //! 2. [`resolve`]: after rendering, every v1 Secret whose `data` (base64-decoded) or
 //!    `stringData` holds placeholders is emitted as the backend provides it:
 //!    * `external`: an ExternalSecret whose `target.template.data` reproduces the chart's data,
@@ -57,16 +58,18 @@ pub type SecretValues = BTreeMap<String, SecretValue>;
 /// What every placeholder starts with.
 pub const TOKEN_PREFIX: &str = "strata~secret~";
 
-/// The placeholder put into a chart value: `strata~secret~<secret>~<key>~`. Neither a Secret
-/// name nor a key can hold `~`, so the token reads back unambiguously.
+/// The placeholder put into a chart value: `strata~secret~<secret>~<key>~/`. Neither a Secret
+/// name nor a key can hold `~`, so the token reads back unambiguously. The final `/` is a
+/// probe: Go's `urlquery` (which helm-toolkit applies to passwords in connection URLs) turns
+/// it into `%2F`, so the ExternalSecret's template applies `urlquery` to the real value too.
 pub fn token(secret: &str, key: &str) -> String {
-    format!("{TOKEN_PREFIX}{secret}~{key}~")
+    format!("{TOKEN_PREFIX}{secret}~{key}~/")
 }
 
 fn token_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"strata~secret~([a-z0-9.\-]+)~([A-Za-z0-9._\-]+)~")
+        Regex::new(r"strata~secret~([a-z0-9.\-]+)~([A-Za-z0-9._\-]+)~(/|%2F)")
             .unwrap_or_else(|e| unreachable!("{e}"))
     })
 }
@@ -252,7 +255,12 @@ impl Tokens {
         }
         token_re()
             .captures_iter(text)
-            .filter_map(|c| Some((c.get(1)?.as_str().to_string(), c.get(2)?.as_str().to_string())))
+            .filter_map(|c| {
+                Some((
+                    c.get(1)?.as_str().to_string(),
+                    c.get(2)?.as_str().to_string(),
+                ))
+            })
             .collect()
     }
 
@@ -264,7 +272,12 @@ impl Tokens {
             let at = lower.find(TOKEN_PREFIX).unwrap_or(0);
             let found = token_re().captures(&lower[at..]);
             let (s, k) = found
-                .and_then(|c| Some((c.get(1)?.as_str().to_string(), c.get(2)?.as_str().to_string())))
+                .and_then(|c| {
+                    Some((
+                        c.get(1)?.as_str().to_string(),
+                        c.get(2)?.as_str().to_string(),
+                    ))
+                })
                 .unwrap_or_default();
             return Some((s, k, "changed in case (upper or title)".into()));
         }
@@ -286,7 +299,7 @@ impl Tokens {
 /// it is valid UTF-8; `None` for anything else.
 fn decode_base64(s: &str) -> Option<String> {
     let t = s.trim();
-    if t.len() < 16 || t.len() % 4 != 0 {
+    if t.len() < 16 || !t.len().is_multiple_of(4) {
         return None;
     }
     let bytes = base64::engine::general_purpose::STANDARD.decode(t).ok()?;
@@ -366,6 +379,9 @@ fn is_v1_secret(v: &Value) -> bool {
         && v.get("kind").and_then(Value::as_str) == Some("Secret")
 }
 
+/// The (secret, key) pairs a Secret's placeholders refer to.
+pub type Refs = BTreeSet<(String, String)>;
+
 /// One key of a chart Secret, as text (`data` decoded; `stringData` wins, as in Kubernetes).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
@@ -378,10 +394,7 @@ pub enum Entry {
 /// The keys of a v1 Secret with their content, and the (secret, key) placeholders found in
 /// them; `None` when the object is not a v1 Secret. A `data` value that is not valid base64 is
 /// kept as text (output validation reports it).
-pub fn secret_data(
-    object: &Value,
-    tokens: &Tokens,
-) -> Option<(BTreeMap<String, Entry>, BTreeSet<(String, String)>)> {
+pub fn secret_data(object: &Value, tokens: &Tokens) -> Option<(BTreeMap<String, Entry>, Refs)> {
     if !is_v1_secret(object) {
         return None;
     }
@@ -433,7 +446,10 @@ pub fn template_text(entry: &Entry) -> String {
                 .replace_all(&escaped, |c: &regex::Captures<'_>| {
                     let s = c.get(1).map_or("", |m| m.as_str());
                     let k = c.get(2).map_or("", |m| m.as_str());
-                    format!("{{{{ .{} }}}}", placeholder_var(s, k))
+                    match c.get(3).map(|m| m.as_str()) {
+                        Some("%2F") => format!("{{{{ .{} | urlquery }}}}", placeholder_var(s, k)),
+                        _ => format!("{{{{ .{} }}}}", placeholder_var(s, k)),
+                    }
                 })
                 .into_owned()
         }
@@ -543,7 +559,11 @@ pub fn resolve(
                 ),
             );
             let (src, span) = o.provenance.locate(&m.pointer);
-            d = d.at(&src.redact_line(span.start.line), span, "rendered from here");
+            d = d.at(
+                &src.redact_line(span.start.line),
+                span,
+                "rendered from here",
+            );
             diags.push(d.help(
                 "read the value from the Secret the chart renders (secretKeyRef, a mounted file), or leave it out of chart.secretValues if it is not a secret",
             ));
@@ -578,10 +598,7 @@ pub fn resolve(
             } => {
                 let keys: Vec<&str> = entries.keys().map(String::as_str).collect();
                 let want = format!("sites/{site}/secrets/{service}/{name}.sops.yaml");
-                let from: Vec<String> = found
-                    .iter()
-                    .map(|(s, k)| tokens.describe(s, k))
-                    .collect();
+                let from: Vec<String> = found.iter().map(|(s, k)| tokens.describe(s, k)).collect();
                 let (src, span) = o.provenance.locate("/metadata/name");
                 match files.get(&name) {
                     None => diags.push(
@@ -691,7 +708,7 @@ mod tests {
     #[test]
     fn tokens_are_deterministic_and_read_back() {
         let t = token("keystone-admin", "password");
-        assert_eq!(t, "strata~secret~keystone-admin~password~");
+        assert_eq!(t, "strata~secret~keystone-admin~password~/");
         let tokens = Tokens::new(&decls());
         assert_eq!(
             tokens.plain(&format!("mysql://u:{t}@db/x and {t}")),
@@ -718,7 +735,7 @@ mod tests {
         assert!(inject(&mut v, &decls()).is_ok());
         assert_eq!(
             v.pointer("/endpoints/identity/auth/admin/password"),
-            Some(&json!("strata~secret~keystone-admin~password~"))
+            Some(&json!("strata~secret~keystone-admin~password~/"))
         );
         assert_eq!(
             v.pointer("/endpoints/identity/auth/admin/username"),
@@ -726,7 +743,7 @@ mod tests {
         );
         assert_eq!(
             v.pointer("/endpoints/oslo_cache/auth/memcache_secret_key"),
-            Some(&json!("strata~secret~keystone-memcache~key~"))
+            Some(&json!("strata~secret~keystone-memcache~key~/"))
         );
         let mut bad = json!({"endpoints": "x"});
         let e = inject(&mut bad, &decls()).err().unwrap_or_default();
@@ -747,8 +764,7 @@ mod tests {
         let tokens = Tokens::new(&decls());
         let t = token("keystone-admin", "password");
         let b64 = base64::engine::general_purpose::STANDARD.encode(&t);
-        let b64_long =
-            base64::engine::general_purpose::STANDARD.encode(format!("user:{t}\n"));
+        let b64_long = base64::engine::general_purpose::STANDARD.encode(format!("user:{t}\n"));
         let sha = Sha256::digest(t.as_bytes())
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -759,7 +775,13 @@ mod tests {
         let ptrs: Vec<&str> = m.iter().map(|m| m.pointer.as_str()).collect();
         assert_eq!(
             ptrs,
-            vec!["/metadata/annotations/h", "/data/a", "/data/b", "/data/c", "/data/d"]
+            vec![
+                "/metadata/annotations/h",
+                "/data/a",
+                "/data/b",
+                "/data/c",
+                "/data/d"
+            ]
         );
         assert!(m[0].why.contains("sha256"), "{m:?}");
         assert!(m[1].why.contains("outside"), "{m:?}");
@@ -801,6 +823,32 @@ mod tests {
 
     fn enc_bytes(b: &[u8]) -> String {
         base64::engine::general_purpose::STANDARD.encode(b)
+    }
+
+    #[test]
+    fn urlquery_in_the_chart_is_applied_to_the_real_value() {
+        // What Go's url.QueryEscape (the `urlquery` builtin) makes of the token.
+        let t = token("keystone-admin", "password").replace('/', "%2F");
+        let e = Entry::Text(format!("mysql+pymysql://keystone:{t}@db/keystone"));
+        assert_eq!(
+            template_text(&e),
+            "mysql+pymysql://keystone:{{ .keystone_admin_password | urlquery }}@db/keystone"
+        );
+        let tokens = Tokens::new(&decls());
+        assert_eq!(tokens.plain(&t).len(), 1);
+    }
+
+    #[test]
+    fn every_form_helm_prints_reads_back() {
+        // `urlquery`, `quote`, `toYaml`, `js`, `toJson`, `squote` of the token, as Helm SDK
+        // v4.2.3 printed them (helm-python-sdk 0.2.2).
+        let printed = "a: strata~secret~keystone-admin~password~%2F\nb: \"strata~secret~keystone-admin~password~/\"\nc: strata~secret~keystone-admin~password~/\nd: strata~secret~keystone-admin~password~/\ne: \"strata~secret~keystone-admin~password~/\"\nf: 'strata~secret~keystone-admin~password~/'\n";
+        let tokens = Tokens::new(&decls());
+        assert_eq!(tokens.plain(printed).len(), 6);
+        assert_eq!(
+            template_text(&Entry::Text(printed.to_string())),
+            "a: {{ .keystone_admin_password | urlquery }}\nb: \"{{ .keystone_admin_password }}\"\nc: {{ .keystone_admin_password }}\nd: {{ .keystone_admin_password }}\ne: \"{{ .keystone_admin_password }}\"\nf: '{{ .keystone_admin_password }}'\n"
+        );
     }
 
     #[test]

@@ -67,6 +67,24 @@ pub fn secret_needs(
                 }
             }
         }
+        // A chart's secret values are store entries too. (On a SOPS site what is needed are
+        // the chart's rendered Secrets, known only after rendering: the build names them.)
+        if spec.secrets.backend == crate::model::SecretBackend::External {
+            for v in svc.spec.chart.iter().flat_map(|c| c.secret_values.values()) {
+                let n = needs.entry(v.secret.clone()).or_insert_with(|| SecretNeed {
+                    name: v.secret.clone(),
+                    keys: Vec::new(),
+                    services: Vec::new(),
+                    missing: Vec::new(),
+                });
+                if !n.services.contains(&svc.name) {
+                    n.services.push(svc.name.clone());
+                }
+                if !n.keys.contains(&v.key) {
+                    n.keys.push(v.key.clone());
+                }
+            }
+        }
     }
     for n in needs.values_mut() {
         n.keys.sort();
