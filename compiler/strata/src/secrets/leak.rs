@@ -39,11 +39,12 @@ pub(crate) fn is_placeholder(s: &str) -> bool {
 }
 
 /// Booleans are switches, not credentials: `send_service_user_token = true` is an option
-/// *about* tokens (oslo.config reads these words as booleans).
+/// *about* tokens (oslo.config reads these words as booleans). `None` is Python's and
+/// oslo.config's "no value" (`os-server-password = None` in nova's api_audit_map.conf).
 fn is_flag(s: &str) -> bool {
     matches!(
         s.trim().to_ascii_lowercase().as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off"
+        "true" | "false" | "yes" | "no" | "on" | "off" | "none"
     )
 }
 
@@ -55,10 +56,13 @@ fn url_credentials() -> &'static Regex {
     })
 }
 
+/// `key = value` or `key: value` on one line: blanks around the separator never span a line
+/// break, or an empty `key:` would take the next line as its value (a YAML block such as
+/// `KeystoneBasic.authenticate_user_and_validate_token:` followed by `- args: {}`).
 fn secret_option() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?im)^\s*([A-Za-z0-9_.\-]*(?:password|passwd|_secret|secret_key|token))\s*[=:]\s*(.*?)\s*$")
+        Regex::new(r"(?im)^[ \t]*([A-Za-z0-9_.\-]*(?:password|passwd|_secret|secret_key|token))[ \t]*[=:][ \t]*(.*?)[ \t]*$")
             .unwrap_or_else(|e| unreachable!("{e}"))
     })
 }
@@ -88,6 +92,38 @@ pub(crate) fn line_has_credential(line: &str) -> bool {
                 !is_placeholder(v) && !is_flag(v) && !v.contains("secretRef")
             })
         })
+}
+
+/// Whether a string is a script (its first non-blank line is a `#!` line). Charts ship their
+/// init scripts in ConfigMaps (openstack-helm: `db-init.py`, `rabbit-init.sh` in every
+/// chart), where `password = …` is an assignment in code, not a config option.
+fn is_script(s: &str) -> bool {
+    s.trim_start().starts_with("#!")
+}
+
+/// Whether the right-hand side of a `password = …` line inside a script is a literal: a quoted
+/// string without interpolation, or a bare word. Expressions — `os.environ['X']`,
+/// `engine.url.password`, `` `echo …` ``, `$(…)`, `f.read()`, `None` — read the credential from
+/// somewhere else at run time and are no leak.
+fn is_script_literal(v: &str) -> bool {
+    let t = v.trim().trim_end_matches(';').trim();
+    if t.len() >= 2 {
+        for q in ['"', '\''] {
+            if t.starts_with(q) && t.ends_with(q) {
+                let inner = &t[1..t.len() - 1];
+                return !inner.is_empty()
+                    && !inner.contains(q)
+                    && !inner.contains('$')
+                    && !inner.contains("{{");
+            }
+        }
+    }
+    !t.is_empty()
+        && !matches!(
+            t,
+            "None" | "null" | "nil" | "True" | "False" | "true" | "false"
+        )
+        && !t.contains(|c: char| c.is_whitespace() || ".()[]{}$`'\"\\|,".contains(c))
 }
 
 /// The line (0-based) of byte `at` in a multi-line string.
@@ -164,12 +200,20 @@ fn walk(v: &Value, ptr: &mut String, out: &mut Vec<Leak>) {
                     break;
                 }
             }
-            if s.contains('\n') || s.contains('=') {
+            // oslo.rootwrap filter files (`*.filters`) hold command patterns
+            // (`read_passwd: RegExpFilter, cat, root, …`), not options.
+            if (s.contains('\n') || s.contains('=')) && !ptr.ends_with(".filters") {
+                let script = is_script(s);
                 for c in secret_option().captures_iter(s) {
                     let (Some(key), Some(value)) = (c.get(1), c.get(2)) else {
                         continue;
                     };
-                    if !is_placeholder(value.as_str()) && !is_flag(value.as_str()) {
+                    let literal = if script {
+                        is_script_literal(value.as_str())
+                    } else {
+                        !is_placeholder(value.as_str()) && !is_flag(value.as_str())
+                    };
+                    if literal {
                         out.push(Leak {
                             pointer: ptr.clone(),
                             reason: format!("option `{}` with a literal value", key.as_str()),
@@ -265,5 +309,70 @@ mod tests {
         );
         let msg = format!("{:?}", scan(&cm("password = hunter2\n")));
         assert!(!msg.contains("hunter2"));
+    }
+
+    /// Config files of the openstack-helm charts that hold words like `passwd` or `token`
+    /// without any credential.
+    #[test]
+    fn chart_config_files_without_credentials() {
+        let leaks = |file: &str, text: &str| {
+            scan(&json!({"kind": "ConfigMap", "data": {file: text}}))
+                .into_iter()
+                .map(|l| l.reason)
+                .collect::<Vec<_>>()
+        };
+        // A key with an empty value on its line does not take the next line as its value.
+        let rally =
+            "KeystoneBasic.authenticate_user_and_validate_token:\n- args: {}\n  runner: {}\n";
+        assert!(leaks("rally_tests.yaml", rally).is_empty());
+        assert!(leaks(
+            "api_audit_map.conf",
+            "[resources]\nos-server-password = None\n"
+        )
+        .is_empty());
+        let filters = "[Filters]\nread_passwd: RegExpFilter, cat, root, cat, (/var|/usr)?/tmp/x[^/]+/etc/passwd\n";
+        assert!(leaks("compute.filters", filters).is_empty());
+        // The same line in any other file, and a real value after an empty key, still count.
+        assert_eq!(leaks("x.conf", filters).len(), 1);
+        assert_eq!(leaks("x.yaml", "a_token:\nadmin_token: hunter2\n").len(), 1);
+    }
+
+    /// openstack-helm's init scripts (rendered into every chart's `-bin` ConfigMap) assign
+    /// credentials read at run time: code, not literals. A literal in a script still counts.
+    #[test]
+    fn scripts_assign_credentials_from_code() {
+        let leaks = |text: &str| {
+            scan(&json!({"kind": "ConfigMap", "data": {"db-init.py": text}}))
+                .into_iter()
+                .map(|l| l.reason)
+                .collect::<Vec<_>>()
+        };
+        for code in [
+            "#!/usr/bin/env python\nroot_password = root_engine_full.url.password\n",
+            "#!/usr/bin/env python\npassword = user_engine.url.password\n",
+            "#!/usr/bin/python3\nmysql_dbadmin_password = os.environ['MYSQL_DBADMIN_PASSWORD']\n",
+            "#!/usr/bin/python3\nMARIADB_PASSWORD = os.getenv(\"MARIADB_PASSWORD\")\n",
+            "#!/bin/bash\nRABBITMQ_ADMIN_PASSWORD=`echo $RABBITMQ_ADMIN_CONNECTION | awk -F'[@]' '{print $1}' \\\n",
+            "#!/bin/bash\nRABBITMQ_ADMIN_PASSWORD=$(echo \"${X}\" | cut -d: -f2)\n",
+            "\n\n#!/usr/bin/env python\nKUBE_TOKEN = None\nKUBE_TOKEN = f.read()\n",
+            "#!/usr/bin/env python\nkeystone_password = get_variable('OS_PASSWORD')\n",
+            "#!/usr/bin/env python\npassword = auth_val['password']\n",
+            "#!/bin/sh\nPASSWORD=\"${DB_PASSWORD}\"\n",
+        ] {
+            assert!(leaks(code).is_empty(), "{code}");
+        }
+        for literal in [
+            "#!/usr/bin/env python\npassword = 'hunter2'\n",
+            "#!/bin/sh\nDB_PASSWORD=hunter2\n",
+            "#!/bin/sh\nDB_PASSWORD=\"hunter2\"\n",
+            "#!/bin/sh\nmysql -u root\nADMIN_TOKEN=abc123;\n",
+        ] {
+            assert_eq!(leaks(literal).len(), 1, "{literal}");
+        }
+        // A URL with a password stays a leak in a script too.
+        assert_eq!(
+            leaks("#!/bin/sh\nconnection = mysql://u:pw@db/x\n"),
+            vec!["a URL with a literal password".to_string()]
+        );
     }
 }
