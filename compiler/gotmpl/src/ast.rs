@@ -81,7 +81,7 @@ pub struct Pipe {
     /// `=` rather than `:=`.
     pub is_assign: bool,
     /// Declared variables (with `$`), at most two.
-    pub decl: Vec<String>,
+    pub decl: Vec<Arc<str>>,
     pub cmds: Vec<Command>,
 }
 

@@ -7,7 +7,7 @@ use crate::ast::Arg;
 use crate::exec::{At, State, Val};
 use crate::Value;
 
-type R<T> = Result<T, crate::Error>;
+type R<T> = Result<T, Box<crate::Error>>;
 
 /// Whether `name` is a built-in function.
 pub fn is_builtin(name: &str) -> bool {
@@ -55,11 +55,7 @@ fn run(
     args: &[Arg],
     fin: Option<Val>,
 ) -> R<Val> {
-    let explicit = if args.is_empty() {
-        &args[..]
-    } else {
-        &args[1..]
-    };
+    let explicit = if args.is_empty() { args } else { &args[1..] };
     let got = explicit.len() + usize::from(fin.is_some());
     match name {
         "and" | "or" => {
@@ -167,7 +163,7 @@ fn run(
     }
 }
 
-fn wrong_type(st: &State, at: At, node: Option<&Arg>, v: &Val, want: &str) -> crate::Error {
+fn wrong_type(st: &State, at: At, node: Option<&Arg>, v: &Val, want: &str) -> Box<crate::Error> {
     match node {
         Some(n @ (Arg::Number { .. } | Arg::Bool(..))) => {
             st.error_at(at, format!("expected {want}; found {}", n.to_go_string()))
@@ -202,12 +198,14 @@ fn length(v: &Val) -> Result<i64, String> {
             if v.boxed {
                 Err("len of nil pointer".to_string())
             } else {
-                Err("len of type <nil>".to_string())
+                // Go's reflection fails on the invalid value before `len` can say more.
+                Err("reflect: call of reflect.Value.Type on zero Value".to_string())
             }
         }
         Value::String(s) => Ok(s.len() as i64),
         Value::List(l) => Ok(l.len() as i64),
         Value::Map(m) => Ok(m.borrow().len() as i64),
+        Value::Object(o) if o.entries().is_some() => Ok(o.entries().map_or(0, |e| e.len()) as i64),
         other => Err(format!("len of type {}", other.type_name())),
     }
 }
@@ -271,6 +269,26 @@ fn index(item: &Val, indexes: &[Val]) -> Result<Val, String> {
                         boxed: true,
                     },
                 },
+                Value::Nil => return Err("value is nil; should be of type string".to_string()),
+                other => {
+                    return Err(format!(
+                        "value has type {}; should be string",
+                        other.type_name()
+                    ))
+                }
+            },
+            Value::Object(o) if o.entries().is_some() => match &ix.v {
+                Value::String(k) => {
+                    let found = o
+                        .entries()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .find(|(key, _)| key == &**k);
+                    Val {
+                        v: found.map(|(_, v)| v).unwrap_or(Value::Nil),
+                        boxed: false,
+                    }
+                }
                 Value::Nil => return Err("value is nil; should be of type string".to_string()),
                 other => {
                     return Err(format!(

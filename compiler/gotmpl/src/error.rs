@@ -31,30 +31,30 @@ pub struct Error {
     /// What kind of failure this is.
     pub kind: ErrorKind,
     /// The message after the location (Go's text).
-    pub message: String,
+    pub message: Box<str>,
     /// The executing template's name (`executing "NAME"`), for execution errors.
-    pub executing: String,
-    /// Go's short rendering of the node being evaluated (`<NODE>`), for execution errors.
-    pub context: Option<String>,
-    /// The full text as Go prints it; errors from nested templates keep the innermost one.
+    pub executing: Box<str>,
+    /// Go's rendering of the node being evaluated (`<NODE>`), for execution errors.
+    pub context: Option<Box<str>>,
+    /// The whole text as Go prints it (what `Display` prints).
     pub text: String,
 }
 
 impl Error {
     /// A parse error: `template: NAME:LINE: MSG`.
     pub fn parse(template: &str, line: usize, message: impl Into<String>) -> Error {
-        let message = message.into();
-        let text = format!("template: {template}:{line}: {message}");
+        let message: Box<str> = message.into().into_boxed_str();
         Error {
             template: template.to_string(),
             line,
             col: 0,
             kind: ErrorKind::Parse,
             message,
-            executing: String::new(),
+            executing: Box::from(""),
             context: None,
-            text,
+            text: String::new(),
         }
+        .finish()
     }
 
     /// An execution error at a node: `template: FILE:LINE:COL: executing "NAME" at <NODE>: MSG`.
@@ -67,42 +67,69 @@ impl Error {
         context: &str,
         message: impl Into<String>,
     ) -> Error {
-        let message = message.into();
-        let text = format!(
-            "template: {file}:{line}:{col}: executing \"{executing}\" at <{context}>: {message}"
-        );
+        let message: Box<str> = message.into().into_boxed_str();
         Error {
             template: file.to_string(),
             line,
             col,
             kind,
             message,
-            executing: executing.to_string(),
-            context: Some(context.to_string()),
-            text,
+            executing: Box::from(executing),
+            context: Some(Box::from(context)),
+            text: String::new(),
         }
+        .finish()
     }
 
     /// An execution error without a node: `template: NAME: MSG`.
     pub fn plain(kind: ErrorKind, name: &str, message: impl Into<String>) -> Error {
-        let message = message.into();
-        let text = format!("template: {name}: {message}");
+        let message: Box<str> = message.into().into_boxed_str();
         Error {
             template: name.to_string(),
             line: 0,
             col: 0,
             kind,
             message,
-            executing: name.to_string(),
+            executing: Box::from(name),
             context: None,
-            text,
+            text: String::new(),
         }
+        .finish()
+    }
+}
+
+impl Error {
+    /// Fills in `text` from the other fields.
+    fn finish(mut self) -> Error {
+        self.text = Shape(&self).to_string();
+        self
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
+    }
+}
+
+/// Formats an error's fields as Go does.
+struct Shape<'e>(&'e Error);
+
+impl fmt::Display for Shape<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.0;
+        match (&e.context, e.kind) {
+            (Some(ctx), _) => write!(
+                f,
+                "template: {}:{}:{}: executing \"{}\" at <{}>: {}",
+                e.template, e.line, e.col, e.executing, ctx, e.message
+            ),
+            (None, ErrorKind::Parse) => {
+                write!(f, "template: {}:{}: {}", e.template, e.line, e.message)
+            }
+            (None, _) if e.template.is_empty() => write!(f, "template: {}", e.message),
+            (None, _) => write!(f, "template: {}: {}", e.template, e.message),
+        }
     }
 }
 

@@ -94,9 +94,15 @@ fn last_at(pipe: &Pipe) -> At<'_> {
     let Some(cmd) = pipe.cmds.last() else {
         return At::Pipe(pipe);
     };
-    let last = &cmd.args[cmd.args.len() - 1];
-    match last {
+    visit_end(&cmd.args[cmd.args.len() - 1])
+}
+
+/// The node Go's executor visits last while evaluating the operand `node`: the operand itself,
+/// or for a parenthesized pipeline (also under a chain) the last node inside it.
+fn visit_end(node: &Arg) -> At<'_> {
+    match node {
         Arg::Pipe(p) => last_at(p),
+        Arg::Chain { node: inner, .. } => visit_end(inner),
         Arg::Identifier { pos, name } => At::Ident(*pos, name),
         other => At::Arg(other),
     }
@@ -117,8 +123,18 @@ fn arg_error_site<'n>(
     let Some((want, got)) = rest.split_once("; got ") else {
         return (default, msg);
     };
-    for (node, v) in explicit.iter().zip(argv) {
-        if v.type_name() != got {
+    // Go reports the first argument that fails to convert. Which one that is depends on the
+    // parameter types, which are not known here: take the first argument of the reported type,
+    // except for `bool` parameters, which Sprig puts last (`ternary`).
+    let order: Vec<usize> = if want == "bool" {
+        (0..explicit.len().min(argv.len())).rev().collect()
+    } else {
+        (0..explicit.len().min(argv.len())).collect()
+    };
+    for (node, v) in order.into_iter().map(|i| (&explicit[i], &argv[i])) {
+        // A nil from a map or list is Go's `interface {}` with nothing in it.
+        let matches = v.type_name() == got || (matches!(v, Value::Nil) && got == "interface {}");
+        if !matches {
             continue;
         }
         if let Arg::Number { .. } | Arg::Bool(..) | Arg::String { .. } | Arg::Nil(_) = node {
@@ -134,7 +150,7 @@ fn arg_error_site<'n>(
                 format!("expected {kind}; found {}", node.to_go_string()),
             );
         }
-        return (At::Arg(node), msg);
+        return (visit_end(node), msg);
     }
     (default, msg)
 }
@@ -147,7 +163,8 @@ enum Flow {
     Continue,
 }
 
-type R<T> = Result<T, Error>;
+/// Errors are boxed inside the executor so that results stay small on the hot paths.
+type R<T> = Result<T, Box<Error>>;
 
 struct Var {
     name: Arc<str>,
@@ -175,7 +192,12 @@ fn dollar() -> Arc<str> {
 }
 
 /// Executes `tree` (a template of `set`) with `data` as dot.
-pub fn execute(set: &Templates, tree: Arc<Tree>, data: &Value, opts: &ExecOptions) -> R<String> {
+pub fn execute(
+    set: &Templates,
+    tree: Arc<Tree>,
+    data: &Value,
+    opts: &ExecOptions,
+) -> Result<String, Error> {
     let mut st = State {
         set,
         opts,
@@ -191,7 +213,7 @@ pub fn execute(set: &Templates, tree: Arc<Tree>, data: &Value, opts: &ExecOption
         seed_calls: 0,
     };
     let dot = Val::plain(data.clone());
-    st.walk_list(&dot, &tree.root)?;
+    st.walk_list(&dot, &tree.root).map_err(|e| *e)?;
     Ok(st.out)
 }
 
@@ -206,7 +228,7 @@ impl<'a> State<'a> {
     }
 
     /// An execution error at `at` in the current tree.
-    pub fn err(&self, at: At, kind: ErrorKind, msg: impl Into<String>) -> Error {
+    pub fn err(&self, at: At, kind: ErrorKind, msg: impl Into<String>) -> Box<Error> {
         let pos = at.pos().min(self.cur.text.len());
         let before = &self.cur.text.as_bytes()[..pos];
         let line = 1 + before.iter().filter(|&&c| c == b'\n').count();
@@ -214,7 +236,7 @@ impl<'a> State<'a> {
             Some(i) => pos - (i + 1),
             None => pos,
         };
-        Error::exec(
+        Box::new(Error::exec(
             kind,
             &self.cur.parse_name,
             line,
@@ -222,7 +244,7 @@ impl<'a> State<'a> {
             &self.cur.name,
             &at.context(),
             msg,
-        )
+        ))
     }
 
     fn burn(&mut self, at: At) -> R<()> {
@@ -234,6 +256,14 @@ impl<'a> State<'a> {
     }
 
     fn walk_list(&mut self, dot: &Val, nodes: &[Node]) -> R<Flow> {
+        // Deep template recursion (up to `max_depth`) must not overflow the thread's stack:
+        // grow it on the heap when it runs low.
+        stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_GROW, || {
+            self.walk_nodes(dot, nodes)
+        })
+    }
+
+    fn walk_nodes(&mut self, dot: &Val, nodes: &[Node]) -> R<Flow> {
         for n in nodes {
             let f = self.walk(dot, n)?;
             if f != Flow::Normal {
@@ -372,14 +402,14 @@ impl<'a> State<'a> {
             }
             Value::Map(m) => {
                 // Snapshot the entries: the body may modify the map (Sprig's `set`).
-                let entries: Vec<(String, Value)> = m
+                let entries: Vec<(Value, Value)> = m
                     .borrow()
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .map(|(k, v)| (Value::str(k), v.clone()))
                     .collect();
                 for (k, e) in entries {
                     ran = true;
-                    if self.one_iteration(b, Val::plain(Value::str(&k)), Val::boxed(e), mark)? {
+                    if self.one_iteration(b, Val::plain(k), Val::boxed(e), mark)? {
                         break;
                     }
                 }
@@ -397,6 +427,14 @@ impl<'a> State<'a> {
                     ran = true;
                     let iv = if is64 { Value::Int64(i) } else { Value::Int(i) };
                     if self.one_iteration(b, Val::plain(iv.clone()), Val::plain(iv), mark)? {
+                        break;
+                    }
+                }
+            }
+            Value::Object(o) if o.entries().is_some() => {
+                for (k, e) in o.entries().unwrap_or_default() {
+                    ran = true;
+                    if self.one_iteration(b, Val::plain(Value::str(&k)), Val::plain(e), mark)? {
                         break;
                     }
                 }
@@ -460,6 +498,12 @@ impl<'a> State<'a> {
     }
 
     fn eval_pipeline(&mut self, dot: &Val, pipe: &Pipe) -> R<Val> {
+        stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_GROW, || {
+            self.eval_pipeline_inner(dot, pipe)
+        })
+    }
+
+    fn eval_pipeline_inner(&mut self, dot: &Val, pipe: &Pipe) -> R<Val> {
         let mut value: Option<Val> = None;
         for cmd in &pipe.cmds {
             let mut v = self.eval_command(dot, cmd, value.take())?;
@@ -473,7 +517,7 @@ impl<'a> State<'a> {
                 self.set_var(last_at(pipe), name, value.clone())?;
             } else {
                 self.vars.push(Var {
-                    name: Arc::from(name.as_str()),
+                    name: name.clone(),
                     val: value.clone(),
                 });
             }
@@ -749,7 +793,7 @@ impl<'a> State<'a> {
         Ok(argv)
     }
 
-    fn func_error(&self, call_at: At, arg_at: At, name: &str, e: FuncError) -> Error {
+    fn func_error(&self, call_at: At, arg_at: At, name: &str, e: FuncError) -> Box<Error> {
         match e {
             FuncError::Call(m) => self.err(
                 call_at,
@@ -765,7 +809,7 @@ impl<'a> State<'a> {
             FuncError::Template(inner) => self.err(
                 call_at,
                 ErrorKind::Func,
-                format!("error calling {name}: {}", inner.text),
+                format!("error calling {name}: {inner}"),
             ),
         }
     }
@@ -822,7 +866,7 @@ impl<'a> State<'a> {
     }
 
     /// An error at a node (for the built-ins).
-    pub fn error_at(&self, at: At, msg: impl Into<String>) -> Error {
+    pub fn error_at(&self, at: At, msg: impl Into<String>) -> Box<Error> {
         self.err(at, ErrorKind::Func, msg)
     }
 
@@ -844,7 +888,7 @@ impl<'a> State<'a> {
         let produced = std::mem::replace(&mut self.out, saved_out);
         match r {
             Ok(()) => Ok(produced),
-            Err(e) => Err(FuncError::Template(Box::new(e))),
+            Err(e) => Err(FuncError::Template(e)),
         }
     }
 }

@@ -15,6 +15,16 @@ pub fn sprint(v: &Value) -> String {
 
 /// Appends `%v` of `v` to `out`.
 pub fn write_v(out: &mut String, v: &Value, depth: usize) {
+    if depth % 64 == 63 {
+        // A deeply nested (or self-containing) value must not overflow the stack.
+        return stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_GROW, || {
+            write_v_inner(out, v, depth)
+        });
+    }
+    write_v_inner(out, v, depth)
+}
+
+fn write_v_inner(out: &mut String, v: &Value, depth: usize) {
     if depth > MAX_DEPTH {
         out.push_str("...");
         return;
@@ -71,6 +81,10 @@ pub fn format_float_g(f: f64) -> String {
         } else {
             "0".to_string()
         };
+    }
+    // Common case (counts, ports, replicas): an integral value below the exponent threshold.
+    if f.fract() == 0.0 && f.abs() < 1e6 {
+        return (f as i64).to_string();
     }
     // Rust's `{:e}` gives the shortest round-trip digits: "d.ddde±x".
     let sci = format!("{:e}", f);
@@ -281,7 +295,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             }
         }
         // Precision.
-        if i + 1 <= b.len() && i < b.len() && b[i] == b'.' {
+        if i < b.len() && b[i] == b'.' {
             i += 1;
             let (na, ni, ok) = arg_number(format, i, argn, args.len());
             if ni != i {
@@ -306,15 +320,13 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
                 f.prec = Some(format[s..i].parse().unwrap_or(0));
             }
         }
-        if !reordered || true {
-            let (na, ni, ok) = arg_number(format, i, argn, args.len());
-            if ni != i {
-                reordered = true;
-            }
-            argn = na;
-            i = ni;
-            good_argnum &= ok;
+        let (na, ni, ok) = arg_number(format, i, argn, args.len());
+        if ni != i {
+            reordered = true;
         }
+        argn = na;
+        i = ni;
+        good_argnum &= ok;
         if i >= b.len() {
             out.push_str("%!(NOVERB)");
             break;
@@ -441,6 +453,15 @@ fn bad_verb(out: &mut String, v: &Value, verb: char) {
 }
 
 fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
+    if depth % 64 == 63 {
+        return stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_GROW, || {
+            print_arg_inner(out, v, verb, f, depth)
+        });
+    }
+    print_arg_inner(out, v, verb, f, depth)
+}
+
+fn print_arg_inner(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
     if verb == 'T' {
         pad(out, &v.type_name(), f);
         return;
@@ -473,9 +494,6 @@ fn print_arg(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
                     print_arg(out, it, verb, f, depth + 1);
                 }
                 out.push('}');
-                return;
-            }
-            if matches!(verb, 's' | 'q' | 'x' | 'X') && false {
                 return;
             }
             out.push('[');
@@ -657,7 +675,7 @@ fn fmt_int(out: &mut String, v: &Value, i: i64, verb: char, f: &Flags) {
             pad(out, &s, f);
             return;
         }
-        'e' | 'E' | 'f' | 'F' | 'g' | 'G' | 's' | 't' | _ => {
+        _ => {
             bad_verb(out, v, verb);
             return;
         }
@@ -766,14 +784,14 @@ fn fmt_float(out: &mut String, v: &Value, x: f64, verb: char, f: &Flags) {
                 let digits = if digits.is_empty() { "0" } else { digits };
                 let nd = digits.len() as i32;
                 let mut eprec = p as i32;
-                if eprec > nd && nd >= exp + 1 {
+                if eprec > nd && nd > exp {
                     eprec = nd;
                 }
                 if exp < -4 || exp >= eprec {
                     exp_form(digits, exp, (nd - 1) as usize, upper)
                 } else if exp < 0 {
                     format!("0.{}{}", "0".repeat((-exp - 1) as usize), digits)
-                } else if nd as i32 > exp + 1 {
+                } else if nd > exp + 1 {
                     format!(
                         "{}.{}",
                         &digits[..(exp + 1) as usize],
@@ -838,5 +856,72 @@ mod tests {
             ]),
         );
         assert_eq!(sprint(&Value::map(m)), "map[a:[1 x 2.5 <nil>] b:2]");
+    }
+
+    #[test]
+    fn sprintf_matches_go() {
+        // Outputs recorded from Helm SDK v4.2.3 (Go's fmt) through `printf` in a template.
+        let m = {
+            let mut m = std::collections::BTreeMap::new();
+            m.insert("a".to_string(), Value::Float(1.0));
+            Value::map(m)
+        };
+        let cases: Vec<(&str, Vec<Value>, &str)> = vec![
+            (
+                "%05s|%-4d|%+.2f|%x|%q|%v|%T",
+                vec![
+                    Value::str("ab"),
+                    Value::Int(3),
+                    Value::Float(1.5),
+                    Value::str("hi"),
+                    Value::str("q"),
+                    m.clone(),
+                    m.clone(),
+                ],
+                "000ab|3   |+1.50|6869|\"q\"|map[a:1]|map[string]interface {}",
+            ),
+            (
+                "%d %s",
+                vec![Value::str("x"), Value::Int(1)],
+                "%!d(string=x) %!s(int=1)",
+            ),
+            ("%d", vec![], "%!d(MISSING)"),
+            ("%d", vec![Value::Int(1), Value::Int(2)], "1%!(EXTRA int=2)"),
+            (
+                "%6.2f|%-8.3e|%08.3f|%+08d|%x|%X",
+                vec![
+                    Value::Float(3.14158),
+                    Value::Float(1234.5),
+                    Value::Float(-3.14158),
+                    Value::Int(42),
+                    Value::str("hello"),
+                    Value::Int(-255),
+                ],
+                "  3.14|1.234e+03|-003.142|+0000042|68656c6c6f|-FF",
+            ),
+            ("%d", vec![m.clone()], "map[%!d(string=a):%!d(float64=1)]"),
+        ];
+        for (f, args, want) in cases {
+            assert_eq!(sprintf(f, &args), want, "{f}");
+        }
+    }
+
+    #[test]
+    fn sprint_spaces_only_between_non_strings() {
+        // Helm SDK v4.2.3: {{ print 1 2 "a" 3 nil }} prints "1 2a3 <nil>".
+        let args = [
+            Value::Int(1),
+            Value::Int(2),
+            Value::str("a"),
+            Value::Int(3),
+            Value::Nil,
+        ];
+        assert_eq!(sprint_args(&args), "1 2a3 <nil>");
+        assert_eq!(sprintln_args(&args[..3]), "1 2 a\n");
+    }
+
+    #[test]
+    fn quote_is_go_strconv_quote() {
+        assert_eq!(quote("a\"b\n\u{1}é"), "\"a\\\"b\\n\\x01é\"");
     }
 }

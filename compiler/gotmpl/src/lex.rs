@@ -563,3 +563,60 @@ pub fn go_u(c: char) -> String {
         format!("U+{:04X} '{}'", c as u32, c)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(s: &str) -> Vec<ItemType> {
+        lex(s).iter().map(|i| i.typ).collect()
+    }
+
+    #[test]
+    fn trim_markers_remove_surrounding_space() {
+        let items = lex("a \n {{- 1 -}} \n b");
+        assert_eq!(items[0].val, "a");
+        assert_eq!(items.last().map(|i| i.typ), Some(ItemType::Eof));
+        let text: Vec<&str> = items
+            .iter()
+            .filter(|i| i.typ == ItemType::Text)
+            .map(|i| i.val.as_str())
+            .collect();
+        assert_eq!(text, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn minus_without_space_is_a_number() {
+        use ItemType::*;
+        assert_eq!(kinds("{{-3}}"), vec![LeftDelim, Number, RightDelim, Eof]);
+        assert_eq!(kinds("{{- 3}}"), vec![LeftDelim, Number, RightDelim, Eof]);
+    }
+
+    #[test]
+    fn comments_are_skipped_and_errors_reported() {
+        use ItemType::*;
+        assert_eq!(kinds("a{{/* x */}}b"), vec![Text, Text, Eof]);
+        assert_eq!(
+            lex("{{/* x ").last().map(|i| i.val.clone()),
+            Some("unclosed comment".into())
+        );
+        assert_eq!(
+            lex("{{/* x */ 1}}").last().map(|i| i.val.clone()),
+            Some("comment ends before closing delimiter".into())
+        );
+        assert_eq!(
+            lex("{{ 1").last().map(|i| i.val.clone()),
+            Some("unclosed action".into())
+        );
+    }
+
+    #[test]
+    fn items_know_their_line() {
+        let items = lex("a\nb\n{{ .x }}");
+        let field = items
+            .iter()
+            .find(|i| i.typ == ItemType::Field)
+            .map(|i| i.line);
+        assert_eq!(field, Some(3));
+    }
+}

@@ -5,6 +5,17 @@
 //! whitespace trimming, the built-in functions, Go's `fmt` formatting of values) and Helm's
 //! options (`missingkey=zero`). Values are typed as Go types them ([`Value`]), so output and
 //! errors match what Helm prints.
+//!
+//! Known differences from Go's engine:
+//! - `{{template}}` recursion stops at [`ExecOptions::max_depth`] (Go: 100000), and every
+//!   execution has an evaluation budget ([`ExecOptions::fuel`]), so no template runs forever.
+//! - Parentheses and control structures nest at most [`parse::MAX_NESTING`] deep
+//!   ("max expression depth exceeded").
+//! - Complex-number constants are not supported; string escapes of bytes 0x80–0xFF (`"\xff"`)
+//!   become U+FFFD because strings are UTF-8; `index` of a string gives an `int` (Go: `uint8`).
+//! - There are no function values, so the built-in `call` always fails.
+//! - A function's argument-conversion error is reported at the argument Go would report it at
+//!   as far as it can be inferred from the value types (functions do not say which argument).
 
 pub mod ast;
 pub mod builtins;
@@ -23,6 +34,11 @@ use std::sync::Arc;
 pub use error::{Error, ErrorKind};
 pub use func::{CallContext, Func, FuncError, FuncMap};
 pub use value::{Map, Object, Value};
+
+/// When less stack than this is left, recursive evaluation continues on a new stack segment.
+pub(crate) const STACK_RED_ZONE: usize = 256 * 1024;
+/// Size of each new stack segment.
+pub(crate) const STACK_GROW: usize = 4 * 1024 * 1024;
 
 /// The name under which `tpl` texts are parsed and executed (Helm's root template name).
 pub const TPL_NAME: &str = "gotpl";
@@ -129,9 +145,10 @@ impl Templates {
     /// Executes template `name` with `data` as dot.
     pub fn execute(&self, name: &str, data: &Value, opts: &ExecOptions) -> Result<String, Error> {
         let Some(tree) = self.get(name) else {
+            // Go's ExecuteTemplate: "template: no template %q associated with template %q".
             return Err(Error::plain(
                 ErrorKind::NoTemplate,
-                name,
+                "",
                 format!(
                     "no template {} associated with template {}",
                     fmt::quote(name),
@@ -146,6 +163,25 @@ impl Templates {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn executing_an_unknown_name_is_go_s_error() {
+        let t = Templates::new();
+        let f = FuncMap::new();
+        let opts = ExecOptions {
+            funcs: &f,
+            missing_key: MissingKey::Zero,
+            seed: 0,
+            now_unix: 0,
+            fuel: 10,
+            max_depth: 10,
+        };
+        let e = t.execute("x", &Value::Nil, &opts).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "template: no template \"x\" associated with template \"x\""
+        );
+    }
 
     #[test]
     fn templates_are_send_and_sync() {

@@ -235,6 +235,12 @@ impl<'f> Parser<'f> {
     }
 
     fn item_list(&mut self) -> PResult<(Vec<Node>, ListEnd)> {
+        stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_GROW, || {
+            self.item_list_inner()
+        })
+    }
+
+    fn item_list_inner(&mut self) -> PResult<(Vec<Node>, ListEnd)> {
         self.enter()?;
         let mut list = Vec::new();
         while self.peek_non_space().typ != ItemType::Eof {
@@ -446,13 +452,13 @@ impl<'f> Parser<'f> {
                 ItemType::Assign | ItemType::Declare => {
                     pipe.is_assign = next.typ == ItemType::Assign;
                     self.next_non_space();
-                    pipe.decl.push(v.val.clone());
+                    pipe.decl.push(Arc::from(v.val.as_str()));
                     self.vars.push(v.val.clone());
                     break;
                 }
                 ItemType::Char if next.val == "," => {
                     self.next_non_space();
-                    pipe.decl.push(v.val.clone());
+                    pipe.decl.push(Arc::from(v.val.as_str()));
                     self.vars.push(v.val.clone());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().typ {
@@ -538,7 +544,7 @@ impl<'f> Parser<'f> {
             let t = self.next();
             match t.typ {
                 ItemType::Space => continue,
-                ItemType::Error => return Err(self.errorf(t.val)),
+                ItemType::Error => return Err(self.unexpected(&t, "")),
                 ItemType::RightDelim | ItemType::RightParen => self.backup(),
                 ItemType::Pipe => {}
                 _ => return Err(self.errorf(format!("unexpected {} in operand", t.describe()))),
@@ -588,9 +594,15 @@ impl<'f> Parser<'f> {
     }
 
     fn term(&mut self) -> PResult<Option<Arg>> {
+        stacker::maybe_grow(crate::STACK_RED_ZONE, crate::STACK_GROW, || {
+            self.term_inner()
+        })
+    }
+
+    fn term_inner(&mut self) -> PResult<Option<Arg>> {
         let t = self.next_non_space();
         Ok(Some(match t.typ {
-            ItemType::Error => return Err(self.errorf(t.val)),
+            ItemType::Error => return Err(self.unexpected(&t, "")),
             ItemType::Identifier => {
                 if !self.has_function(&t.val) {
                     return Err(self.errorf(format!(
@@ -606,9 +618,8 @@ impl<'f> Parser<'f> {
             ItemType::Dot => Arg::Dot(t.pos),
             ItemType::Nil => Arg::Nil(t.pos),
             ItemType::Variable => {
-                let mut idents: Vec<String> = Vec::new();
-                idents.push(t.val.clone());
-                if !self.vars.iter().any(|v| *v == t.val) {
+                let idents: Vec<String> = vec![t.val.clone()];
+                if !self.vars.contains(&t.val) {
                     return Err(
                         self.errorf(format!("undefined variable {}", crate::fmt::quote(&t.val)))
                     );
@@ -892,4 +903,56 @@ fn unquote_char(s: &str) -> Option<char> {
         return None;
     }
     out.chars().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(s: &str) -> String {
+        match parse("t", s, None) {
+            Ok(_) => panic!("{s}: parsed"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn go_parse_errors() {
+        // Texts as Go's parser prints them (checked with Helm SDK v4.2.3 where Helm shows them).
+        assert_eq!(err("{{ end }}"), "template: t:1: unexpected {{end}}");
+        assert_eq!(err("{{ if 1 }}"), "template: t:1: unexpected EOF");
+        assert_eq!(err("{{ $x }}"), "template: t:1: undefined variable \"$x\"");
+        assert_eq!(
+            err("{{ 1 | 2 }}"),
+            "template: t:1: non executable command in pipeline stage 2"
+        );
+        assert_eq!(
+            err("{{ break }}"),
+            "template: t:1: {{break}} outside {{range}}"
+        );
+        assert_eq!(
+            err("{{ if 1 }}\n\n{{ end"),
+            "template: t:3: unclosed action"
+        );
+        assert_eq!(
+            err("{{ if 1 \n\n"),
+            "template: t:3: unclosed action started at t:1"
+        );
+        assert_eq!(
+            err("{{ define \"a\" }}1{{ end }}{{ define \"a\" }}2{{ end }}"),
+            "template: t:1: template: multiple definition of template \"a\""
+        );
+    }
+
+    #[test]
+    fn numbers_follow_go() {
+        assert_eq!(parse_go_int("0x_1F"), Some(31));
+        assert_eq!(parse_go_int("017"), Some(15));
+        assert_eq!(parse_go_int("1_000"), Some(1000));
+        assert_eq!(parse_go_int("1__0"), None);
+        assert_eq!(parse_go_float("0x1p4"), Some(16.0));
+        assert_eq!(parse_go_float("1_0.5"), Some(10.5));
+        assert_eq!(unquote("\"\\u00e9\\x41\\101\""), Some("éAA".to_string()));
+        assert_eq!(unquote("\"\\q\""), None);
+    }
 }

@@ -59,6 +59,11 @@ pub trait Object {
     }
     /// What `fmt`'s `%v` prints for it.
     fn format(&self) -> String;
+    /// For a Go map type with methods (Helm's `Files`): its entries, keys sorted, which
+    /// `range`, `len` and `index` see. `None` (the default) for structs.
+    fn entries(&self) -> Option<Vec<(String, Value)>> {
+        None
+    }
 }
 
 impl Value {

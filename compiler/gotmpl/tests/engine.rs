@@ -39,18 +39,19 @@ fn funcs() -> FuncMap {
         },
     );
     strata_gotmpl::func::register(&mut m, "fail", |_c: &mut dyn CallContext, a: &[Value]| {
-        Err(FuncError::Call(format!(
-            "{}",
-            strata_gotmpl::fmt::sprint(&a[0])
+        Err(FuncError::Call(strata_gotmpl::fmt::sprint(
+            &a.first().cloned().unwrap_or_default(),
         )))
     });
     strata_gotmpl::func::register(&mut m, "include", |c: &mut dyn CallContext, a: &[Value]| {
-        let name = a[0].as_str().unwrap_or("").to_string();
-        c.execute_named(&name, &a[1]).map(Value::from)
+        let name = a.first().and_then(|v| v.as_str()).unwrap_or("").to_string();
+        c.execute_named(&name, &a.get(1).cloned().unwrap_or_default())
+            .map(Value::from)
     });
     strata_gotmpl::func::register(&mut m, "tpl", |c: &mut dyn CallContext, a: &[Value]| {
-        let text = a[0].as_str().unwrap_or("").to_string();
-        c.execute_text(&text, &a[1]).map(Value::from)
+        let text = a.first().and_then(|v| v.as_str()).unwrap_or("").to_string();
+        c.execute_text(&text, &a.get(1).cloned().unwrap_or_default())
+            .map(Value::from)
     });
     strata_gotmpl::func::register(&mut m, "dict", |_c: &mut dyn CallContext, a: &[Value]| {
         let mut m = BTreeMap::new();
@@ -243,5 +244,412 @@ fn errors() {
     assert_eq!(
         err("{{ nope }}", "{}"),
         "template: t:1: function \"nope\" not defined"
+    );
+}
+
+fn opts_with(f: &FuncMap, fuel: u64, max_depth: usize) -> ExecOptions<'_> {
+    ExecOptions {
+        funcs: f,
+        missing_key: MissingKey::Zero,
+        seed: 7,
+        now_unix: 1_700_000_000,
+        fuel,
+        max_depth,
+    }
+}
+
+#[test]
+fn fuel_stops_endless_work() {
+    let f = funcs();
+    let mut t = Templates::new();
+    t.parse(
+        "t",
+        "{{ range 100000000 }}{{ range 100000000 }}x{{ end }}{{ end }}",
+    )
+    .unwrap();
+    let e = t
+        .execute("t", &Value::Nil, &opts_with(&f, 10_000, 100))
+        .unwrap_err();
+    assert_eq!(e.kind, strata_gotmpl::ErrorKind::Fuel);
+    assert!(e.to_string().ends_with(": fuel exhausted"), "{e}");
+}
+
+#[test]
+fn recursion_is_limited_and_does_not_overflow_the_stack() {
+    let f = funcs();
+    let mut t = Templates::new();
+    t.parse(
+        "t",
+        r#"{{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" . }}"#,
+    )
+    .unwrap();
+    let e = t
+        .execute("t", &Value::Nil, &opts_with(&f, 10_000_000, 1000))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        r#"template: t:1:28: executing "r" at <{{template "r" .}}>: exceeded maximum template depth (1000)"#
+    );
+    // The same through include, 1000 levels deep, inside a test thread's small stack.
+    let mut t = Templates::new();
+    t.parse(
+        "t",
+        r#"{{ define "r" }}{{ include "r" . }}{{ end }}{{ include "r" . }}"#,
+    )
+    .unwrap();
+    let e = t
+        .execute("t", &Value::Nil, &opts_with(&f, 10_000_000, 1000))
+        .unwrap_err();
+    assert!(e
+        .to_string()
+        .ends_with("exceeded maximum template depth (1000)"));
+}
+
+#[test]
+fn deep_nesting_is_a_parse_error_not_a_crash() {
+    let f = funcs();
+    let deep = format!("{{{{ {}1{} }}}}", "(".repeat(5000), ")".repeat(5000));
+    let mut t = Templates::new();
+    let e = t.parse("t", &deep).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "template: t:1: max expression depth exceeded"
+    );
+    let deep_if = format!("{}x{}", "{{ if 1 }}".repeat(5000), "{{ end }}".repeat(5000));
+    let e = t.parse("t", &deep_if).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "template: t:1: max expression depth exceeded"
+    );
+    // Just below the limit parses and runs.
+    let ok_deep = format!("{}x{}", "{{ if 1 }}".repeat(900), "{{ end }}".repeat(900));
+    t.parse("t", &ok_deep).unwrap();
+    assert_eq!(
+        t.execute("t", &Value::Nil, &opts_with(&f, 1_000_000, 100))
+            .unwrap(),
+        "x"
+    );
+    let parens = format!("{{{{ {}1{} }}}}", "(".repeat(900), ")".repeat(900));
+    t.parse("t", &parens).unwrap();
+    assert_eq!(
+        t.execute("t", &Value::Nil, &opts_with(&f, 1_000_000, 100))
+            .unwrap(),
+        "1"
+    );
+}
+
+#[test]
+fn missing_key_modes() {
+    // Go's own behaviour for the three `missingkey` settings (text/template documentation).
+    assert_eq!(
+        render_mk("{{ .Values.a }}", "{}", MissingKey::Default).unwrap(),
+        "<no value>"
+    );
+    assert_eq!(
+        render_mk("{{ .Values.a.b }}", "{}", MissingKey::Default).unwrap(),
+        "<no value>"
+    );
+    assert_eq!(
+        render_mk("{{ .Values.a.b }}", "{}", MissingKey::Zero).unwrap_err(),
+        "template: t:1:10: executing \"t\" at <.Values.a.b>: nil pointer evaluating interface {}.b"
+    );
+    assert_eq!(
+        render_mk("{{ .Values.a }}", "{}", MissingKey::Error).unwrap_err(),
+        "template: t:1:10: executing \"t\" at <.Values.a>: map has no entry for key \"a\""
+    );
+    // index of a missing key gives nil in every mode.
+    assert_eq!(
+        render_mk("{{ index .Values \"a\" }}", "{}", MissingKey::Error).unwrap(),
+        "<no value>"
+    );
+}
+
+struct Meta;
+
+impl strata_gotmpl::Object for Meta {
+    fn type_name(&self) -> String {
+        "*chart.Metadata".to_string()
+    }
+    fn field(&self, name: &str) -> Option<Value> {
+        (name == "Name").then(|| Value::str("mychart"))
+    }
+    fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
+        (name == "Twice").then(|| {
+            Ok(Value::str(format!(
+                "{0}{0}",
+                strata_gotmpl::fmt::sprint(&args[0])
+            )))
+        })
+    }
+    fn format(&self) -> String {
+        "&{mychart}".to_string()
+    }
+}
+
+#[test]
+fn objects_have_fields_and_methods() {
+    let f = funcs();
+    let mut top = BTreeMap::new();
+    top.insert("Chart".to_string(), Value::Object(std::rc::Rc::new(Meta)));
+    let data = Value::map(top);
+    let mut t = Templates::new();
+    t.parse(
+        "t",
+        "{{ .Chart.Name }} {{ .Chart.Twice \"ab\" }} {{ \"x\" | .Chart.Twice }} {{ .Chart }}",
+    )
+    .unwrap();
+    assert_eq!(
+        t.execute("t", &data, &opts_with(&f, 10_000, 10)).unwrap(),
+        "mychart abab xx &{mychart}"
+    );
+    t.parse("t", "{{ .Chart.Nope }}").unwrap();
+    assert_eq!(
+        t.execute("t", &data, &opts_with(&f, 10_000, 10)).unwrap_err().to_string(),
+        "template: t:1:9: executing \"t\" at <.Chart.Nope>: can't evaluate field Nope in type *chart.Metadata"
+    );
+}
+
+#[test]
+fn call_context_seeds_are_deterministic() {
+    let mut f = funcs();
+    strata_gotmpl::func::register(&mut f, "seed", |c: &mut dyn CallContext, _a: &[Value]| {
+        Ok(Value::Int64((c.next_seed() % 1000) as i64))
+    });
+    strata_gotmpl::func::register(&mut f, "now", |c: &mut dyn CallContext, _a: &[Value]| {
+        Ok(Value::Int64(c.now_unix()))
+    });
+    let mut t = Templates::new();
+    t.parse("t", "{{ seed }} {{ seed }} {{ now }}").unwrap();
+    let a = t
+        .execute("t", &Value::Nil, &opts_with(&f, 10_000, 10))
+        .unwrap();
+    let b = t
+        .execute("t", &Value::Nil, &opts_with(&f, 10_000, 10))
+        .unwrap();
+    assert_eq!(a, b);
+    let parts: Vec<&str> = a.split(' ').collect();
+    assert_ne!(parts[0], parts[1], "successive calls differ");
+    assert_eq!(parts[2], "1700000000");
+}
+
+#[test]
+fn later_files_replace_definitions_but_empty_ones_do_not() {
+    let f = funcs();
+    let mut t = Templates::new();
+    t.parse("a", r#"{{ define "x" }}one{{ end }}"#).unwrap();
+    t.parse("b", r#"{{ define "x" }}two{{ end }}"#).unwrap();
+    t.parse("c", r#"{{ define "x" }} {{ end }}{{ template "x" }}"#)
+        .unwrap();
+    assert_eq!(
+        t.execute("c", &Value::Nil, &opts_with(&f, 10_000, 10))
+            .unwrap(),
+        "two"
+    );
+    assert!(t.contains("x") && t.contains("a"));
+    assert_eq!(t.names().collect::<Vec<_>>(), vec!["x", "a", "b", "c"]);
+}
+
+#[test]
+fn tpl_definitions_stay_local() {
+    let f = funcs();
+    let mut t = Templates::new();
+    t.parse(
+        "t",
+        r#"{{ tpl "{{ define \"q\" }}Q{{ end }}{{ include \"q\" . }}" . }}{{ include "q" . }}"#,
+    )
+    .unwrap();
+    let e = t
+        .execute("t", &Value::Nil, &opts_with(&f, 10_000, 10))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("no template \"q\" associated with template \"gotpl\""),
+        "{e}"
+    );
+}
+
+/// Random token soup must never panic or hang: every input parses or fails with an error, and
+/// every parsed template executes or fails with an error.
+#[test]
+fn random_templates_never_panic() {
+    const TOKENS: &[&str] = &[
+        "{{",
+        "}}",
+        "{{-",
+        "-}}",
+        " ",
+        "\n",
+        "if",
+        "else",
+        "end",
+        "range",
+        "with",
+        "define",
+        "template",
+        "block",
+        "break",
+        "continue",
+        "\"x\"",
+        "`r`",
+        "'c'",
+        "1",
+        "-2",
+        "3.5",
+        "0x1f",
+        "1e3",
+        ".",
+        ".a",
+        ".Values",
+        ".b.c",
+        "$",
+        "$x",
+        "$x :=",
+        "$x =",
+        "|",
+        "(",
+        ")",
+        ",",
+        "nil",
+        "true",
+        "len",
+        "index",
+        "printf",
+        "\"%d %s %v\"",
+        "print",
+        "eq",
+        "lt",
+        "and",
+        "or",
+        "not",
+        "slice",
+        "html",
+        "js",
+        "include",
+        "tpl",
+        "dict",
+        "list",
+        "/*",
+        "*/",
+        "text",
+        "é",
+        ":=",
+        "=",
+        "\\",
+    ];
+    let f = funcs();
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let data = {
+        let vals: serde_json::Value =
+            serde_json::from_str(r#"{"a":{"b":{"c":[1,"x",null]}},"l":[1,2],"s":"str"}"#).unwrap();
+        let mut top = BTreeMap::new();
+        top.insert("Values".to_string(), from_json(&vals));
+        top.insert("a".to_string(), Value::str("q"));
+        Value::map(top)
+    };
+    let opts = opts_with(&f, 20_000, 50);
+    for _ in 0..10_000 {
+        let n = (next() % 24) as usize;
+        let mut text = String::new();
+        for _ in 0..n {
+            text.push_str(TOKENS[(next() % TOKENS.len() as u64) as usize]);
+            if next() % 3 == 0 {
+                text.push(' ');
+            }
+        }
+        let mut t = Templates::new();
+        if t.parse("t", &text).is_ok() {
+            let _ = t.execute("t", &data, &opts);
+        }
+    }
+}
+
+/// Helm's `.Files` is a Go map type with methods; `range`, `len` and `index` see its entries.
+struct FilesLike;
+
+impl strata_gotmpl::Object for FilesLike {
+    fn type_name(&self) -> String {
+        "files.Files".to_string()
+    }
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn format(&self) -> String {
+        "map[a.txt:[97] b.txt:[98]]".to_string()
+    }
+    fn entries(&self) -> Option<Vec<(String, Value)>> {
+        Some(vec![
+            ("a.txt".to_string(), Value::list(vec![Value::Int(97)])),
+            ("b.txt".to_string(), Value::list(vec![Value::Int(98)])),
+        ])
+    }
+}
+
+#[test]
+fn map_objects_can_be_ranged_measured_and_indexed() {
+    let f = funcs();
+    let mut top = BTreeMap::new();
+    top.insert(
+        "Files".to_string(),
+        Value::Object(std::rc::Rc::new(FilesLike)),
+    );
+    let data = Value::map(top);
+    let mut t = Templates::new();
+    t.parse(
+        "t",
+        r#"{{ range $k, $v := .Files }}{{ $k }}={{ $v }};{{ end }}{{ len .Files }} {{ index .Files "b.txt" }}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        t.execute("t", &data, &opts_with(&f, 10_000, 10)).unwrap(),
+        "a.txt=[97];b.txt=[98];2 [98]"
+    );
+}
+
+#[test]
+fn argument_errors_point_where_go_points() {
+    // Helm SDK v4.2.3:
+    //   {{ upper (len "ab") }}  -> at <"ab">: wrong type for value; expected string; got int
+    //   {{ ternary 1 2 "x" }}   -> at <"x">: expected bool; found "x"
+    //   {{ ternary "a" "b" (or 0 "s") }} -> at <"s">: wrong type for value; expected bool; got string
+    let mut f = funcs();
+    strata_gotmpl::func::register(
+        &mut f,
+        "ternary",
+        |_c: &mut dyn CallContext, a: &[Value]| match a.get(2) {
+            Some(Value::Bool(b)) => Ok(if *b { a[0].clone() } else { a[1].clone() }),
+            Some(v) => Err(FuncError::Arg(format!(
+                "wrong type for value; expected bool; got {}",
+                v.type_name()
+            ))),
+            None => Err(FuncError::Arity {
+                want: "3".into(),
+                got: a.len(),
+            }),
+        },
+    );
+    let run = |text: &str| {
+        let mut t = Templates::new();
+        t.parse("c/templates/t", text).unwrap();
+        t.execute("c/templates/t", &Value::Nil, &opts_with(&f, 10_000, 10))
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        run(r#"{{ upper (len "ab") }}"#),
+        r#"template: c/templates/t:1:14: executing "c/templates/t" at <"ab">: wrong type for value; expected string; got int"#
+    );
+    assert_eq!(
+        run(r#"{{ ternary 1 2 "x" }}"#),
+        r#"template: c/templates/t:1:15: executing "c/templates/t" at <"x">: expected bool; found "x""#
+    );
+    assert_eq!(
+        run(r#"{{ ternary "a" "b" (or 0 "s") }}"#),
+        r#"template: c/templates/t:1:25: executing "c/templates/t" at <"s">: wrong type for value; expected bool; got string"#
     );
 }
