@@ -149,11 +149,8 @@ fn process_tags(reqs: &mut [Dependency], cvals: &strata_gotmpl::Map) {
                 }
             }
         }
-        if !has_true && has_false {
-            r.enabled = false;
-        } else {
-            r.enabled = true;
-        }
+        // Disabled only when some tag is false and none is true.
+        r.enabled = has_true || !has_false;
     }
 }
 
