@@ -92,6 +92,10 @@ fn test_charts_agree_with_helm() {
         match common::compare(h, &s) {
             Verdict::Equal => equal_files += h.as_ref().map_or(0, |f| f.len()),
             Verdict::BothFailed => both_failed += 1,
+            Verdict::BothFailedArgumentColumn => failures.push(format!(
+                "chart {} with values {:?}: both failed, at another column of the same line",
+                c.chart, c.values
+            )),
             Verdict::Differ(d) => failures.push(format!(
                 "chart {} with values {:?} (release {}, namespace {}):\n{d}",
                 c.chart, c.values, c.name, c.namespace

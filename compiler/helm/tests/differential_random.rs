@@ -100,6 +100,8 @@ fn random_templates_agree_with_helm() {
     let scratch = tempfile::tempdir().expect("temporary folder");
     let t0 = std::time::Instant::now();
     let (mut equal, mut both_failed, mut helm_failed) = (0usize, 0usize, 0usize);
+    // Both failed with an argument-type error on the same line, at another column.
+    let mut arg_column = 0usize;
     let mut differ: Vec<(Case, String)> = Vec::new();
     let mut seed = start;
     while seed < start + count {
@@ -116,13 +118,14 @@ fn random_templates_agree_with_helm() {
             match common::compare(&h, &s) {
                 Verdict::Equal => equal += 1,
                 Verdict::BothFailed => both_failed += 1,
+                Verdict::BothFailedArgumentColumn => arg_column += 1,
                 Verdict::Differ(d) => differ.push((case.clone(), d)),
             }
         }
         seed = end;
     }
     eprintln!(
-        "differential_random: {count} seeds from {start}: {equal} equal, {both_failed} failing in both at the same place, {} different (Helm failed on {helm_failed}); {:.1}s",
+        "differential_random: {count} seeds from {start}: {equal} equal, {both_failed} failing in both at the same place, {arg_column} failing in both on the same line with the argument blamed at another column, {} different (Helm failed on {helm_failed}); {:.1}s",
         differ.len(),
         t0.elapsed().as_secs_f64()
     );

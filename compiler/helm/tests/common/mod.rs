@@ -208,8 +208,31 @@ pub enum Verdict {
     Equal,
     /// Both failed, at the same template position (or neither names one).
     BothFailed,
+    /// Both failed on the same template line with an argument-type error, at different
+    /// columns (the documented `and`/`or` blame-site difference).
+    BothFailedArgumentColumn,
     /// Differences, described for a person.
     Differ(String),
+}
+
+/// Whether two `FILE:LINE[:COL]` positions name the same file and line.
+fn same_line(a: Option<&str>, b: Option<&str>) -> bool {
+    fn line(p: &str) -> &str {
+        match p.rsplit_once(':') {
+            Some((head, col))
+                if head.matches(':').count() >= 1 && col.chars().all(|c| c.is_ascii_digit()) =>
+            {
+                head
+            }
+            _ => p,
+        }
+    }
+    matches!((a, b), (Some(a), Some(b)) if line(a) == line(b))
+}
+
+/// Whether Helm's error is Go's failure to pass an argument to a function.
+fn is_argument_error(msg: &str) -> bool {
+    msg.contains("wrong type for value; expected") || msg.contains("invalid value; expected")
 }
 
 /// Compares the oracle's and Strata's answers.
@@ -240,6 +263,12 @@ pub fn compare(helm: &Rendered, strata: &Rendered) -> Verdict {
             let (hp, sp) = (error_position(h), error_position(s));
             if hp.is_none() || hp == sp {
                 Verdict::BothFailed
+            } else if same_line(hp.as_deref(), sp.as_deref()) && is_argument_error(h) {
+                // Go blames a badly typed argument at the last node it evaluated inside it;
+                // when `and`/`or` stopped early that node is not the argument's last one, and
+                // Strata's engine names the argument's last node instead (a documented
+                // difference in the column of the error, never in rendered output).
+                Verdict::BothFailedArgumentColumn
             } else {
                 Verdict::Differ(format!(
                     "  both failed, at different positions ({hp:?} vs {sp:?})\n--- helm\n{h}\n--- strata\n{s}\n"
