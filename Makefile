@@ -67,12 +67,14 @@ golden-update:
 	STRATA_GOLDEN_UPDATE=1 $(CARGO) test --locked -p strata --test golden
 
 ## Benchmarks against kubectl kustomize, lint vs build, what overlay provenance costs a full
-## build (recording on vs. off), and the validator's throughput.
+## build (recording on vs. off), the validator's throughput, and fleets of 100 and 1,000 sites
+## (build, validate, a one-site diff: time and peak memory; book/src/fleet.md).
 bench: release
 	bash scripts/bench-kustomize.sh
 	bash scripts/bench-lint.sh
 	bash scripts/bench-provenance.sh
 	$(CARGO) run --release --locked -p strata-validate --example bench
+	bash scripts/bench-fleet.sh
 
 ## Regenerate the bundled Kubernetes schemas (needs network access to PyPI).
 schemas:
