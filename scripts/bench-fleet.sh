@@ -27,7 +27,8 @@ trap 'rm -rf "$out"' EXIT
 # "<wall s> <cpu s> <max RSS MB>" of one run of a command (its own exit status ignored).
 measure() {
   /usr/bin/time -f "%e %U %S %M" -o "$out/time" "$@" >"$out/stdout" 2>"$out/stderr" || true
-  awk '{printf "%.2f %.2f %d\n", $1, $2 + $3, $4 / 1024}' "$out/time"
+  # The last line: with a failing status, GNU time writes a line about it first.
+  tail -n 1 "$out/time" | awk '{printf "%.2f %.2f %d\n", $1, $2 + $3, $4 / 1024}'
 }
 
 fail=0

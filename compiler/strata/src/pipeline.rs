@@ -340,27 +340,26 @@ impl Project {
         done: &(dyn Fn(&str) + Sync),
     ) -> Streamed {
         let failed = std::sync::atomic::AtomicBool::new(false);
-        let results: Vec<(Option<(String, usize)>, Vec<Diagnostic>, Vec<crate::lint::Finding>)> =
-            names
-                .par_iter()
-                .map(|n| {
-                    let (mut r, findings) = self.compile_one(n, lint);
-                    if diag::has_errors(&r.diagnostics) {
-                        failed.store(true, std::sync::atomic::Ordering::Relaxed);
-                    }
-                    let kept = r.output.take().map(|o| {
-                        if !failed.load(std::sync::atomic::Ordering::Relaxed) {
-                            if let Err(d) = sink(&o) {
-                                failed.store(true, std::sync::atomic::Ordering::Relaxed);
-                                r.diagnostics.push(d);
-                            }
+        let results: Vec<StreamedSite> = names
+            .par_iter()
+            .map(|n| {
+                let (mut r, findings) = self.compile_one(n, lint);
+                if diag::has_errors(&r.diagnostics) {
+                    failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                let kept = r.output.take().map(|o| {
+                    if !failed.load(std::sync::atomic::Ordering::Relaxed) {
+                        if let Err(d) = sink(&o) {
+                            failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                            r.diagnostics.push(d);
                         }
-                        (o.site, o.files.len())
-                    });
-                    done(n);
-                    (kept, r.diagnostics, findings)
-                })
-                .collect();
+                    }
+                    (o.site, o.files.len())
+                });
+                done(n);
+                (kept, r.diagnostics, findings)
+            })
+            .collect();
         let mut out = Streamed {
             diagnostics: self.diagnostics.clone(),
             ..Streamed::default()
@@ -374,6 +373,14 @@ impl Project {
         out
     }
 }
+
+/// What [`Project::compile_streaming`] keeps of one site: its name and file count (when it
+/// compiled), its diagnostics and its lint findings.
+type StreamedSite = (
+    Option<(String, usize)>,
+    Vec<Diagnostic>,
+    Vec<crate::lint::Finding>,
+);
 
 /// What [`Project::compile_streaming`] keeps of a run.
 #[derive(Default)]

@@ -84,13 +84,7 @@ fn union_of_shard_builds_is_one_build() {
             let shard = format!("{i}/{n}");
             ok(&strata(
                 &repo,
-                &[
-                    "build",
-                    "--shard",
-                    &shard,
-                    "--out",
-                    &part.to_string_lossy(),
-                ],
+                &["build", "--shard", &shard, "--out", &part.to_string_lossy()],
             ));
             // Each shard holds its own sites only; together they hold each site once.
             seen += folders(&part).len();
@@ -187,18 +181,30 @@ fn a_failure_in_the_last_site_leaves_the_output_untouched() {
         "replicas: 2",
         "replicas: two",
     );
-    let failed = strata(&repo, &["build", "--jobs", "1", "--out", &out.to_string_lossy()]);
+    let failed = strata(
+        &repo,
+        &["build", "--jobs", "1", "--out", &out.to_string_lossy()],
+    );
     assert_eq!(failed.status.code(), Some(2));
     assert!(
         files(&out) == before,
         "a failed build changed the output folder"
     );
-    assert_eq!(folders(&out).len(), 10, "staging left behind: {:?}", folders(&out));
+    assert_eq!(
+        folders(&out).len(),
+        10,
+        "staging left behind: {:?}",
+        folders(&out)
+    );
     // Into a folder that does not exist yet: nothing is created at all.
     let fresh = tmp.path().join("fresh");
     let failed = strata(&repo, &["build", "--out", &fresh.to_string_lossy()]);
     assert_eq!(failed.status.code(), Some(2));
-    assert!(!fresh.exists(), "a failed build created {}", fresh.display());
+    assert!(
+        !fresh.exists(),
+        "a failed build created {}",
+        fresh.display()
+    );
 }
 
 /// A git repository of the fleet, committed.
@@ -247,7 +253,12 @@ fn changed_since_builds_only_the_changed_sites() {
     );
     // The output is now what a full build writes.
     let check = strata(&repo, &["build", "--check", "--out", &out_s]);
-    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stdout));
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
     // Nothing changed since the working tree's own state: nothing built, nothing removed.
     git(&repo, &["add", "-A"]);
     git(&repo, &["commit", "-qm", "change"]);

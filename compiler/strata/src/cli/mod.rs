@@ -602,7 +602,7 @@ fn build(
         return 2;
     }
     if let (Err(d), false) = (&foreign, check) {
-        printer.diagnostics(&[d.clone()], format);
+        printer.diagnostics(std::slice::from_ref(d), format);
         return 2;
     }
     // In JSON, a successful build's warnings go into the summary on stdout instead.

@@ -50,7 +50,10 @@ pub fn snapshot(root: &Path, sites: &BTreeSet<String>) -> Result<Snapshot, Vec<D
 }
 
 /// [`snapshot`] of an opened project.
-pub fn snapshot_of(project: &Project, sites: &BTreeSet<String>) -> Result<Snapshot, Vec<Diagnostic>> {
+pub fn snapshot_of(
+    project: &Project,
+    sites: &BTreeSet<String>,
+) -> Result<Snapshot, Vec<Diagnostic>> {
     let names: Vec<String> = sites
         .iter()
         .filter(|s| project.inputs.sites.contains_key(*s))
@@ -154,10 +157,7 @@ pub fn snapshots(
             })
             .collect()
     };
-    let (bp, hp) = rayon::join(
-        || Project::open(&base_co.root),
-        || Project::open(head_root),
-    );
+    let (bp, hp) = rayon::join(|| Project::open(&base_co.root), || Project::open(head_root));
     let bp = bp.map_err(|d| in_base(vec![d]))?;
     let hp = hp.map_err(|d| in_head(vec![d]))?;
     // A site whose inputs are the same in both revisions renders the same: it is not
