@@ -75,14 +75,16 @@ helm-diff:
 		--test differential_random --test differential_charts --test differential_upstream -- --nocapture
 
 ## Benchmarks against kubectl kustomize, lint vs build, what overlay provenance costs a full
-## build (recording on vs. off), the validator's throughput, and `strata helm template` vs
-## Helm's own engine.
+## build (recording on vs. off), the validator's throughput, `strata helm template` vs Helm's
+## own engine, and fleets of 100 and 1,000 sites (build, validate, a one-site diff: time and
+## peak memory; book/src/fleet.md).
 bench: release
 	bash scripts/bench-kustomize.sh
 	bash scripts/bench-lint.sh
 	bash scripts/bench-provenance.sh
 	$(CARGO) run --release --locked -p strata-validate --example bench
 	bash scripts/bench-helm.sh
+	bash scripts/bench-fleet.sh
 
 ## Regenerate the bundled Kubernetes schemas (needs network access to PyPI).
 schemas:

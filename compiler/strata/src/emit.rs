@@ -307,72 +307,159 @@ pub fn check_out_dir(root: &Path, out: &Path) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// Writes every site's folder under `out`, atomically per site: each site is written to a
-/// staging folder inside `out` and swapped in whole, so a failure leaves the previous output
-/// in place. Only folders Strata wrote ([`is_strata_site`]) are ever replaced or removed: an
-/// existing folder in the way of a site that Strata did not write is an error, and nothing is
-/// written. With `prune` (a build of every site), Strata's site folders of sites that no longer
-/// exist are removed; a build of no site at all never removes anything.
-pub fn write(out: &Path, outputs: &[SiteOutput], prune: bool) -> Result<(), Diagnostic> {
-    for o in outputs {
-        let live = out.join(&o.site);
+/// Refuses to write sites whose folder under `out` exists but is not Strata's
+/// ([`is_strata_site`]): someone else's folder is never replaced.
+pub fn refuse_foreign<'a>(
+    out: &Path,
+    sites: impl IntoIterator<Item = &'a str>,
+) -> Result<(), Diagnostic> {
+    for site in sites {
+        let live = out.join(site);
         if std::fs::symlink_metadata(&live).is_ok() && !is_strata_site(&live) {
             return Err(Diagnostic::error(
                 Code::UnsafeOutput,
                 format!(
-                    "refusing to replace `{}`: Strata did not write it (it has no `_meta/site.json` of site `{}`)",
+                    "refusing to replace `{}`: Strata did not write it (it has no `_meta/site.json` of site `{site}`)",
                     live.display(),
-                    o.site
                 ),
             )
             .help("move that folder away, or build into another folder with --out DIR"));
         }
     }
-    std::fs::create_dir_all(out).map_err(|e| io(out, &e))?;
-    let staging = out.join(".strata-staging");
-    let trash = out.join(".strata-old");
-    for dir in [&staging, &trash] {
-        if dir.exists() {
-            std::fs::remove_dir_all(dir).map_err(|e| io(dir, &e))?;
-        }
-    }
-    std::fs::create_dir_all(&staging).map_err(|e| io(&staging, &e))?;
-    std::fs::create_dir_all(&trash).map_err(|e| io(&trash, &e))?;
-    // Write everything first; only then swap, so that a write error changes nothing.
-    for o in outputs {
-        let root = staging.join(&o.site);
-        for (rel, content) in &o.files {
-            let path = root.join(rel);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| io(parent, &e))?;
-            }
-            std::fs::write(&path, content).map_err(|e| io(&path, &e))?;
-        }
-        std::fs::create_dir_all(&root).map_err(|e| io(&root, &e))?;
-    }
-    for o in outputs {
-        let live = out.join(&o.site);
-        if live.exists() {
-            std::fs::rename(&live, trash.join(&o.site)).map_err(|e| io(&live, &e))?;
-        }
-        std::fs::rename(staging.join(&o.site), &live).map_err(|e| io(&live, &e))?;
-    }
-    if prune && !outputs.is_empty() {
-        for dir in stale_sites(out, outputs) {
-            let name = dir.file_name().unwrap_or_default().to_os_string();
-            std::fs::rename(&dir, trash.join(name)).map_err(|e| io(&dir, &e))?;
-        }
-    }
-    for dir in [&staging, &trash] {
-        std::fs::remove_dir_all(dir).map_err(|e| io(dir, &e))?;
-    }
     Ok(())
 }
 
-/// Strata's site folders in `out` ([`is_strata_site`]) of sites not in `outputs`: what a build
-/// of every site removes.
-fn stale_sites(out: &Path, outputs: &[SiteOutput]) -> Vec<PathBuf> {
+/// An output folder being written, all or nothing: each site is written to a staging folder
+/// inside `out` (`.strata-staging/<site>`) as soon as it compiled, and nothing under `out`
+/// changes until [`Staging::commit`] swaps every staged site in. Dropping a `Staging` without
+/// committing removes what was staged, leaving the output as it was.
+pub struct Staging {
+    out: PathBuf,
+    staging: PathBuf,
+    trash: PathBuf,
+    /// Whether `begin` created `out`: a run that fails then leaves no empty folder behind.
+    created_out: bool,
+    committed: bool,
+}
+
+impl Staging {
+    /// Prepares `out` (created when missing) for staging; leftovers of an interrupted run are
+    /// removed first.
+    pub fn begin(out: &Path) -> Result<Staging, Diagnostic> {
+        let created_out = std::fs::symlink_metadata(out).is_err();
+        std::fs::create_dir_all(out).map_err(|e| io(out, &e))?;
+        let st = Staging {
+            out: out.to_path_buf(),
+            staging: out.join(".strata-staging"),
+            trash: out.join(".strata-old"),
+            created_out,
+            committed: false,
+        };
+        for dir in [&st.staging, &st.trash] {
+            if dir.exists() {
+                std::fs::remove_dir_all(dir).map_err(|e| io(dir, &e))?;
+            }
+            std::fs::create_dir_all(dir).map_err(|e| io(dir, &e))?;
+        }
+        Ok(st)
+    }
+
+    /// Writes one site's files to the staging folder. Safe to call from several threads at
+    /// once for different sites.
+    pub fn write_site(&self, o: &SiteOutput) -> Result<(), Diagnostic> {
+        let root = self.staging.join(&o.site);
+        std::fs::create_dir_all(&root).map_err(|e| io(&root, &e))?;
+        // Files come sorted by path, so a folder's files are consecutive: each folder is
+        // created once.
+        let mut made: Option<PathBuf> = None;
+        for (rel, content) in &o.files {
+            let path = root.join(rel);
+            if let Some(parent) = path.parent() {
+                if made.as_deref() != Some(parent) {
+                    std::fs::create_dir_all(parent).map_err(|e| io(parent, &e))?;
+                    made = Some(parent.to_path_buf());
+                }
+            }
+            std::fs::write(&path, content).map_err(|e| io(&path, &e))?;
+        }
+        Ok(())
+    }
+
+    /// Swaps the staged `sites` in (each replaces its live folder whole) and removes the
+    /// `stale` site folders; then clears the staging and the replaced folders (in parallel:
+    /// on a big fleet that is most of the time spent here).
+    pub fn commit(mut self, sites: &[String], stale: &[PathBuf]) -> Result<(), Diagnostic> {
+        self.committed = true;
+        for site in sites {
+            let live = self.out.join(site);
+            if live.exists() {
+                std::fs::rename(&live, self.trash.join(site)).map_err(|e| io(&live, &e))?;
+            }
+            std::fs::rename(self.staging.join(site), &live).map_err(|e| io(&live, &e))?;
+        }
+        for dir in stale {
+            let name = dir.file_name().unwrap_or_default().to_os_string();
+            std::fs::rename(dir, self.trash.join(name)).map_err(|e| io(dir, &e))?;
+        }
+        self.clear()
+    }
+
+    /// Removes the staging and trash folders, each site folder in them in parallel.
+    fn clear(&self) -> Result<(), Diagnostic> {
+        use rayon::prelude::*;
+        for dir in [&self.staging, &self.trash] {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            let paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+            paths
+                .par_iter()
+                .try_for_each(|p| std::fs::remove_dir_all(p).map_err(|e| io(p, &e)))?;
+            std::fs::remove_dir_all(dir).map_err(|e| io(dir, &e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        // After a commit both folders are gone already; after a failure this discards the
+        // staged sites. Errors are ignored: the next run clears leftovers first.
+        let _ = self.clear();
+        if self.created_out && !self.committed {
+            // Only removes the folder when it is empty (it is: everything was staged).
+            let _ = std::fs::remove_dir(&self.out);
+        }
+    }
+}
+
+/// Writes every site's folder under `out`, atomically per site: each site is written to a
+/// staging folder inside `out` and swapped in whole, so a failure leaves the previous output
+/// in place. Only folders Strata wrote ([`is_strata_site`]) are ever replaced or removed: an
+/// existing folder in the way of a site that Strata did not write is an error, and nothing is
+/// written. With `prune` (a build of every site), Strata's site folders of sites that no longer
+/// exist are removed; a build of no site at all never removes anything. (Builds stream their
+/// sites through [`Staging`] instead of holding them all; this is the same for outputs in
+/// memory.)
+pub fn write(out: &Path, outputs: &[SiteOutput], prune: bool) -> Result<(), Diagnostic> {
+    refuse_foreign(out, outputs.iter().map(|o| o.site.as_str()))?;
+    let staging = Staging::begin(out)?;
+    for o in outputs {
+        staging.write_site(o)?;
+    }
     let keep: BTreeSet<&str> = outputs.iter().map(|o| o.site.as_str()).collect();
+    let stale = if prune && !outputs.is_empty() {
+        stale_sites(out, &|name| !keep.contains(name))
+    } else {
+        Vec::new()
+    };
+    let names: Vec<String> = outputs.iter().map(|o| o.site.clone()).collect();
+    staging.commit(&names, &stale)
+}
+
+/// Strata's site folders in `out` ([`is_strata_site`]) whose name `is_stale` accepts: what a
+/// build of every site removes (the folders of sites that are gone), sorted.
+pub fn stale_sites(out: &Path, is_stale: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(out) else {
         return Vec::new();
     };
@@ -380,7 +467,7 @@ fn stale_sites(out: &Path, outputs: &[SiteOutput]) -> Vec<PathBuf> {
         .flatten()
         .filter(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            !name.starts_with('.') && !keep.contains(name.as_str())
+            !name.starts_with('.') && is_stale(&name)
         })
         .map(|e| e.path())
         .filter(|p| is_strata_site(p))
@@ -389,65 +476,111 @@ fn stale_sites(out: &Path, outputs: &[SiteOutput]) -> Vec<PathBuf> {
     stale
 }
 
+/// One difference between a build and an output folder (`build --check`). They sort as
+/// `build --check` prints them: folders Strata would refuse, then missing and changed files
+/// by path, then files the build would not produce by path.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Difference {
+    rank: u8,
+    path: PathBuf,
+    text: String,
+}
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// The differences between one site's output and its folder under `out`: missing, changed
+/// and extra files (hidden files ignored), or the folder itself when Strata did not write it.
+pub fn check_site(out: &Path, o: &SiteOutput) -> Vec<Difference> {
+    let live = out.join(&o.site);
+    if std::fs::symlink_metadata(&live).is_ok() && !is_strata_site(&live) {
+        return vec![Difference {
+            rank: 0,
+            path: PathBuf::from(&o.site),
+            text: format!(
+                "not written by Strata (a build refuses to replace it): {}/",
+                o.site
+            ),
+        }];
+    }
+    let mut diffs = Vec::new();
+    for (rel, content) in &o.files {
+        let path = Path::new(&o.site).join(rel);
+        let text = match std::fs::read(out.join(&path)) {
+            Ok(bytes) if bytes == content.as_bytes() => continue,
+            Ok(_) => format!("changed: {}", path.display()),
+            Err(_) => format!("missing: {}", path.display()),
+        };
+        diffs.push(Difference {
+            rank: 1,
+            path,
+            text,
+        });
+    }
+    let produced: BTreeSet<PathBuf> = o.files.keys().map(PathBuf::from).collect();
+    diffs.extend(
+        files_under(out, &live)
+            .into_iter()
+            .filter(|rel| {
+                rel.strip_prefix(&o.site)
+                    .is_ok_and(|inner| !produced.contains(inner))
+            })
+            .map(extra),
+    );
+    diffs
+}
+
+/// The files of the `stale` site folders: a build would remove them.
+pub fn check_stale(out: &Path, stale: &[PathBuf]) -> Vec<Difference> {
+    stale
+        .iter()
+        .flat_map(|dir| files_under(out, dir))
+        .map(extra)
+        .collect()
+}
+
+fn extra(path: PathBuf) -> Difference {
+    Difference {
+        rank: 2,
+        text: format!("not produced by this build: {}", path.display()),
+        path,
+    }
+}
+
+/// The files under `dir`, relative to `out`, hidden ones left out.
+fn files_under(out: &Path, dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| e.path().strip_prefix(out).ok().map(Path::to_path_buf))
+        .filter(|rel| {
+            !rel.components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+        })
+        .collect()
+}
+
 /// The differences between `outputs` and what is under `out`: files that are missing,
 /// changed, or not produced (extra). Empty when the output is up to date. As with [`write`],
 /// only Strata's own site folders are looked into: extra files are reported inside the built
 /// sites' folders and (with `prune`) in the stale site folders a build would remove; a folder
 /// Strata did not write in a site's place is reported once, as the build would refuse it.
 pub fn check(out: &Path, outputs: &[SiteOutput], prune: bool) -> Vec<String> {
-    let mut diffs = Vec::new();
-    let mut expected: BTreeMap<PathBuf, &str> = BTreeMap::new();
-    let mut roots: Vec<PathBuf> = Vec::new();
-    for o in outputs {
-        let live = out.join(&o.site);
-        if std::fs::symlink_metadata(&live).is_ok() && !is_strata_site(&live) {
-            diffs.push(format!(
-                "not written by Strata (a build refuses to replace it): {}/",
-                o.site
-            ));
-            continue;
-        }
-        roots.push(live);
-        for (rel, content) in &o.files {
-            expected.insert(Path::new(&o.site).join(rel), content);
-        }
-    }
+    let mut diffs: Vec<Difference> = outputs.iter().flat_map(|o| check_site(out, o)).collect();
     if prune && !outputs.is_empty() {
-        roots.extend(stale_sites(out, outputs));
+        let keep: BTreeSet<&str> = outputs.iter().map(|o| o.site.as_str()).collect();
+        diffs.extend(check_stale(
+            out,
+            &stale_sites(out, &|name| !keep.contains(name)),
+        ));
     }
-    let mut on_disk: BTreeSet<PathBuf> = BTreeSet::new();
-    for root in roots {
-        for entry in walkdir::WalkDir::new(&root)
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
-            if entry.file_type().is_file() {
-                if let Ok(rel) = entry.path().strip_prefix(out) {
-                    if rel
-                        .components()
-                        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
-                    {
-                        continue;
-                    }
-                    on_disk.insert(rel.to_path_buf());
-                }
-            }
-        }
-    }
-    for (rel, content) in &expected {
-        match std::fs::read(out.join(rel)) {
-            Ok(bytes) if bytes == content.as_bytes() => {}
-            Ok(_) => diffs.push(format!("changed: {}", rel.display())),
-            Err(_) => diffs.push(format!("missing: {}", rel.display())),
-        }
-    }
-    for rel in on_disk {
-        if !expected.contains_key(&rel) {
-            diffs.push(format!("not produced by this build: {}", rel.display()));
-        }
-    }
-    diffs
+    diffs.sort();
+    diffs.into_iter().map(|d| d.text).collect()
 }
 
 #[cfg(test)]

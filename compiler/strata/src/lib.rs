@@ -23,6 +23,7 @@ pub mod diff;
 pub mod drift;
 pub mod emit;
 pub mod explain;
+pub mod fleet;
 pub mod gitops;
 pub mod graph;
 pub mod lint;

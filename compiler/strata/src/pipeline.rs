@@ -161,18 +161,7 @@ impl Project {
                 let mut units = gitops::units(site, graph, &self.checked.catalog, &sops_folders);
                 gitops::hooks::add_pre_units(&mut units, &hooks);
                 o.files.extend(gitops::files(site, &units));
-                let layers: Vec<&crate::diag::Source> = site
-                    .spec
-                    .layers
-                    .iter()
-                    .filter_map(|l| self.inputs.layers.get(l))
-                    .map(|d| &d.source)
-                    .collect();
-                let site_folder = self
-                    .inputs
-                    .site_kustomizations
-                    .get(&site.name)
-                    .map(|digest| (format!("sites/{}", site.name), digest.clone()));
+                let (layers, site_folder) = self.meta_inputs(site);
                 o.files.extend(gitops::meta::files(
                     site,
                     &self.checked.catalog,
@@ -188,6 +177,37 @@ impl Project {
         }
         r.objects = finals;
         r
+    }
+
+    /// What `_meta` digests beside the catalog: the layer documents a site merges, and its
+    /// own folder's digest when it has a kustomization.
+    fn meta_inputs(&self, site: &Site) -> (Vec<&crate::diag::Source>, Option<(String, String)>) {
+        let layers = site
+            .spec
+            .layers
+            .iter()
+            .filter_map(|l| self.inputs.layers.get(l))
+            .map(|d| &d.source)
+            .collect();
+        let site_folder = self
+            .inputs
+            .site_kustomizations
+            .get(&site.name)
+            .map(|digest| (format!("sites/{}", site.name), digest.clone()));
+        (layers, site_folder)
+    }
+
+    /// A resolved site's input digest, as `_meta/site.json` records it
+    /// ([`gitops::meta::site_input_digest`]).
+    pub fn input_digest(&self, site: &Site) -> String {
+        let (layers, site_folder) = self.meta_inputs(site);
+        gitops::meta::site_input_digest(
+            site,
+            &self.checked.catalog,
+            &layers,
+            &self.inputs.overlay_digests,
+            site_folder.as_ref(),
+        )
     }
 
     /// The stages up to the final objects (render, overlays, leak check), without output
@@ -274,20 +294,9 @@ impl Project {
         let results: Vec<(SiteResult, Vec<crate::lint::Finding>)> = names
             .par_iter()
             .map(|n| {
-                let mut r = self.compile_site(n);
-                let findings = if lint && r.output.is_some() {
-                    match crate::lint::compiled_site(self, &r) {
-                        Ok(f) => f,
-                        Err(d) => {
-                            r.diagnostics.extend(d);
-                            Vec::new()
-                        }
-                    }
-                } else {
-                    Vec::new()
-                };
+                let compiled = self.compile_one(n, lint);
                 done(n);
-                (r, findings)
+                compiled
             })
             .collect();
         let mut diags = self.diagnostics.clone();
@@ -303,4 +312,103 @@ impl Project {
         diag::sort_and_dedup(&mut diags);
         (outputs, diags, findings)
     }
+
+    /// One site compiled, and with `lint` its final objects checked.
+    fn compile_one(&self, name: &str, lint: bool) -> (SiteResult, Vec<crate::lint::Finding>) {
+        let mut r = self.compile_site(name);
+        let findings = if lint && r.output.is_some() {
+            match crate::lint::compiled_site(self, &r) {
+                Ok(f) => f,
+                Err(d) => {
+                    r.diagnostics.extend(d);
+                    Vec::new()
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        (r, findings)
+    }
+
+    /// [`Project::compile_linted`] in constant memory: each site's files go to `sink` as soon
+    /// as the site compiled (from the worker thread that compiled it, so sinks that write run
+    /// in parallel) and are dropped; what is kept of a site is its name, file count,
+    /// diagnostics and findings. Peak memory thus depends on the largest sites (one per
+    /// worker), not on how many there are. Once a site has failed, later sites are still
+    /// compiled (for their diagnostics) but no longer handed to `sink`: the run fails anyway.
+    /// A `sink` error is a diagnostic of the run.
+    pub fn compile_streaming(
+        &self,
+        names: &[String],
+        lint: bool,
+        sink: &(dyn Fn(&SiteOutput) -> Result<(), Diagnostic> + Sync),
+        done: &(dyn Fn(&str) + Sync),
+    ) -> Streamed {
+        let failed = std::sync::atomic::AtomicBool::new(false);
+        let results: Vec<StreamedSite> = names
+            .par_iter()
+            .map(|n| {
+                let (mut r, findings) = self.compile_one(n, lint);
+                if diag::has_errors(&r.diagnostics) {
+                    failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                let kept = r.output.take().map(|o| {
+                    if !failed.load(std::sync::atomic::Ordering::Relaxed) {
+                        if let Err(d) = sink(&o) {
+                            failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                            r.diagnostics.push(d);
+                        }
+                    }
+                    SiteSummary {
+                        helm_hooks_left_out: crate::gitops::hooks::left_out(&o.files),
+                        files: o.files.len(),
+                        site: o.site,
+                    }
+                });
+                done(n);
+                (kept, r.diagnostics, findings)
+            })
+            .collect();
+        let mut out = Streamed {
+            diagnostics: self.diagnostics.clone(),
+            ..Streamed::default()
+        };
+        for (kept, d, f) in results {
+            out.sites.extend(kept);
+            out.diagnostics.extend(d);
+            out.findings.extend(f);
+        }
+        diag::sort_and_dedup(&mut out.diagnostics);
+        out
+    }
+}
+
+/// What a streamed build keeps of one compiled site.
+#[derive(Clone, Debug)]
+pub struct SiteSummary {
+    /// The site.
+    pub site: String,
+    /// How many files its output has.
+    pub files: usize,
+    /// How many Helm hooks its GitOps engine has no equivalent for (listed in `_meta`).
+    pub helm_hooks_left_out: usize,
+}
+
+/// What [`Project::compile_streaming`] keeps of one site: its summary (when it compiled), its
+/// diagnostics and its lint findings.
+type StreamedSite = (
+    Option<SiteSummary>,
+    Vec<Diagnostic>,
+    Vec<crate::lint::Finding>,
+);
+
+/// What [`Project::compile_streaming`] keeps of a run.
+#[derive(Default)]
+pub struct Streamed {
+    /// Each compiled site's summary, in the order of the names given.
+    pub sites: Vec<SiteSummary>,
+    /// The repository-wide stages' diagnostics, then each site's, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The lint findings (with `lint`).
+    pub findings: Vec<crate::lint::Finding>,
 }

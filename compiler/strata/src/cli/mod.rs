@@ -114,6 +114,9 @@ pub enum Command {
         /// Also run the checks of `strata lint` on the compiled objects; an error finding fails the run (exit 2, nothing written).
         #[arg(long)]
         lint: bool,
+        /// Sharding, changed sites only, progress.
+        #[command(flatten)]
+        fleet: crate::fleet::FleetArgs,
     },
     /// Run every check without writing anything.
     Validate {
@@ -131,6 +134,9 @@ pub enum Command {
         /// Also run the checks of `strata lint` on the compiled objects; an error finding fails the run (exit 2, nothing written).
         #[arg(long)]
         lint: bool,
+        /// Sharding, changed sites only, progress.
+        #[command(flatten)]
+        fleet: crate::fleet::FleetArgs,
     },
     /// Show what a change does to the rendered output of every site.
     Diff {
@@ -328,6 +334,7 @@ pub fn run(cli: &Cli) -> u8 {
             schema_dirs,
             deny_warnings,
             lint: with_lint,
+            fleet,
         } => {
             if let Some(n) = jobs {
                 let _ = rayon::ThreadPoolBuilder::new()
@@ -335,7 +342,7 @@ pub fn run(cli: &Cli) -> u8 {
                     .build_global();
             }
             let opts = (*check, *deny_warnings, *with_lint);
-            build(cli, &printer, sites, out, opts, *format, schema_dirs)
+            build(cli, &printer, sites, out, opts, *format, schema_dirs, fleet)
         }
         Command::Validate {
             sites,
@@ -343,6 +350,7 @@ pub fn run(cli: &Cli) -> u8 {
             schema_dirs,
             deny_warnings,
             lint: with_lint,
+            fleet,
         } => validate(
             cli,
             &printer,
@@ -350,6 +358,7 @@ pub fn run(cli: &Cli) -> u8 {
             *format,
             schema_dirs,
             (*deny_warnings, *with_lint),
+            fleet,
         ),
         Command::Graph { site, format } => graph(cli, &printer, site, *format),
         Command::Lint { sites, format } => lint(cli, &printer, sites, *format),
@@ -512,6 +521,7 @@ fn out_dir(root: &Path, out: &Path) -> PathBuf {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn build(
     cli: &Cli,
     printer: &Printer,
@@ -520,28 +530,56 @@ fn build(
     (check, deny_warnings, with_lint): (bool, bool, bool),
     format: ReportFormat,
     schema_dirs: &[PathBuf],
+    fleet: &crate::fleet::FleetArgs,
 ) -> u8 {
+    use crate::emit::{self, Staging};
     let Some((project, names)) = open_sites(cli, printer, format, schema_dirs, sites) else {
         return 2;
     };
     // Refused before compiling: a mistaken --out is reported at once.
     let out = out_dir(project.repo.root(), out);
-    if let Err(d) = crate::emit::check_out_dir(project.repo.root(), &out) {
+    if let Err(d) = emit::check_out_dir(project.repo.root(), &out) {
         printer.diagnostics(&[d], format);
         return 2;
     }
-    // A progress bar on a terminal, for builds of many sites.
-    let bar = (names.len() > 1 && std::io::stderr().is_terminal()).then(|| {
-        let pb = indicatif::ProgressBar::new(names.len() as u64);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} building sites {pos}/{len} {wide_bar} {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        pb
-    });
-    let (outputs, diags, findings) = project.compile_linted(&names, with_lint, &|site| {
+    let names = match fleet.select(&project, &cli.root, names) {
+        Ok(n) => n,
+        Err(d) => {
+            printer.diagnostics(&d, format);
+            return 2;
+        }
+    };
+    // Sites stream through: each is written to a staging folder (or, with --check, compared
+    // with its folder) as soon as it compiled, and dropped; nothing under --out changes until
+    // every site compiled and the staged sites are swapped in.
+    let foreign = emit::refuse_foreign(&out, names.iter().map(String::as_str));
+    let staging = if check || foreign.is_err() || names.is_empty() {
+        None
+    } else {
+        match Staging::begin(&out) {
+            Ok(s) => Some(s),
+            Err(d) => {
+                printer.diagnostics(&[d], format);
+                return 2;
+            }
+        }
+    };
+    let differences = std::sync::Mutex::new(Vec::new());
+    let sink = |o: &emit::SiteOutput| -> Result<(), Diagnostic> {
+        match &staging {
+            Some(s) => s.write_site(o),
+            None if check => {
+                let found = emit::check_site(&out, o);
+                if let Ok(mut all) = differences.lock() {
+                    all.extend(found);
+                }
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    };
+    let bar = fleet.progress(names.len(), "building");
+    let run = project.compile_streaming(&names, with_lint, &sink, &|site| {
         if let Some(pb) = &bar {
             pb.set_message(site.to_string());
             pb.inc(1);
@@ -550,12 +588,12 @@ fn build(
     if let Some(pb) = &bar {
         pb.finish_and_clear();
     }
-    let diags = deny(diags, deny_warnings);
+    let diags = deny(run.diagnostics, deny_warnings);
     if diag::has_errors(&diags) {
         printer.diagnostics(&diags, format);
         return 2;
     }
-    if with_lint && lint_findings(&names, findings, format, deny_warnings) {
+    if with_lint && lint_findings(&names, run.findings, format, deny_warnings) {
         note("lint found errors: nothing written");
         return 2;
     }
@@ -563,7 +601,7 @@ fn build(
     // repository), and must never reach the output folder: a build of every site removes the
     // folders of sites that are gone, and with no site at all that would be every one. It is
     // checked after compiling, so that a site.yaml that does not load reports its own error.
-    if names.is_empty() {
+    if project.inputs.sites.is_empty() {
         let d = Diagnostic::error(
             diag::Code::NotFound,
             "no sites found: `sites/` has no folder with a site.yaml",
@@ -572,27 +610,48 @@ fn build(
         printer.diagnostics(&[d], format);
         return 2;
     }
+    if let (Err(d), false) = (&foreign, check) {
+        printer.diagnostics(std::slice::from_ref(d), format);
+        return 2;
+    }
     // In JSON, a successful build's warnings go into the summary on stdout instead.
     if !diags.is_empty() && (format == ReportFormat::Text || check) {
         printer.diagnostics(&diags, format);
     }
-    // A build of every site removes Strata's folders of sites that are gone; one of named
-    // sites leaves other sites' folders alone.
-    let prune = sites.is_empty();
+    if let Some(rev) = &fleet.changed_since {
+        let all = project.inputs.sites.len();
+        let others = all - names.len();
+        note(&format!(
+            "{} site{} changed since {rev}; {others} other{} not built",
+            names.len(),
+            plural(names.len()),
+            plural(others)
+        ));
+    }
+    // A build of every site (of its shard) removes Strata's folders of sites that are gone;
+    // one of named sites leaves other sites' folders alone.
+    let stale = if sites.is_empty() {
+        emit::stale_sites(&out, &|name| fleet.is_stale(&project, name))
+    } else {
+        Vec::new()
+    };
+    let built: Vec<String> = run.sites.iter().map(|s| s.site.clone()).collect();
     if check {
-        let diffs = crate::emit::check(&out, &outputs, prune);
+        let mut diffs = differences.into_inner().unwrap_or_default();
+        diffs.extend(emit::check_stale(&out, &stale));
+        diffs.sort();
         if diffs.is_empty() {
             note(&format!(
                 "{} is up to date ({} site{})",
                 out.display(),
-                outputs.len(),
-                plural(outputs.len())
+                built.len(),
+                plural(built.len())
             ));
             return 0;
         }
         let mut text = String::new();
         for d in &diffs {
-            text.push_str(d);
+            text.push_str(&d.to_string());
             text.push('\n');
         }
         if let Err(code) = print_out(&text) {
@@ -606,21 +665,31 @@ fn build(
         ));
         return 1;
     }
-    if let Err(d) = crate::emit::write(&out, &outputs, prune) {
-        printer.diagnostics(&[d], format);
-        return 2;
+    let staging = match staging {
+        Some(s) => Some(s),
+        None if !stale.is_empty() => match Staging::begin(&out) {
+            Ok(s) => Some(s),
+            Err(d) => {
+                printer.diagnostics(&[d], format);
+                return 2;
+            }
+        },
+        None => None,
+    };
+    if let Some(s) = staging {
+        if let Err(d) = s.commit(&built, &stale) {
+            printer.diagnostics(&[d], format);
+            return 2;
+        }
     }
-    let files: usize = outputs.iter().map(|o| o.files.len()).sum();
-    let hooks: usize = outputs
-        .iter()
-        .map(|o| crate::gitops::hooks::left_out(&o.files))
-        .sum();
+    let files: usize = run.sites.iter().map(|s| s.files).sum();
+    let hooks: usize = run.sites.iter().map(|s| s.helm_hooks_left_out).sum();
     match format {
         ReportFormat::Text => {
             note(&format!(
                 "built {} site{} ({files} files) into {}",
-                outputs.len(),
-                plural(outputs.len()),
+                built.len(),
+                plural(built.len()),
                 out.display()
             ));
             if hooks > 0 {
@@ -632,7 +701,7 @@ fn build(
             0
         }
         ReportFormat::Json => {
-            let summary = build_summary(project.repo.root(), &out, &outputs, &diags);
+            let summary = build_summary(project.repo.root(), &out, &run.sites, &diags);
             match print_out(&format!("{summary:#}\n")) {
                 Ok(()) => 0,
                 Err(code) => code,
@@ -647,7 +716,7 @@ fn build(
 fn build_summary(
     root: &Path,
     out: &Path,
-    outputs: &[crate::emit::SiteOutput],
+    sites: &[crate::pipeline::SiteSummary],
     diags: &[Diagnostic],
 ) -> serde_json::Value {
     let resolved = crate::emit::resolve_path(out);
@@ -664,12 +733,12 @@ fn build_summary(
         serde_json::from_str(&diag::render_json(diags)).unwrap_or_else(|_| serde_json::json!([]));
     serde_json::json!({
         "out": shown,
-        "sites": outputs
+        "sites": sites
             .iter()
-            .map(|o| serde_json::json!({"site": o.site, "files": o.files.len()}))
+            .map(|s| serde_json::json!({"site": s.site, "files": s.files}))
             .collect::<Vec<_>>(),
-        "files": outputs.iter().map(|o| o.files.len()).sum::<usize>(),
-        "helmHooksLeftOut": outputs.iter().map(|o| crate::gitops::hooks::left_out(&o.files)).sum::<usize>(),
+        "files": sites.iter().map(|s| s.files).sum::<usize>(),
+        "helmHooksLeftOut": sites.iter().map(|s| s.helm_hooks_left_out).sum::<usize>(),
         "diagnostics": diagnostics,
     })
 }
@@ -739,11 +808,30 @@ fn validate(
     format: ReportFormat,
     schema_dirs: &[PathBuf],
     (deny_warnings, with_lint): (bool, bool),
+    fleet: &crate::fleet::FleetArgs,
 ) -> u8 {
     let Some((project, names)) = open_sites(cli, printer, format, schema_dirs, sites) else {
         return 2;
     };
-    let (outputs, diags, findings) = project.compile_linted(&names, with_lint, &|_| {});
+    let names = match fleet.select(&project, &cli.root, names) {
+        Ok(n) => n,
+        Err(d) => {
+            printer.diagnostics(&d, format);
+            return 2;
+        }
+    };
+    let bar = fleet.progress(names.len(), "validating");
+    // Each site's files are dropped as soon as it compiled: memory does not grow with the fleet.
+    let run = project.compile_streaming(&names, with_lint, &|_| Ok(()), &|site| {
+        if let Some(pb) = &bar {
+            pb.set_message(site.to_string());
+            pb.inc(1);
+        }
+    });
+    if let Some(pb) = &bar {
+        pb.finish_and_clear();
+    }
+    let (outputs, diags, findings) = (run.sites, run.diagnostics, run.findings);
     let diags = deny(diags, deny_warnings);
     printer.diagnostics(&diags, format);
     if diag::has_errors(&diags) {

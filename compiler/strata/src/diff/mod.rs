@@ -46,6 +46,14 @@ pub fn site_names(root: &Path) -> BTreeSet<String> {
 /// out: they are added or removed by the change).
 pub fn snapshot(root: &Path, sites: &BTreeSet<String>) -> Result<Snapshot, Vec<Diagnostic>> {
     let project = Project::open(root).map_err(|d| vec![d])?;
+    snapshot_of(&project, sites)
+}
+
+/// [`snapshot`] of an opened project.
+pub fn snapshot_of(
+    project: &Project,
+    sites: &BTreeSet<String>,
+) -> Result<Snapshot, Vec<Diagnostic>> {
     let names: Vec<String> = sites
         .iter()
         .filter(|s| project.inputs.sites.contains_key(*s))
@@ -57,7 +65,14 @@ pub fn snapshot(root: &Path, sites: &BTreeSet<String>) -> Result<Snapshot, Vec<D
         use rayon::prelude::*;
         names
             .par_iter()
-            .map(|n| (n.clone(), project.compile_site(n)))
+            .map(|n| {
+                let mut r = project.compile_site(n);
+                // Only the files and the graph are compared: the objects go now, not when
+                // every site has compiled.
+                r.objects = Vec::new();
+                r.site = None;
+                (n.clone(), r)
+            })
             .collect()
     };
     for (name, r) in results {
@@ -127,16 +142,12 @@ pub fn snapshots(
         }
         sites.iter().cloned().collect()
     };
-    let (b, h) = rayon::join(
-        || snapshot(&base_co.root, &selected),
-        || snapshot(head_root, &selected),
-    );
-    let b = b.map_err(|d| {
+    let in_base = |d: Vec<Diagnostic>| -> Vec<Diagnostic> {
         d.into_iter()
             .map(|x| x.note(format!("in the base revision `{base}`")))
-            .collect::<Vec<_>>()
-    })?;
-    let h = h.map_err(|d| {
+            .collect()
+    };
+    let in_head = |d: Vec<Diagnostic>| -> Vec<Diagnostic> {
         d.into_iter()
             .map(|x| {
                 x.note(format!(
@@ -144,7 +155,16 @@ pub fn snapshots(
                     head.unwrap_or("working tree")
                 ))
             })
-            .collect::<Vec<_>>()
-    })?;
+            .collect()
+    };
+    let (bp, hp) = rayon::join(|| Project::open(&base_co.root), || Project::open(head_root));
+    let bp = bp.map_err(|d| in_base(vec![d]))?;
+    let hp = hp.map_err(|d| in_head(vec![d]))?;
+    // A site whose inputs are the same in both revisions renders the same: it is not
+    // compiled at all, so that a change to one site of a big fleet costs about one site.
+    let changed = crate::fleet::changed(&bp, &hp, &selected);
+    let (b, h) = rayon::join(|| snapshot_of(&bp, &changed), || snapshot_of(&hp, &changed));
+    let b = b.map_err(in_base)?;
+    let h = h.map_err(in_head)?;
     Ok((b, h))
 }

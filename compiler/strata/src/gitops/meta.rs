@@ -13,7 +13,7 @@ use crate::model::{Catalog, Site};
 /// The Strata version written into `_meta`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-fn digest<'a>(parts: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub(crate) fn digest<'a>(parts: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut h = Sha256::new();
     for (name, text) in parts {
         // Length-prefixed, so that moving bytes between parts changes the digest.
@@ -46,18 +46,18 @@ fn service_sources<'a>(catalog: &'a Catalog, name: &str) -> Vec<&'a Source> {
     out
 }
 
-/// The `_meta` files of a site. `layers` are the layer documents it merged, `overlays` the
-/// digests of the overlay folders it applies, `site_folder` the digest of the site folder
-/// when it has its own kustomization (whose patches and resources are inputs too).
-pub fn files(
+/// The digest of everything a site's output is made from: its `site.yaml`, the layers it
+/// merges (`layers`), every file of the services it enables (the catalog library included),
+/// its SOPS files, the digests of the overlay folders it applies (`overlays`) and of its own
+/// folder when that has a kustomization (`site_folder`). `_meta/site.json` records it, and
+/// `strata diff`, `plan` and `build --changed-since` compare it to skip unchanged sites.
+pub fn site_input_digest(
     site: &Site,
     catalog: &Catalog,
     layers: &[&Source],
     overlays: &BTreeMap<String, String>,
     site_folder: Option<&(String, String)>,
-    units: &[Unit],
-) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
+) -> String {
     let mut inputs: Vec<(&str, &str)> = vec![(&site.doc.source.path, &site.doc.source.text)];
     inputs.extend(layers.iter().map(|s| (&*s.path, &*s.text)));
     for name in site.spec.services.keys() {
@@ -72,8 +72,17 @@ pub fn files(
             .values()
             .map(|f| (&*f.source.path, &*f.source.text)),
     );
-    let overlay_parts: Vec<(String, String)> = site
-        .spec
+    let overlay_parts = overlay_parts(site, overlays);
+    inputs.extend(overlay_parts.iter().map(|(a, b)| (a.as_str(), b.as_str())));
+    inputs.extend(site_folder.map(|(a, b)| (a.as_str(), b.as_str())));
+    inputs.sort();
+    inputs.dedup();
+    digest(inputs.iter().copied())
+}
+
+/// The overlay folders a site applies, each with its digest, in the site's order.
+fn overlay_parts(site: &Site, overlays: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    site.spec
         .overlays
         .iter()
         .map(|o| {
@@ -82,12 +91,23 @@ pub fn files(
                 overlays.get(o).cloned().unwrap_or_default(),
             )
         })
-        .collect();
-    inputs.extend(overlay_parts.iter().map(|(a, b)| (a.as_str(), b.as_str())));
-    inputs.extend(site_folder.map(|(a, b)| (a.as_str(), b.as_str())));
-    inputs.sort();
-    inputs.dedup();
-    let site_digest = digest(inputs.iter().copied());
+        .collect()
+}
+
+/// The `_meta` files of a site. `layers` are the layer documents it merged, `overlays` the
+/// digests of the overlay folders it applies, `site_folder` the digest of the site folder
+/// when it has its own kustomization (whose patches and resources are inputs too).
+pub fn files(
+    site: &Site,
+    catalog: &Catalog,
+    layers: &[&Source],
+    overlays: &BTreeMap<String, String>,
+    site_folder: Option<&(String, String)>,
+    units: &[Unit],
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let site_digest = site_input_digest(site, catalog, layers, overlays, site_folder);
+    let overlay_parts = overlay_parts(site, overlays);
     let site_json = json!({
         "strataVersion": VERSION,
         "site": site.name,
