@@ -15,8 +15,8 @@ pub struct Tree {
     pub parse_name: Arc<str>,
     /// The whole text of that file, for line and column of errors.
     pub text: Arc<str>,
-    /// The body.
-    pub root: Vec<Node>,
+    /// The body (shared: the same text parsed for several sets yields one body).
+    pub root: Arc<Vec<Node>>,
 }
 
 impl Tree {

@@ -124,12 +124,49 @@ impl Templates {
     /// set. A later definition of a name replaces an earlier one, except that an empty
     /// (whitespace-only) body never replaces a non-empty one (Go's rule).
     pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
+        let fingerprint = self.funcs_fingerprint();
+        if let Some(hit) = parse_cache::get(fingerprint, text) {
+            // The same text parsed before (in any set of this process: a library chart such
+            // as helm-toolkit is vendored under every chart): its bodies are shared, only the
+            // names differ.
+            let parse_name: Arc<str> = Arc::from(name);
+            for (def, root) in &hit.defs {
+                self.add(ast::Tree {
+                    name: def.clone(),
+                    parse_name: parse_name.clone(),
+                    text: hit.text.clone(),
+                    root: root.clone(),
+                });
+            }
+            self.add(ast::Tree {
+                name: name.to_string(),
+                parse_name,
+                text: hit.text.clone(),
+                root: hit.top.clone(),
+            });
+            return Ok(());
+        }
         let (top, defs) = parse::parse(name, text, self.funcs.as_ref())?;
+        parse_cache::put(fingerprint, &top, &defs);
         for d in defs {
             self.add(d);
         }
         self.add(top);
         Ok(())
+    }
+
+    /// Identifies the function names parsing checks against (0: no check), so that a text
+    /// parsed under one set of names is not taken from the cache for another.
+    fn funcs_fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let Some(names) = &self.funcs else {
+            return 0;
+        };
+        let mut sorted: Vec<&String> = names.iter().collect();
+        sorted.sort();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        sorted.hash(&mut h);
+        h.finish() | 1
     }
 
     /// Whether the set has a template `name`.
@@ -157,6 +194,54 @@ impl Templates {
             ));
         };
         exec::execute(self, tree, data, opts)
+    }
+}
+
+/// Parsed texts shared across the sets of a process (see [`Templates::parse`]).
+mod parse_cache {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    use crate::ast::{Node, Tree};
+
+    /// How many texts the cache holds before it starts over (bounds memory for a process
+    /// that parses endless distinct texts, such as `tpl` of generated strings).
+    const LIMIT: usize = 8192;
+
+    /// One parsed text: its top-level body and its definitions' bodies by name.
+    pub struct Parsed {
+        pub text: Arc<str>,
+        pub top: Arc<Vec<Node>>,
+        pub defs: Vec<(String, Arc<Vec<Node>>)>,
+    }
+
+    type Cache = Mutex<HashMap<(u64, Arc<str>), Arc<Parsed>>>;
+
+    fn cache() -> &'static Cache {
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+    }
+
+    pub fn get(fingerprint: u64, text: &str) -> Option<Arc<Parsed>> {
+        let key: (u64, Arc<str>) = (fingerprint, Arc::from(text));
+        cache().lock().ok()?.get(&key).cloned()
+    }
+
+    pub fn put(fingerprint: u64, top: &Tree, defs: &[Tree]) {
+        let parsed = Parsed {
+            text: top.text.clone(),
+            top: top.root.clone(),
+            defs: defs
+                .iter()
+                .map(|d| (d.name.clone(), d.root.clone()))
+                .collect(),
+        };
+        if let Ok(mut c) = cache().lock() {
+            if c.len() >= LIMIT {
+                c.clear();
+            }
+            c.insert((fingerprint, top.text.clone()), Arc::new(parsed));
+        }
     }
 }
 

@@ -40,7 +40,7 @@ pub fn parse(
         name: name.to_string(),
         parse_name,
         text: text_arc,
-        root,
+        root: Arc::new(root),
     };
     Ok((tree, p.defs))
 }
@@ -229,7 +229,7 @@ impl<'f> Parser<'f> {
             name,
             parse_name: self.parse_name.clone(),
             text: self.text.clone(),
-            root: list,
+            root: Arc::new(list),
         };
         self.add_def(tree)
     }
@@ -421,7 +421,7 @@ impl<'f> Parser<'f> {
             name: name.clone(),
             parse_name: self.parse_name.clone(),
             text: self.text.clone(),
-            root: list,
+            root: Arc::new(list),
         };
         self.add_def(tree)?;
         Ok(Node::Template(Box::new(TemplateCall {

@@ -653,3 +653,54 @@ fn argument_errors_point_where_go_points() {
         r#"template: c/templates/t:1:25: executing "c/templates/t" at <"s">: wrong type for value; expected bool; got string"#
     );
 }
+
+/// A text parsed once is shared by every set that parses it again (a library chart vendored
+/// under many charts); each set must still see its own file name in errors, its own
+/// definitions, and reject unknown functions when it checks them.
+#[test]
+fn a_text_parsed_for_several_sets_keeps_each_sets_names() {
+    let f = funcs();
+    let text = "{{ define \"shared.d\" }}[{{ .x.y }}]{{ end }}{{ template \"shared.d\" . }}";
+    let data = from_json(&serde_json::json!({"x": "a string"}));
+    let mut errors = Vec::new();
+    for name in ["one/templates/_t.tpl", "two/templates/_t.tpl"] {
+        let mut set = Templates::new();
+        set.parse(name, text).expect("parses");
+        assert!(set.contains("shared.d") && set.contains(name));
+        let err = set
+            .execute(name, &data, &opts(&f, MissingKey::Zero))
+            .expect_err("a field of a string");
+        errors.push(err.to_string());
+    }
+    assert!(
+        errors[0].starts_with("template: one/templates/_t.tpl:1:"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        errors[1].starts_with("template: two/templates/_t.tpl:1:"),
+        "{}",
+        errors[1]
+    );
+    assert_eq!(
+        errors[0].replace("one/", ""),
+        errors[1].replace("two/", ""),
+        "the same error but for the file name"
+    );
+
+    // Parsed without a function check first, the text must not slip past a set that checks.
+    let calls = "{{ nosuchfunction 1 }}";
+    let mut lax = Templates::new();
+    lax.parse("lax", calls)
+        .expect("unchecked parse accepts any name");
+    let mut strict = Templates::new();
+    strict.check_funcs(&f);
+    let err = strict
+        .parse("strict", calls)
+        .expect_err("checked parse refuses it");
+    assert!(
+        err.to_string()
+            .contains("function \"nosuchfunction\" not defined"),
+        "{err}"
+    );
+}

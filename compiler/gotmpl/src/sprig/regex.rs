@@ -99,8 +99,33 @@ fn compile_for(pattern: &str, must: bool) -> Result<Regex, FuncError> {
     })
 }
 
-/// Compiles a Go (RE2) pattern, rewriting Go's ASCII-only classes for Rust.
+/// Compiled patterns per thread: charts call `regexReplaceAll` with the same few patterns
+/// thousands of times, and building a regex costs far more than running it. Bounded, so a
+/// template generating patterns cannot grow it without end.
+const REGEX_CACHE_LIMIT: usize = 256;
+
+thread_local! {
+    static REGEX_CACHE: std::cell::RefCell<std::collections::HashMap<String, Result<Regex, FuncError>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Compiles a Go (RE2) pattern, rewriting Go's ASCII-only classes for Rust (cached).
 pub fn compile(pattern: &str) -> Result<Regex, FuncError> {
+    if let Some(hit) = REGEX_CACHE.with(|c| c.borrow().get(pattern).cloned()) {
+        return hit;
+    }
+    let compiled = compile_uncached(pattern);
+    REGEX_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= REGEX_CACHE_LIMIT {
+            c.clear();
+        }
+        c.insert(pattern.to_string(), compiled.clone());
+    });
+    compiled
+}
+
+fn compile_uncached(pattern: &str) -> Result<Regex, FuncError> {
     let translated = translate(pattern);
     regex::RegexBuilder::new(&translated)
         .size_limit(10 * (1 << 20))
