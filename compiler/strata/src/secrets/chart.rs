@@ -249,7 +249,7 @@ impl Tokens {
     }
 
     /// The declared (secret, key) pairs found as placeholders in `text`.
-    fn plain(&self, text: &str) -> Vec<(String, String)> {
+    pub(crate) fn plain(&self, text: &str) -> Vec<(String, String)> {
         if !text.contains(TOKEN_PREFIX) {
             return Vec::new();
         }
@@ -546,6 +546,10 @@ pub fn resolve(
     let tokens = Tokens::new(decls);
     let mut out = Resolved::default();
     let mut diags = Vec::new();
+    // ConfigMaps and environment values holding placeholders become Secrets first.
+    let objects = super::promote::promote(service, objects, &tokens, default_namespace);
+    // What Strata changed in objects a SOPS file replaces: reported with another object.
+    let mut orphan_changes = Vec::new();
     for mut o in objects {
         for m in misplaced(&o.value, &tokens) {
             let mut d = Diagnostic::error(
@@ -658,8 +662,12 @@ pub fn resolve(
                         out.sops.push(name);
                     }
                 }
+                orphan_changes.append(&mut o.provenance.secret_changes);
             }
         }
+    }
+    if let Some(first) = out.objects.first_mut() {
+        first.provenance.secret_changes.extend(orphan_changes);
     }
     (out, diags)
 }
