@@ -266,7 +266,7 @@ impl Tokens {
 
     /// A placeholder in `text` in a form that cannot be mapped back: (secret, key, form).
     /// Base64 strings are decoded and searched too.
-    fn opaque_in(&self, text: &str) -> Option<(String, String, String)> {
+    pub(crate) fn opaque_in(&self, text: &str) -> Option<(String, String, String)> {
         let lower = text.to_ascii_lowercase();
         if !text.contains(TOKEN_PREFIX) && lower.contains(TOKEN_PREFIX) {
             let at = lower.find(TOKEN_PREFIX).unwrap_or(0);

@@ -54,10 +54,13 @@ fn name_of(v: &Value) -> &str {
         .unwrap_or_default()
 }
 
-/// The chart values (as `describe` words them) whose placeholders `text` holds.
+/// The chart values (as `describe` words them) whose placeholders `texts` hold; `None` when
+/// they hold none, or also hold one in a form that cannot be mapped back (base64, a hash, a
+/// changed case): moved into a Secret's template, that form would reach the Secret as it is,
+/// so the object stays where it is and the placeholder check reports it.
 fn values_in(tokens: &Tokens, texts: &[&str]) -> Option<String> {
     let found: BTreeSet<(String, String)> = texts.iter().flat_map(|t| tokens.plain(t)).collect();
-    if found.is_empty() {
+    if found.is_empty() || texts.iter().any(|t| tokens.opaque_in(t).is_some()) {
         return None;
     }
     Some(
