@@ -415,4 +415,24 @@ mod tests {
             vec!["a URL with a literal password".to_string()]
         );
     }
+
+    /// A chart Secret accepted as holding no credential (`chart.plainSecrets`) is no finding
+    /// by itself; a credential in its decoded content still is.
+    #[test]
+    fn accepted_plain_secrets_are_still_checked_for_credentials() {
+        let enc = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let s = |text: &str| json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "libvirt-etc"},
+            "data": {"libvirt.conf": enc(text)}});
+        let clean = s("listen_tls = 0\nauth_tcp = \"none\"\n");
+        assert_eq!(scan(&clean).len(), 1, "not accepted: a plaintext Secret");
+        assert!(scan_with(&clean, true).is_empty());
+        let leaky = s("listen_tls = 0\nadmin_password = hunter2\n");
+        let found = scan_with(&leaky, true);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].pointer, "/data/libvirt.conf");
+        assert!(found[0].reason.contains("admin_password"));
+        assert_eq!(found[0].line, None);
+        let url = s("uri = qemu+tcp://admin:hunter2@host/system\n");
+        assert_eq!(scan_with(&url, true).len(), 1);
+    }
 }

@@ -425,3 +425,143 @@ pub fn annotate_meta(files: &mut BTreeMap<String, String>, finals: &[crate::emit
         files.insert(path, s);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Source;
+    use crate::secrets::chart::{token, SecretValue, SecretValues};
+
+    fn tokens() -> Tokens {
+        let mut d = SecretValues::new();
+        d.insert(
+            "auth.password".into(),
+            SecretValue {
+                secret: "app-db".into(),
+                key: "password".into(),
+            },
+        );
+        Tokens::new(&d)
+    }
+
+    fn object(value: Value) -> Object {
+        Object {
+            value,
+            service: "app".into(),
+            provenance: crate::render::Provenance {
+                template: Source::new("t.yaml", String::new()),
+                rendered: std::sync::Arc::from(""),
+                spans: Default::default(),
+                lines: Default::default(),
+                fixed: None,
+                secret_changes: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn env_values_move_to_the_env_secret() {
+        let t = token("app-db", "password");
+        let q = t.replace('/', "%2F");
+        let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "ns"},
+            "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i", "env": [
+                {"name": "PW", "value": t}, {"name": "URL", "value": format!("mysql://u:{q}@db")},
+                {"name": "PLAIN", "value": "x"}]}]}}}});
+        let job = json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"},
+            "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i", "env": [
+                {"name": "PW", "value": format!("p={t}")}]}]}}}});
+        let out = promote("app", vec![object(deploy), object(job)], &tokens(), "ns");
+        assert_eq!(out.len(), 3);
+        let env = &out[0].value["spec"]["template"]["spec"]["containers"][0]["env"];
+        assert_eq!(
+            env[0],
+            json!({"name": "PW", "valueFrom": {"secretKeyRef": {"name": "app-strata-env", "key": "PW"}}})
+        );
+        assert_eq!(env[1]["valueFrom"]["secretKeyRef"]["key"], "URL");
+        assert_eq!(env[2], json!({"name": "PLAIN", "value": "x"}));
+        // The Job's PW holds another value: another key.
+        assert_eq!(
+            out[1].value["spec"]["template"]["spec"]["containers"][0]["env"][0]["valueFrom"]
+                ["secretKeyRef"]["key"],
+            "PW-2"
+        );
+        let secret = &out[2].value;
+        assert_eq!(secret["kind"], "Secret");
+        assert_eq!(secret["metadata"]["namespace"], "ns");
+        assert_eq!(
+            secret["stringData"],
+            json!({"PW": t, "PW-2": format!("p={t}"), "URL": format!("mysql://u:{q}@db")})
+        );
+        assert_eq!(out[0].provenance.secret_changes.len(), 2);
+    }
+
+    #[test]
+    fn configmaps_with_placeholders_become_secrets_and_references_follow() {
+        let t = token("app-db", "password");
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "etc", "labels": {"a": "b"}},
+            "data": {"app.conf": format!("password = {t}\n")}, "binaryData": {"b": "AAE="}});
+        let other = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "bin"}, "data": {"s": "x"}});
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {
+            "containers": [{"name": "c", "image": "i",
+                "envFrom": [{"configMapRef": {"name": "etc"}, "prefix": "E_"}, {"configMapRef": {"name": "bin"}}],
+                "env": [{"name": "A", "valueFrom": {"configMapKeyRef": {"name": "etc", "key": "app.conf", "optional": true}}}]}],
+            "volumes": [
+                {"name": "v", "configMap": {"name": "etc", "defaultMode": 292, "items": [{"key": "app.conf", "path": "a"}]}},
+                {"name": "w", "configMap": {"name": "bin"}},
+                {"name": "x", "projected": {"sources": [{"configMap": {"name": "etc"}}, {"configMap": {"name": "bin"}}]}}]}});
+        let out = promote(
+            "app",
+            vec![object(cm), object(other), object(pod)],
+            &tokens(),
+            "ns",
+        );
+        assert_eq!(out.len(), 3);
+        let s = &out[0].value;
+        assert_eq!(s["kind"], "Secret");
+        assert_eq!(s["metadata"]["labels"], json!({"a": "b"}));
+        let enc = base64::engine::general_purpose::STANDARD.encode(format!("password = {t}\n"));
+        assert_eq!(s["data"], json!({"app.conf": enc, "b": "AAE="}));
+        assert_eq!(out[1].value["kind"], "ConfigMap");
+        let spec = &out[2].value["spec"];
+        let c = &spec["containers"][0];
+        assert_eq!(
+            c["envFrom"],
+            json!([{"secretRef": {"name": "etc"}, "prefix": "E_"}, {"configMapRef": {"name": "bin"}}])
+        );
+        assert_eq!(
+            c["env"][0]["valueFrom"],
+            json!({"secretKeyRef": {"name": "etc", "key": "app.conf", "optional": true}})
+        );
+        assert_eq!(
+            spec["volumes"][0],
+            json!({"name": "v", "secret": {"secretName": "etc", "defaultMode": 292, "items": [{"key": "app.conf", "path": "a"}]}})
+        );
+        assert_eq!(spec["volumes"][1], json!({"name": "w", "configMap": {"name": "bin"}}));
+        assert_eq!(
+            spec["volumes"][2]["projected"]["sources"],
+            json!([{"secret": {"name": "etc"}}, {"configMap": {"name": "bin"}}])
+        );
+        assert_eq!(out[2].provenance.secret_changes.len(), 4);
+    }
+
+    #[test]
+    fn unmappable_forms_and_other_namespaces_are_left_alone() {
+        let t = token("app-db", "password");
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&t);
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "etc"},
+            "data": {"a": format!("password = {t}"), "b": b64}});
+        let out = promote("app", vec![object(cm.clone())], &tokens(), "ns");
+        assert_eq!(out[0].value, cm);
+        // A reference from another namespace is not to the promoted ConfigMap.
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "etc", "namespace": "a"},
+            "data": {"a": format!("password = {t}")}});
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "b"},
+            "spec": {"containers": [], "volumes": [{"name": "v", "configMap": {"name": "etc"}}]}});
+        let out = promote("app", vec![object(cm), object(pod.clone())], &tokens(), "ns");
+        assert_eq!(out[1].value, pod);
+        // No declared secret values: nothing changes.
+        let none = Tokens::new(&SecretValues::new());
+        let env = json!({"kind": "Pod", "spec": {"containers": [{"name": "c", "image": "i", "env": [{"name": "X", "value": t}]}]}});
+        assert_eq!(promote("app", vec![object(env.clone())], &none, "ns")[0].value, env);
+    }
+}
