@@ -132,7 +132,9 @@ fn external_secret_templates_give_what_helm_renders_with_the_real_values() {
         for list in ["initContainers", "containers"] {
             for (i, c) in spec[list].as_array().into_iter().flatten().enumerate() {
                 for (j, e) in c["env"].as_array().into_iter().flatten().enumerate() {
-                    let Some(value) = e["value"].as_str() else { continue };
+                    let Some(value) = e["value"].as_str() else {
+                        continue;
+                    };
                     let mine = &ours["spec"]["template"]["spec"][list][i]["env"][j];
                     match mine["valueFrom"]["secretKeyRef"]["key"].as_str() {
                         Some(key) => {

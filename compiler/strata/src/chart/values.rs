@@ -64,11 +64,9 @@ impl Decl {
     /// What is declared below key `key`: its own entry, or in a lookup table the `default`
     /// entry; `None` when the key is not declared.
     fn child(&self, key: &str) -> Option<&Decl> {
-        self.keys.get(key).or_else(|| {
-            self.lookup
-                .then(|| self.keys.get(LOOKUP_DEFAULT))
-                .flatten()
-        })
+        self.keys
+            .get(key)
+            .or_else(|| self.lookup.then(|| self.keys.get(LOOKUP_DEFAULT)).flatten())
     }
 
     fn at(&mut self, path: &[&str]) -> &mut Decl {
@@ -329,7 +327,10 @@ mod tests {
                 "probes",
                 map(vec![(
                     "default",
-                    map(vec![("liveness", map(vec![("enabled", Frozen::Bool(true))]))]),
+                    map(vec![(
+                        "liveness",
+                        map(vec![("enabled", Frozen::Bool(true))]),
+                    )]),
                 )]),
             ),
             ("hosts", map(vec![("internal", Frozen::Nil)])),

@@ -19,9 +19,12 @@
 //!      (`<prefix>/<secret>`, property `<key>`), the chart's own `{{` escaped;
 //!    * `sops`: the Secret is left out and the site's SOPS file of the same name is shipped in
 //!      its place (an error lists the keys it must hold when it is missing or short).
-//! 3. A placeholder anywhere else — a ConfigMap, an environment value, an annotation — or in a
-//!    form that cannot be mapped back (base64 outside a Secret's data, a SHA-256, a changed
-//!    case) is an error naming the object, the field and the chart value, never a secret.
+//!
+//!    Before that, a ConfigMap or a container's environment value holding placeholders is
+//!    moved into a Secret ([`super::promote`]), which is then resolved the same way.
+//! 3. A placeholder anywhere else — an annotation, a command line — or in a form that cannot
+//!    be mapped back (base64 outside a Secret's data, a SHA-256, a changed case) is an error
+//!    naming the object, the field and the chart value, never a secret.
 //!
 //! Chart Secrets that hold no placeholder (a password from `randAlphaNum`, a literal default)
 //! stay as they are and the leak check reports them as it does for any service.

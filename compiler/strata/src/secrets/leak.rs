@@ -421,8 +421,10 @@ mod tests {
     #[test]
     fn accepted_plain_secrets_are_still_checked_for_credentials() {
         let enc = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
-        let s = |text: &str| json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "libvirt-etc"},
-            "data": {"libvirt.conf": enc(text)}});
+        let s = |text: &str| {
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "libvirt-etc"},
+            "data": {"libvirt.conf": enc(text)}})
+        };
         let clean = s("listen_tls = 0\nauth_tcp = \"none\"\n");
         assert_eq!(scan(&clean).len(), 1, "not accepted: a plaintext Secret");
         assert!(scan_with(&clean, true).is_empty());

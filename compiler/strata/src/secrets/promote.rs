@@ -536,7 +536,10 @@ mod tests {
             spec["volumes"][0],
             json!({"name": "v", "secret": {"secretName": "etc", "defaultMode": 292, "items": [{"key": "app.conf", "path": "a"}]}})
         );
-        assert_eq!(spec["volumes"][1], json!({"name": "w", "configMap": {"name": "bin"}}));
+        assert_eq!(
+            spec["volumes"][1],
+            json!({"name": "w", "configMap": {"name": "bin"}})
+        );
         assert_eq!(
             spec["volumes"][2]["projected"]["sources"],
             json!([{"secret": {"name": "etc"}}, {"configMap": {"name": "bin"}}])
@@ -557,11 +560,19 @@ mod tests {
             "data": {"a": format!("password = {t}")}});
         let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "b"},
             "spec": {"containers": [], "volumes": [{"name": "v", "configMap": {"name": "etc"}}]}});
-        let out = promote("app", vec![object(cm), object(pod.clone())], &tokens(), "ns");
+        let out = promote(
+            "app",
+            vec![object(cm), object(pod.clone())],
+            &tokens(),
+            "ns",
+        );
         assert_eq!(out[1].value, pod);
         // No declared secret values: nothing changes.
         let none = Tokens::new(&SecretValues::new());
         let env = json!({"kind": "Pod", "spec": {"containers": [{"name": "c", "image": "i", "env": [{"name": "X", "value": t}]}]}});
-        assert_eq!(promote("app", vec![object(env.clone())], &none, "ns")[0].value, env);
+        assert_eq!(
+            promote("app", vec![object(env.clone())], &none, "ns")[0].value,
+            env
+        );
     }
 }
