@@ -65,6 +65,20 @@ pub struct ChartSpec {
     /// backend): placeholders before rendering, resolved after (`secrets::chart`).
     #[serde(default)]
     pub secret_values: crate::secrets::chart::SecretValues,
+    /// Secrets the chart renders that hold no credential: not reported as plaintext Secrets
+    /// (their content is still leak-checked).
+    #[serde(default)]
+    pub plain_secrets: Vec<PlainSecret>,
+}
+
+/// A chart Secret accepted as holding no credential (`spec.chart.plainSecrets`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlainSecret {
+    /// The Secret's name as the chart renders it.
+    pub name: String,
+    /// Why it holds no credential (required, for the reviewer).
+    pub reason: String,
 }
 
 /// A service's `lint:` block: whether it is a quorum cluster, and the findings it accepts.

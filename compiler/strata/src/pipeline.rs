@@ -171,6 +171,7 @@ impl Project {
                     &units,
                 ));
                 gitops::hooks::annotate_meta(&mut o.files, &hooks);
+                crate::secrets::promote::annotate_meta(&mut o.files, &finals);
                 r.output = Some(o);
             }
             Err(d) => r.diagnostics.extend(d),
@@ -256,7 +257,17 @@ impl Project {
     ) -> Result<Vec<Final>, Vec<Diagnostic>> {
         let has_kustomization = self.inputs.site_kustomizations.contains_key(&site.name);
         let finals = overlay::apply(&self.repo, site, has_kustomization, objects)?;
-        let diags = crate::secrets::leak::check(&finals);
+        let plain: crate::secrets::leak::PlainSecrets = site
+            .spec
+            .services
+            .keys()
+            .filter_map(|name| self.checked.catalog.services.get(name))
+            .filter_map(|svc| {
+                let names = svc.spec.chart.as_ref()?.plain_secrets.iter();
+                Some((svc.name.clone(), names.map(|p| p.name.clone()).collect()))
+            })
+            .collect();
+        let diags = crate::secrets::leak::check(&finals, &plain);
         if !diags.is_empty() {
             return Err(diags);
         }

@@ -166,6 +166,15 @@ pub fn render_service(site: &Site, svc: &Service) -> (Vec<Object>, Vec<Diagnosti
             &mut diags,
         );
     }
+    let (mirror, tag) = (
+        site.spec.registry.mirror.as_deref(),
+        site.spec.registry.tag.as_deref(),
+    );
+    if mirror.is_some() || tag.is_some() {
+        for o in &mut objects {
+            rewrite_images(&mut o.value, None, mirror, tag);
+        }
+    }
     if !spec.secret_values.is_empty() {
         let external = crate::secrets::External::of(site);
         let backend = match &external {
@@ -187,6 +196,35 @@ pub fn render_service(site: &Site, svc: &Service) -> (Vec<Object>, Vec<Diagnosti
         objects = resolved.objects;
     }
     (objects, diags)
+}
+
+/// Applies the site's registry mirror and default tag (`spec.registry`) to the image of every
+/// container below `v` (`containers`, `initContainers`, `ephemeralContainers` of any pod
+/// spec), as `image()` does in Strata's own templates: a site's mirror means every image
+/// the site pulls, whatever renders it. `parent` is the key `v` sits under.
+fn rewrite_images(v: &mut Json, parent: Option<&str>, mirror: Option<&str>, tag: Option<&str>) {
+    match v {
+        Json::Object(m) => {
+            let container = matches!(
+                parent,
+                Some("containers" | "initContainers" | "ephemeralContainers")
+            );
+            for (k, child) in m.iter_mut() {
+                match child {
+                    Json::String(image) if container && k == "image" && !image.is_empty() => {
+                        *image = crate::render::rewrite_image(image, mirror, tag);
+                    }
+                    _ => rewrite_images(child, Some(k), mirror, tag),
+                }
+            }
+        }
+        Json::Array(items) => {
+            for child in items {
+                rewrite_images(child, parent, mirror, tag);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A chart error as a diagnostic at the chart file, line and column it names.
@@ -492,6 +530,26 @@ mod tests {
         let t = "b: {{ required \"m\" $env.Values.a }}\n";
         assert_eq!(required_path(t, 1, 6).as_deref(), Some("a"));
         assert_eq!(required_path("b: {{ fail \"x\" }}", 1, 6), None);
+    }
+
+    #[test]
+    fn chart_images_follow_the_site_mirror() {
+        let mut v = serde_json::json!({"kind": "Deployment", "spec": {"template": {"spec": {
+            "initContainers": [{"name": "i", "image": "quay.io/airshipit/kubernetes-entrypoint:latest"}],
+            "containers": [{"name": "c", "image": "docker.io/openstackhelm/keystone:2025.1", "env": [{"name": "image", "value": "x"}]}]}}},
+            "metadata": {"annotations": {"image": "not/an:image"}}});
+        rewrite_images(&mut v, None, Some("mirror.example.org/proxy"), None);
+        let spec = &v["spec"]["template"]["spec"];
+        assert_eq!(
+            spec["initContainers"][0]["image"],
+            "mirror.example.org/proxy/airshipit/kubernetes-entrypoint:latest"
+        );
+        assert_eq!(
+            spec["containers"][0]["image"],
+            "mirror.example.org/proxy/openstackhelm/keystone:2025.1"
+        );
+        assert_eq!(spec["containers"][0]["env"][0]["value"], "x");
+        assert_eq!(v["metadata"]["annotations"]["image"], "not/an:image");
     }
 
     #[test]

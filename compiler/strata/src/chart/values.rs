@@ -9,7 +9,10 @@
 //! dependencies' tags), or is a dependency's `condition` path. Below a default that is an
 //! empty map `{}`, a scalar, a list or `null`, and below a schema object that allows
 //! `additionalProperties` (or has `patternProperties`, or no `properties`), anything goes: the
-//! chart invites free-form content there. `spec.chart.undeclaredValues` lists dotted path
+//! chart invites free-form content there. A map of values.yaml with a `default` key is a
+//! lookup table with a fallback (`index $map $name | default $map.default`, helm-toolkit's
+//! convention for per-endpoint-kind and per-component settings): a key it does not list is
+//! checked as its `default` entry is (anything, below a `null` or scalar default). `spec.chart.undeclaredValues` lists dotted path
 //! prefixes the check skips, for charts that read keys they do not declare.
 
 use std::collections::BTreeMap;
@@ -21,11 +24,21 @@ use crate::diag::{Code, Diagnostic};
 use crate::merge::Tracked;
 use crate::model::Service;
 
+/// The key that makes a map of values.yaml a lookup table with a fallback. helm-toolkit, which
+/// every openstack-helm chart uses, reads such maps as `index $map $name | default
+/// $map.default`: `endpoints.<x>.host_fqdn_override`, `.scheme`, `.port.<p>` and `.hosts` by
+/// endpoint kind (`public`, `internal`, `admin`), `pod.affinity.anti.type` by component.
+/// values.yaml lists the fallback and only some names; any other name is as valid.
+const LOOKUP_DEFAULT: &str = "default";
+
 /// The declared value paths below one node.
 #[derive(Clone, Debug, Default)]
 pub struct Decl {
     /// Anything below is accepted.
     pub free: bool,
+    /// A lookup table with a fallback (the map has a `default` key): a key it does not list
+    /// is checked as its `default` entry is.
+    pub lookup: bool,
     /// The declared keys.
     pub keys: BTreeMap<String, Decl>,
 }
@@ -34,6 +47,7 @@ impl Decl {
     fn free() -> Decl {
         Decl {
             free: true,
+            lookup: false,
             keys: BTreeMap::new(),
         }
     }
@@ -41,9 +55,18 @@ impl Decl {
     /// Adds what `other` declares.
     fn union(&mut self, other: Decl) {
         self.free |= other.free;
+        self.lookup |= other.lookup;
         for (k, v) in other.keys {
             self.keys.entry(k).or_default().union(v);
         }
+    }
+
+    /// What is declared below key `key`: its own entry, or in a lookup table the `default`
+    /// entry; `None` when the key is not declared.
+    fn child(&self, key: &str) -> Option<&Decl> {
+        self.keys
+            .get(key)
+            .or_else(|| self.lookup.then(|| self.keys.get(LOOKUP_DEFAULT)).flatten())
     }
 
     fn at(&mut self, path: &[&str]) -> &mut Decl {
@@ -59,6 +82,7 @@ fn from_frozen(v: &Frozen) -> Decl {
     match v {
         Frozen::Map(m) if !m.is_empty() => Decl {
             free: false,
+            lookup: m.contains_key(LOOKUP_DEFAULT),
             keys: m.iter().map(|(k, v)| (k.clone(), from_frozen(v))).collect(),
         },
         _ => Decl::free(),
@@ -208,7 +232,7 @@ fn walk(
         {
             continue;
         }
-        match decl.keys.get(k) {
+        match decl.child(k) {
             Some(d) => walk(ctx, child, d, &p, &path, out),
             None => out.push(undeclared(ctx, decl, &p, &path, k)),
         }
@@ -288,5 +312,58 @@ mod tests {
         assert!(d.keys["a"].free);
         assert!(!d.keys["b"].free);
         assert!(d.keys["b"].keys["c"].free);
+    }
+
+    /// A map with a `default` key (helm-toolkit's per-endpoint-kind tables) takes any other
+    /// key, checked as its `default` is; a map without one stays strict.
+    #[test]
+    fn maps_with_a_default_are_lookup_tables() {
+        let map = |kv: Vec<(&str, Frozen)>| {
+            Frozen::Map(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+        };
+        let v = map(vec![
+            ("host_fqdn_override", map(vec![("default", Frozen::Nil)])),
+            (
+                "probes",
+                map(vec![(
+                    "default",
+                    map(vec![(
+                        "liveness",
+                        map(vec![("enabled", Frozen::Bool(true))]),
+                    )]),
+                )]),
+            ),
+            ("hosts", map(vec![("internal", Frozen::Nil)])),
+        ]);
+        let d = from_frozen(&v);
+        assert!(d.keys["host_fqdn_override"].lookup);
+        assert!(!d.keys["hosts"].lookup);
+        let values = json!({
+            "host_fqdn_override": {"public": {"host": "x", "tls": {"crt": "c"}}},
+            "probes": {"api": {"liveness": {"enabled": false}}, "worker": {"livenes": {}}},
+            "hosts": {"public": "y"}
+        });
+        let mut bad = Vec::new();
+        collect_undeclared(&values, &d, "", &mut bad);
+        assert_eq!(bad, vec!["probes.worker.livenes", "hosts.public"]);
+    }
+
+    /// The paths `walk` would report (without a service to build diagnostics for).
+    fn collect_undeclared(v: &Value, decl: &Decl, dotted: &str, out: &mut Vec<String>) {
+        let Some(map) = v.as_object() else { return };
+        if decl.free {
+            return;
+        }
+        for (k, child) in map {
+            let path = if dotted.is_empty() {
+                k.clone()
+            } else {
+                format!("{dotted}.{k}")
+            };
+            match decl.child(k) {
+                Some(d) => collect_undeclared(child, d, &path, out),
+                None => out.push(path),
+            }
+        }
     }
 }

@@ -45,6 +45,10 @@ pub struct Provenance {
     pub lines: Arc<LineMap>,
     /// For objects Strata generates itself: the one input position every field maps to.
     pub fixed: Option<Span>,
+    /// What Strata changed in a chart-rendered object so that no credential is written in
+    /// plaintext (a ConfigMap made a Secret, an environment value read from a Secret), one
+    /// sentence each; listed in `_meta/<service>.json` under `chartSecrets`.
+    pub secret_changes: Vec<String>,
 }
 
 impl Provenance {
@@ -334,6 +338,7 @@ fn generated(value: Value, svc: &Service, span: Span) -> Object {
             spans: Spans::default(),
             lines: Arc::new(LineMap::default()),
             fixed: Some(span),
+            secret_changes: Vec::new(),
         },
     }
 }
@@ -379,6 +384,7 @@ pub(crate) fn parse_rendered(
             spans: doc.spans,
             lines: Arc::clone(&lines),
             fixed: None,
+            secret_changes: Vec::new(),
         };
         let mut value = doc.value;
         let problem = match &value {

@@ -19,9 +19,12 @@
 //!      (`<prefix>/<secret>`, property `<key>`), the chart's own `{{` escaped;
 //!    * `sops`: the Secret is left out and the site's SOPS file of the same name is shipped in
 //!      its place (an error lists the keys it must hold when it is missing or short).
-//! 3. A placeholder anywhere else — a ConfigMap, an environment value, an annotation — or in a
-//!    form that cannot be mapped back (base64 outside a Secret's data, a SHA-256, a changed
-//!    case) is an error naming the object, the field and the chart value, never a secret.
+//!
+//!    Before that, a ConfigMap or a container's environment value holding placeholders is
+//!    moved into a Secret ([`super::promote`]), which is then resolved the same way.
+//! 3. A placeholder anywhere else — an annotation, a command line — or in a form that cannot
+//!    be mapped back (base64 outside a Secret's data, a SHA-256, a changed case) is an error
+//!    naming the object, the field and the chart value, never a secret.
 //!
 //! Chart Secrets that hold no placeholder (a password from `randAlphaNum`, a literal default)
 //! stay as they are and the leak check reports them as it does for any service.
@@ -249,7 +252,7 @@ impl Tokens {
     }
 
     /// The declared (secret, key) pairs found as placeholders in `text`.
-    fn plain(&self, text: &str) -> Vec<(String, String)> {
+    pub(crate) fn plain(&self, text: &str) -> Vec<(String, String)> {
         if !text.contains(TOKEN_PREFIX) {
             return Vec::new();
         }
@@ -266,7 +269,7 @@ impl Tokens {
 
     /// A placeholder in `text` in a form that cannot be mapped back: (secret, key, form).
     /// Base64 strings are decoded and searched too.
-    fn opaque_in(&self, text: &str) -> Option<(String, String, String)> {
+    pub(crate) fn opaque_in(&self, text: &str) -> Option<(String, String, String)> {
         let lower = text.to_ascii_lowercase();
         if !text.contains(TOKEN_PREFIX) && lower.contains(TOKEN_PREFIX) {
             let at = lower.find(TOKEN_PREFIX).unwrap_or(0);
@@ -546,6 +549,10 @@ pub fn resolve(
     let tokens = Tokens::new(decls);
     let mut out = Resolved::default();
     let mut diags = Vec::new();
+    // ConfigMaps and environment values holding placeholders become Secrets first.
+    let objects = super::promote::promote(service, objects, &tokens, default_namespace);
+    // What Strata changed in objects a SOPS file replaces: reported with another object.
+    let mut orphan_changes = Vec::new();
     for mut o in objects {
         for m in misplaced(&o.value, &tokens) {
             let mut d = Diagnostic::error(
@@ -658,8 +665,12 @@ pub fn resolve(
                         out.sops.push(name);
                     }
                 }
+                orphan_changes.append(&mut o.provenance.secret_changes);
             }
         }
+    }
+    if let Some(first) = out.objects.first_mut() {
+        first.provenance.secret_changes.extend(orphan_changes);
     }
     (out, diags)
 }

@@ -10,6 +10,9 @@
 
 use std::sync::OnceLock;
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use base64::Engine as _;
 use regex::Regex;
 use serde_json::Value;
 
@@ -134,13 +137,38 @@ fn line_of(s: &str, at: usize) -> Option<usize> {
 
 /// Finds the leaks in one object.
 pub fn scan(object: &Value) -> Vec<Leak> {
+    scan_with(object, false)
+}
+
+/// [`scan`], for a Secret accepted as holding no credential when `plain_ok` (a chart
+/// service's `chart.plainSecrets`): its plaintext `data`/`stringData` is no finding by
+/// itself, but its content, `data` decoded, is checked for credentials like any text.
+pub fn scan_with(object: &Value, plain_ok: bool) -> Vec<Leak> {
     let mut out = Vec::new();
     let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
     let api = object
         .get("apiVersion")
         .and_then(Value::as_str)
         .unwrap_or("");
-    if kind == "Secret" && api == "v1" {
+    if kind == "Secret" && api == "v1" && plain_ok {
+        if let Some(m) = object.get("data").and_then(Value::as_object) {
+            for (k, v) in m {
+                let decoded = v.as_str().and_then(|s| {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(s.trim())
+                        .ok()
+                        .and_then(|b| String::from_utf8(b).ok())
+                });
+                if let Some(text) = decoded {
+                    let mut ptr = format!("/data/{}", strata_yaml::pointer_escape(k));
+                    let mut found = Vec::new();
+                    walk(&Value::String(text), &mut ptr, &mut found);
+                    // Lines of the decoded text are not lines of the rendered file.
+                    out.extend(found.into_iter().map(|l| Leak { line: None, ..l }));
+                }
+            }
+        }
+    } else if kind == "Secret" && api == "v1" {
         for field in ["data", "stringData"] {
             if object
                 .get(field)
@@ -228,12 +256,24 @@ fn walk(v: &Value, ptr: &mut String, out: &mut Vec<Leak>) {
     }
 }
 
+/// Per service (unit folder), the names of the chart Secrets it accepts as holding no
+/// credential (`spec.chart.plainSecrets`).
+pub type PlainSecrets = BTreeMap<String, BTreeSet<String>>;
+
 /// The leak check of a site's final objects, as diagnostics pointing at the template each
 /// finding was rendered from (with the line itself redacted, as it may hold the secret).
-pub fn check(objects: &[Final]) -> Vec<Diagnostic> {
+/// A Secret named in `plain` for its service, rendered by the service (not added by an
+/// overlay), is checked for credentials in its content only.
+pub fn check(objects: &[Final], plain: &PlainSecrets) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for o in objects {
-        for leak in scan(&o.value) {
+        let plain_ok = o.provenance.is_some()
+            && o.value.get("kind").and_then(Value::as_str) == Some("Secret")
+            && o.value
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| plain.get(&o.folder).is_some_and(|s| s.contains(n)));
+        for leak in scan_with(&o.value, plain_ok) {
             let mut d = Diagnostic::error(
                 Code::SecretLeak,
                 format!(
@@ -374,5 +414,27 @@ mod tests {
             leaks("#!/bin/sh\nconnection = mysql://u:pw@db/x\n"),
             vec!["a URL with a literal password".to_string()]
         );
+    }
+
+    /// A chart Secret accepted as holding no credential (`chart.plainSecrets`) is no finding
+    /// by itself; a credential in its decoded content still is.
+    #[test]
+    fn accepted_plain_secrets_are_still_checked_for_credentials() {
+        let enc = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let s = |text: &str| {
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "libvirt-etc"},
+            "data": {"libvirt.conf": enc(text)}})
+        };
+        let clean = s("listen_tls = 0\nauth_tcp = \"none\"\n");
+        assert_eq!(scan(&clean).len(), 1, "not accepted: a plaintext Secret");
+        assert!(scan_with(&clean, true).is_empty());
+        let leaky = s("listen_tls = 0\nadmin_password = hunter2\n");
+        let found = scan_with(&leaky, true);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].pointer, "/data/libvirt.conf");
+        assert!(found[0].reason.contains("admin_password"));
+        assert_eq!(found[0].line, None);
+        let url = s("uri = qemu+tcp://admin:hunter2@host/system\n");
+        assert_eq!(scan_with(&url, true).len(), 1);
     }
 }

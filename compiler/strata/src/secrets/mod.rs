@@ -23,6 +23,7 @@ pub mod external;
 pub mod helpers;
 pub mod leak;
 pub mod marked;
+pub mod promote;
 pub mod sops;
 
 use std::collections::BTreeMap;

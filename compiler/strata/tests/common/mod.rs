@@ -128,3 +128,48 @@ pub fn rotate_sops_password(secret: &Path) -> String {
     .unwrap_or_else(|e| panic!("{e}"));
     old_ct
 }
+
+/// What the External Secrets Operator does with `engineVersion: v2` for the few functions our
+/// templates use: `{{ "{{" }}`, `{{ .var }}` and `{{ .var | urlquery }}` (Go's QueryEscape).
+pub fn fill(template: &str, values: &std::collections::BTreeMap<&str, &str>) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(at) = rest.find("{{") {
+        out.push_str(&rest[..at]);
+        let Some(end) = rest[at..].find("}}") else {
+            panic!("unclosed action in {template}");
+        };
+        let action = rest[at + 2..at + end].trim();
+        rest = &rest[at + end + 2..];
+        if action == "\"{{\"" {
+            out.push_str("{{");
+            continue;
+        }
+        let (var, urlquery) = match action.split_once('|') {
+            Some((v, f)) => {
+                assert_eq!(f.trim(), "urlquery", "{action}");
+                (v.trim(), true)
+            }
+            None => (action, false),
+        };
+        let name = var.trim_start_matches('.');
+        let v = values
+            .get(name)
+            .unwrap_or_else(|| panic!("no value for {name}"));
+        if urlquery {
+            for b in v.bytes() {
+                match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        out.push(b as char)
+                    }
+                    b' ' => out.push('+'),
+                    _ => out.push_str(&format!("%{b:02X}")),
+                }
+            }
+        } else {
+            out.push_str(v);
+        }
+    }
+    out.push_str(rest);
+    out
+}
