@@ -384,6 +384,47 @@ fn is_go_printable(c: char) -> bool {
         | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
 }
 
+/// Go's `string(bytes)` for bytes that may not be UTF-8: Strata's strings are UTF-8, so invalid
+/// sequences become U+FFFD (Go would keep the raw bytes).
+pub fn bytes_to_string(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// A JSON string literal as Go's `encoding/json` writes it (HTML-safe: `<`, `>`, `&` escaped).
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// An `interface {}` parameter that Sprig then reads as a `[]interface {}`: nil is an empty
+/// list, a list is itself; anything else is Go's conversion error.
+pub fn list_or_nil(v: &Value) -> Result<Vec<Value>, FuncError> {
+    match v {
+        Value::Nil => Ok(Vec::new()),
+        Value::List(items) => Ok(items.as_ref().clone()),
+        other => Err(type_err("[]interface {}", other)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

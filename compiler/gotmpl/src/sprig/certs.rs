@@ -22,7 +22,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::RngCore;
 use sha1::Digest;
 
-use super::cargs::{arity, int, list, string};
+use super::args::{exact, int, list_or_nil, string};
 use crate::func::register as reg;
 use crate::{CallContext, FuncError, FuncMap, Object, Value};
 
@@ -50,8 +50,8 @@ impl Object for Certificate {
             // has, but how Strata's serialisers learn an object's JSON.
             "MarshalJSON" => Some(Value::from(format!(
                 "{{\"Cert\":{},\"Key\":{}}}",
-                super::cargs::json_string(&self.cert),
-                super::cargs::json_string(&self.key)
+                super::args::json_string(&self.cert),
+                super::args::json_string(&self.key)
             ))),
             _ => None,
         }
@@ -454,7 +454,7 @@ struct Template {
 
 fn template(cn: &str, ips: &Value, dns: &Value, days: i64) -> Result<Template, FuncError> {
     let mut addrs = Vec::new();
-    for ip in list(ips)? {
+    for ip in list_or_nil(ips)? {
         let Value::String(s) = &ip else {
             return Err(err(format!(
                 "error parsing ip: {} is not a string",
@@ -467,7 +467,7 @@ fn template(cn: &str, ips: &Value, dns: &Value, days: i64) -> Result<Template, F
         addrs.push(addr);
     }
     let mut names = Vec::new();
-    for name in list(dns)? {
+    for name in list_or_nil(dns)? {
         let Value::String(s) = &name else {
             return Err(err(format!(
                 "error processing alternate dns name: {} is not a string",
@@ -599,7 +599,7 @@ fn cert_arg(v: &Value) -> Result<(String, String), FuncError> {
             }
         }
     }
-    Err(super::cargs::wrong_type("sprig.certificate", v))
+    Err(super::args::type_err("sprig.certificate", v))
 }
 
 fn parse_given_key(text: &str) -> Result<Key, FuncError> {
@@ -607,7 +607,7 @@ fn parse_given_key(text: &str) -> Result<Key, FuncError> {
 }
 
 fn gen_ca(ctx: &mut dyn CallContext, args: &[Value], with_key: bool) -> Result<Value, FuncError> {
-    arity(args, if with_key { 3 } else { 2 })?;
+    exact(args, if with_key { 3 } else { 2 })?;
     let cn = string(&args[0])?;
     let days = int(&args[1])?;
     let mut rng = super::random::rng(ctx);
@@ -626,7 +626,7 @@ fn gen_self_signed(
     args: &[Value],
     with_key: bool,
 ) -> Result<Value, FuncError> {
-    arity(args, if with_key { 5 } else { 4 })?;
+    exact(args, if with_key { 5 } else { 4 })?;
     let cn = string(&args[0])?;
     let days = int(&args[3])?;
     let t = template(cn, &args[1], &args[2], days)?;
@@ -644,7 +644,7 @@ fn gen_signed(
     args: &[Value],
     with_key: bool,
 ) -> Result<Value, FuncError> {
-    arity(args, if with_key { 6 } else { 5 })?;
+    exact(args, if with_key { 6 } else { 5 })?;
     let cn = string(&args[0])?;
     let days = int(&args[3])?;
     let (ca_cert, ca_key) = cert_arg(&args[4])?;
@@ -670,7 +670,7 @@ fn gen_signed(
 /// Registers the key and certificate functions.
 pub fn register(map: &mut FuncMap) {
     reg(map, "genPrivateKey", |ctx, args| {
-        arity(args, 1)?;
+        exact(args, 1)?;
         let kind = string(&args[0])?;
         let mut rng = super::random::rng(ctx);
         let key = match kind {
@@ -699,11 +699,11 @@ pub fn register(map: &mut FuncMap) {
         gen_signed(ctx, args, true)
     });
     reg(map, "buildCustomCert", |_, args| {
-        arity(args, 2)?;
+        exact(args, 2)?;
         let decode = |v: &Value, what: &str| -> Result<String, FuncError> {
             let bytes = super::encoding::base64_decode(string(v)?.as_bytes())
                 .map_err(|_| err(format!("unable to decode base64 {what}")))?;
-            Ok(super::cargs::bytes_to_string(bytes))
+            Ok(super::args::bytes_to_string(bytes))
         };
         let cert = decode(&args[0], "certificate")?;
         let key = decode(&args[1], "private key")?;

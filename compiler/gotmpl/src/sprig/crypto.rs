@@ -13,7 +13,7 @@ use hmac::Mac;
 use rand_core::RngCore;
 use sha1::Digest;
 
-use super::cargs::{arity, bytes_to_string, string, wrong_type};
+use super::args::{bytes_to_string, exact, string, type_err};
 use crate::func::register as reg;
 use crate::{CallContext, FuncError, FuncMap, Value};
 
@@ -224,7 +224,7 @@ fn decrypt_aes(password: &str, crypt64: &str) -> Result<String, FuncError> {
 }
 
 fn one_string(args: &[Value]) -> Result<&str, FuncError> {
-    arity(args, 1)?;
+    exact(args, 1)?;
     string(&args[0])
 }
 
@@ -255,7 +255,7 @@ pub fn register(map: &mut FuncMap) {
         Ok(Value::from(bcrypt_hash(ctx, input)))
     });
     reg(map, "htpasswd", |ctx, args| {
-        arity(args, 2)?;
+        exact(args, 2)?;
         let (user, password) = (string(&args[0])?, string(&args[1])?);
         if user.contains(':') {
             return Ok(Value::from(format!("invalid username: {user}")));
@@ -266,12 +266,12 @@ pub fn register(map: &mut FuncMap) {
         )))
     });
     reg(map, "derivePassword", |_, args| {
-        arity(args, 5)?;
+        exact(args, 5)?;
         // Go's parameter is a uint32: an integer literal is cut to 32 bits, a negative one is
         // refused.
         let counter = match &args[0] {
             Value::Int(i) if *i >= 0 => *i as u32,
-            other => return Err(wrong_type("uint32", other)),
+            other => return Err(type_err("uint32", other)),
         };
         let kind = string(&args[1])?;
         let password = string(&args[2])?;
@@ -282,12 +282,12 @@ pub fn register(map: &mut FuncMap) {
         )))
     });
     reg(map, "encryptAES", |ctx, args| {
-        arity(args, 2)?;
+        exact(args, 2)?;
         let (password, plaintext) = (string(&args[0])?, string(&args[1])?);
         Ok(Value::from(encrypt_aes(ctx, password, plaintext)))
     });
     reg(map, "decryptAES", |_, args| {
-        arity(args, 2)?;
+        exact(args, 2)?;
         Ok(Value::from(decrypt_aes(
             string(&args[0])?,
             string(&args[1])?,

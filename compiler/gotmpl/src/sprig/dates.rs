@@ -10,7 +10,7 @@
 
 use std::rc::Rc;
 
-use super::cargs::{arity, int, string, wrong_type};
+use super::args::{exact, int, string, type_err};
 use crate::func::register as reg;
 use crate::{CallContext, FuncError, FuncMap, Object, Value};
 
@@ -914,16 +914,16 @@ impl Object for Time {
     fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
         let result = match name {
             "Format" => {
-                arity(args, 1).and_then(|()| Ok(Value::from(self.format(string(&args[0])?))))
+                exact(args, 1).and_then(|()| Ok(Value::from(self.format(string(&args[0])?))))
             }
-            "Add" => arity(args, 1).and_then(|()| {
+            "Add" => exact(args, 1).and_then(|()| {
                 let d = match &args[0] {
                     Value::Int(d) | Value::Int64(d) => *d,
-                    other => return Err(wrong_type("time.Duration", other)),
+                    other => return Err(type_err("time.Duration", other)),
                 };
                 Ok(Value::Object(Rc::new(self.add(d))))
             }),
-            "AddDate" => arity(args, 3).and_then(|()| {
+            "AddDate" => exact(args, 3).and_then(|()| {
                 let (y, m, d) = (int(&args[0])?, int(&args[1])?, int(&args[2])?);
                 let c = self.civil();
                 // Go normalises month and day overflow (Oct 32 is Nov 1).
@@ -936,8 +936,8 @@ impl Object for Time {
                     ..self.clone()
                 })))
             }),
-            "Sub" => arity(args, 1).and_then(|()| Ok(Value::Int64(self.sub(&time_arg(&args[0])?)))),
-            "Before" | "After" | "Equal" => arity(args, 1).and_then(|()| {
+            "Sub" => exact(args, 1).and_then(|()| Ok(Value::Int64(self.sub(&time_arg(&args[0])?)))),
+            "Before" | "After" | "Equal" => exact(args, 1).and_then(|()| {
                 let d = self.sub(&time_arg(&args[0])?);
                 Ok(Value::Bool(match name {
                     "Before" => d < 0,
@@ -945,7 +945,7 @@ impl Object for Time {
                     _ => d == 0,
                 }))
             }),
-            _ => return self.field(name).map(|v| arity(args, 0).map(|()| v)),
+            _ => return self.field(name).map(|v| exact(args, 0).map(|()| v)),
         };
         Some(result)
     }
@@ -958,10 +958,10 @@ impl Object for Time {
 fn time_arg(v: &Value) -> Result<Time, FuncError> {
     if let Value::Object(o) = v {
         if o.type_name() == "time.Time" {
-            return time_of(o.as_ref()).ok_or_else(|| wrong_type("time.Time", v));
+            return time_of(o.as_ref()).ok_or_else(|| type_err("time.Time", v));
         }
     }
-    Err(wrong_type("time.Time", v))
+    Err(type_err("time.Time", v))
 }
 
 /// Reads a time object back through its public fields (the `Object` trait has no downcast).
@@ -1022,7 +1022,7 @@ fn date_in_zone(ctx: &dyn CallContext, layout: &str, date: &Value, _zone: &str) 
 }
 
 fn date_modify(args: &[Value], must: bool) -> Result<Value, FuncError> {
-    arity(args, 2)?;
+    exact(args, 2)?;
     let spec = string(&args[0])?;
     let t = time_arg(&args[1])?;
     match parse_duration(spec) {
@@ -1035,11 +1035,11 @@ fn date_modify(args: &[Value], must: bool) -> Result<Value, FuncError> {
 /// Registers the date functions.
 pub fn register(map: &mut FuncMap) {
     reg(map, "now", |ctx, args| {
-        arity(args, 0)?;
+        exact(args, 0)?;
         Ok(time_value(now(ctx)))
     });
     reg(map, "date", |ctx, args| {
-        arity(args, 2)?;
+        exact(args, 2)?;
         Ok(Value::from(date_in_zone(
             ctx,
             string(&args[0])?,
@@ -1049,7 +1049,7 @@ pub fn register(map: &mut FuncMap) {
     });
     for name in ["dateInZone", "date_in_zone"] {
         reg(map, name, |ctx, args| {
-            arity(args, 3)?;
+            exact(args, 3)?;
             let zone = string(&args[2])?;
             Ok(Value::from(date_in_zone(
                 ctx,
@@ -1060,7 +1060,7 @@ pub fn register(map: &mut FuncMap) {
         });
     }
     reg(map, "htmlDate", |ctx, args| {
-        arity(args, 1)?;
+        exact(args, 1)?;
         Ok(Value::from(date_in_zone(
             ctx,
             "2006-01-02",
@@ -1069,7 +1069,7 @@ pub fn register(map: &mut FuncMap) {
         )))
     });
     reg(map, "htmlDateInZone", |ctx, args| {
-        arity(args, 2)?;
+        exact(args, 2)?;
         let zone = string(&args[1])?;
         Ok(Value::from(date_in_zone(ctx, "2006-01-02", &args[0], zone)))
     });
@@ -1080,7 +1080,7 @@ pub fn register(map: &mut FuncMap) {
         reg(map, name, |_, args| date_modify(args, true));
     }
     reg(map, "ago", |ctx, args| {
-        arity(args, 1)?;
+        exact(args, 1)?;
         let t = date_arg(ctx, &args[0]);
         let d = now(ctx).sub(&t);
         // Rounded to whole seconds, halves away from zero.
@@ -1089,7 +1089,7 @@ pub fn register(map: &mut FuncMap) {
         Ok(Value::from(duration_string(rounded)))
     });
     reg(map, "duration", |_, args| {
-        arity(args, 1)?;
+        exact(args, 1)?;
         // Sprig reads only a string or an int64; an `int` (a template literal) counts as 0.
         let secs = match &args[0] {
             Value::String(s) => s.parse::<i64>().unwrap_or(0),
@@ -1099,7 +1099,7 @@ pub fn register(map: &mut FuncMap) {
         Ok(Value::from(duration_string(secs.wrapping_mul(NANOS))))
     });
     reg(map, "durationRound", |ctx, args| {
-        arity(args, 1)?;
+        exact(args, 1)?;
         let d = match &args[0] {
             Value::String(s) => parse_duration(s).unwrap_or(0),
             Value::Int64(n) => *n,
@@ -1112,19 +1112,19 @@ pub fn register(map: &mut FuncMap) {
         Ok(Value::from(duration_round(d)))
     });
     reg(map, "toDate", |_, args| {
-        arity(args, 2)?;
+        exact(args, 2)?;
         Ok(time_value(
             parse_time(string(&args[0])?, string(&args[1])?).unwrap_or_else(|_| Time::zero()),
         ))
     });
     reg(map, "mustToDate", |_, args| {
-        arity(args, 2)?;
+        exact(args, 2)?;
         parse_time(string(&args[0])?, string(&args[1])?)
             .map(time_value)
             .map_err(FuncError::Call)
     });
     reg(map, "unixEpoch", |_, args| {
-        arity(args, 1)?;
+        exact(args, 1)?;
         Ok(Value::from(time_arg(&args[0])?.unix.to_string()))
     });
 }

@@ -8,20 +8,20 @@
 
 use base64::Engine as _;
 
-use super::cargs::{arity, bytes_to_string, string};
+use super::args::{bytes_to_string, exact, string};
 use crate::func::register as reg;
 use crate::{FuncMap, Value};
 
 /// Registers the encoding functions.
 pub fn register(map: &mut FuncMap) {
     reg(map, "b64enc", |_, args| {
-        arity(args, 1)?;
+        exact(args, 1)?;
         Ok(Value::from(
             base64::engine::general_purpose::STANDARD.encode(string(&args[0])?),
         ))
     });
     reg(map, "b64dec", |_, args| {
-        arity(args, 1)?;
+        exact(args, 1)?;
         Ok(Value::from(
             match base64_decode(string(&args[0])?.as_bytes()) {
                 Ok(bytes) => bytes_to_string(bytes),
@@ -30,11 +30,11 @@ pub fn register(map: &mut FuncMap) {
         ))
     });
     reg(map, "b32enc", |_, args| {
-        arity(args, 1)?;
+        exact(args, 1)?;
         Ok(Value::from(base32_encode(string(&args[0])?.as_bytes())))
     });
     reg(map, "b32dec", |_, args| {
-        arity(args, 1)?;
+        exact(args, 1)?;
         Ok(Value::from(
             match base32_decode(string(&args[0])?.as_bytes()) {
                 Ok(bytes) => bytes_to_string(bytes),

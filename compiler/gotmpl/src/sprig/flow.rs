@@ -1,14 +1,14 @@
 //! Sprig's flow-control function `fail`: the call's error is the given message (Helm reports it
 //! as `execution error at (FILE:LINE:COL): MESSAGE`).
 
-use super::cargs::{arity, string};
+use super::args::{exact, string};
 use crate::func::register as reg;
 use crate::{FuncError, FuncMap};
 
 /// Registers `fail`.
 pub fn register(map: &mut FuncMap) {
     reg(map, "fail", |_, args| {
-        arity(args, 1)?;
+        exact(args, 1)?;
         Err(FuncError::Call(string(&args[0])?.to_string()))
     });
 }

@@ -4,7 +4,6 @@
 use crate::FuncMap;
 
 pub mod args;
-mod cargs;
 pub mod certs;
 mod conv;
 pub mod crypto;

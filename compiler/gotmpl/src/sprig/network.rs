@@ -4,14 +4,14 @@
 //! and the moment. Strata never touches the network while it compiles: the function is an error
 //! that says so, rather than a guess that would differ from what the cluster resolves.
 
-use super::cargs::{arity, string};
+use super::args::{exact, string};
 use crate::func::register as reg;
 use crate::{FuncError, FuncMap};
 
 /// Registers `getHostByName`.
 pub fn register(map: &mut FuncMap) {
     reg(map, "getHostByName", |_, args| {
-        arity(args, 1)?;
+        exact(args, 1)?;
         let name = string(&args[0])?;
         Err(FuncError::Call(format!(
             "cannot resolve {name:?}: Strata renders charts offline and does not look up host \

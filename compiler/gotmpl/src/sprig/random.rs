@@ -10,7 +10,7 @@
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
-use super::cargs::{arity, int};
+use super::args::{exact, int};
 use crate::func::register as reg;
 use crate::{CallContext, FuncError, FuncMap, Value};
 
@@ -52,7 +52,7 @@ fn rand_string(
     args: &[Value],
     alphabet: Option<&[u8]>,
 ) -> Result<Value, FuncError> {
-    arity(args, 1)?;
+    exact(args, 1)?;
     let count = int(&args[0])?;
     if count > MAX_COUNT {
         return Err(too_many(name, count));
@@ -86,7 +86,7 @@ pub fn register(map: &mut FuncMap) {
         rand_string(ctx, "randAscii", args, None)
     });
     reg(map, "randBytes", |ctx, args| {
-        arity(args, 1)?;
+        exact(args, 1)?;
         let count = int(&args[0])?;
         if count < 0 {
             // Go's `make([]byte, count)` panics; the template package reports the panic.
@@ -107,7 +107,7 @@ pub fn register(map: &mut FuncMap) {
         ))
     });
     reg(map, "randInt", |ctx, args| {
-        arity(args, 2)?;
+        exact(args, 2)?;
         let (min, max) = (int(&args[0])?, int(&args[1])?);
         // Go computes max-min in int (wrapping) and `rand.Intn` panics on n <= 0.
         let span = max.wrapping_sub(min);

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::cargs::{arity, map, string};
+use super::args::{exact, map, string};
 use crate::func::register as reg;
 use crate::{FuncError, FuncMap, Value};
 
@@ -116,7 +116,7 @@ fn unescape(s: &str, mode: Mode) -> Result<String, String> {
             }
         }
     }
-    Ok(super::cargs::bytes_to_string(out))
+    Ok(super::args::bytes_to_string(out))
 }
 
 /// A parsed URL, the fields `urlParse` exposes.
@@ -366,7 +366,7 @@ fn dict_string(d: &BTreeMap<String, Value>, key: &str) -> Result<String, FuncErr
 /// Registers `urlParse` and `urlJoin`.
 pub fn register(map_: &mut FuncMap) {
     reg(map_, "urlParse", |_, args| {
-        arity(args, 1)?;
+        exact(args, 1)?;
         let raw = string(&args[0])?;
         let u = parse(raw)
             .map_err(|e| FuncError::Call(format!("unable to parse url: parse {raw:?}: {e}")))?;
@@ -385,7 +385,7 @@ pub fn register(map_: &mut FuncMap) {
         Ok(Value::map(d))
     });
     reg(map_, "urlJoin", |_, args| {
-        arity(args, 1)?;
+        exact(args, 1)?;
         let m = map(&args[0])?;
         let d = m.borrow();
         let mut u = Url {

@@ -4,14 +4,14 @@
 
 use rand_core::RngCore;
 
-use super::cargs::arity;
+use super::args::exact;
 use crate::func::register as reg;
 use crate::{FuncMap, Value};
 
 /// Registers `uuidv4`.
 pub fn register(map: &mut FuncMap) {
     reg(map, "uuidv4", |ctx, args| {
-        arity(args, 0)?;
+        exact(args, 0)?;
         let mut b = [0u8; 16];
         super::random::rng(ctx).fill_bytes(&mut b);
         b[6] = (b[6] & 0x0f) | 0x40;
