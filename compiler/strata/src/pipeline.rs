@@ -233,7 +233,12 @@ impl Project {
         if diag::has_errors(&r.diagnostics) {
             return (r, None);
         }
-        let (objects, diags) = render::render_site(site, &self.checked.catalog, graph);
+        // Charts see the APIs the site's objects are validated against (`.Capabilities`); a
+        // site whose validator cannot be made gets that error from the validation stage.
+        let validator = self.validators.for_site(site).ok();
+        let api_versions = validator.as_deref().map_or(&[][..], |v| v.api_versions());
+        let (objects, diags) =
+            render::render_site(site, &self.checked.catalog, graph, api_versions);
         let failed = diag::has_errors(&diags);
         r.diagnostics.extend(diags);
         if failed {

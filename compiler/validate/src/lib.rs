@@ -39,7 +39,7 @@ mod explain;
 mod formats;
 mod transform;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock, RwLock};
 
@@ -163,6 +163,7 @@ pub struct Validator {
     custom: HashMap<String, custom::CustomSchema>,
     allowed: HashSet<String>,
     cache: RwLock<HashMap<String, Cell>>,
+    api_versions: std::sync::OnceLock<Vec<String>>,
 }
 
 impl std::fmt::Debug for Validator {
@@ -251,12 +252,44 @@ impl Validator {
             custom,
             allowed: allowed_kinds.iter().map(|k| k.trim().to_string()).collect(),
             cache: RwLock::new(HashMap::new()),
+            api_versions: std::sync::OnceLock::new(),
         })
     }
 
     /// The Kubernetes minor version this validator checks against, e.g. `1.34`.
     pub fn kubernetes_version(&self) -> &str {
         self.kube.minor
+    }
+
+    /// Every API this validator knows, as Helm's `.Capabilities.APIVersions` lists them: each
+    /// `group/version` and each `group/version/Kind`, of the bundled Kubernetes schemas and of
+    /// the custom resource schemas (a CRD's kind only where its exact spelling is known),
+    /// sorted.
+    pub fn api_versions(&self) -> &[String] {
+        self.api_versions.get_or_init(|| {
+            let mut out = BTreeSet::new();
+            for key in self.kube.kinds.keys() {
+                if let Some((api_version, _)) = key.rsplit_once('/') {
+                    out.insert(api_version.to_string());
+                    out.insert(key.clone());
+                }
+            }
+            for (key, schema) in &self.custom {
+                let mut parts = key.splitn(3, '/');
+                if let (Some(group), Some(version)) = (parts.next(), parts.next()) {
+                    let api_version = if group.is_empty() {
+                        version.to_string()
+                    } else {
+                        format!("{group}/{version}")
+                    };
+                    if let Some(kind) = &schema.exact_kind {
+                        out.insert(format!("{api_version}/{kind}"));
+                    }
+                    out.insert(api_version);
+                }
+            }
+            out.into_iter().collect()
+        })
     }
 
     /// Whether objects of this apiVersion and kind have a schema (bundled or custom).

@@ -58,8 +58,12 @@ fn user_values(loaded: &LoadedChart, layered: &Json) -> Frozen {
     Frozen::from_value(&Value::Map(base))
 }
 
-/// Renders the chart service `svc` on `site`.
-pub fn render_service(site: &Site, svc: &Service) -> (Vec<Object>, Vec<Diagnostic>) {
+/// Renders the chart service `svc` on `site`; `api_versions` become `.Capabilities.APIVersions`.
+pub fn render_service(
+    site: &Site,
+    svc: &Service,
+    api_versions: &[String],
+) -> (Vec<Object>, Vec<Diagnostic>) {
     let mut objects = Vec::new();
     let mut diags = Vec::new();
     let (Some(loaded), Some(spec)) = (&svc.chart, &svc.spec.chart) else {
@@ -111,6 +115,7 @@ pub fn render_service(site: &Site, svc: &Service) -> (Vec<Object>, Vec<Diagnosti
             .map(|(src, _)| (std::path::PathBuf::from(&*src.path), src.text.to_string()))
             .collect(),
         kube_version: Some(site.spec.kubernetes_version.clone()),
+        api_versions: api_versions.to_vec(),
         seed: seed(&site.name, &svc.name),
         now_unix: 0,
         ..Default::default()

@@ -144,18 +144,22 @@ impl Object {
     }
 }
 
-/// Renders every enabled service of a site.
+/// Renders every enabled service of a site. `api_versions`: the APIs the site's objects are
+/// validated against, which chart services see as `.Capabilities.APIVersions`.
 pub fn render_site(
     site: &Site,
     catalog: &Catalog,
     graph: &ServiceGraph,
+    api_versions: &[String],
 ) -> (Vec<Object>, Vec<Diagnostic>) {
     let ctx = site_context(site, graph);
     let names: Vec<&str> = graph.waves.keys().map(String::as_str).collect();
     let results: Vec<(Vec<Object>, Vec<Diagnostic>)> = names
         .par_iter()
         .map(|name| match catalog.services.get(*name) {
-            Some(svc) if svc.chart.is_some() => crate::chart::render::render_service(site, svc),
+            Some(svc) if svc.chart.is_some() => {
+                crate::chart::render::render_service(site, svc, api_versions)
+            }
             Some(svc) => render_service(site, catalog, graph, &ctx, svc),
             None => (Vec::new(), Vec::new()),
         })
