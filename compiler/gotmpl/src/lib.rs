@@ -355,7 +355,9 @@ mod tests {
         // Long enough that the threads overlap while it is parsed.
         let mut text = String::from("parsed_once_by_threads ");
         for i in 0..2000 {
-            text.push_str(&format!("{{{{define \"t{i}\"}}}}{{{{ .a.b | printf \"%v\" }}}}{{{{end}}}}"));
+            text.push_str(&format!(
+                "{{{{define \"t{i}\"}}}}{{{{ .a.b | printf \"%v\" }}}}{{{{end}}}}"
+            ));
         }
         let threads = 8;
         let barrier = std::sync::Barrier::new(threads);
