@@ -84,6 +84,7 @@ bench: release
 	bash scripts/bench-provenance.sh
 	$(CARGO) run --release --locked -p strata-validate --example bench
 	bash scripts/bench-helm.sh
+	bash scripts/bench-chart-fleet.sh
 	bash scripts/bench-fleet.sh
 
 ## Regenerate the bundled Kubernetes schemas (needs network access to PyPI).

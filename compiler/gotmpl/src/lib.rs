@@ -126,33 +126,49 @@ impl Templates {
     pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
         let fingerprint = self.funcs_fingerprint();
         if let Some(hit) = parse_cache::get(fingerprint, text) {
-            // The same text parsed before (in any set of this process: a library chart such
-            // as helm-toolkit is vendored under every chart): its bodies are shared, only the
-            // names differ.
-            let parse_name: Arc<str> = Arc::from(name);
-            for (def, root) in &hit.defs {
-                self.add(ast::Tree {
-                    name: def.clone(),
-                    parse_name: parse_name.clone(),
-                    text: hit.text.clone(),
-                    root: root.clone(),
-                });
-            }
-            self.add(ast::Tree {
-                name: name.to_string(),
-                parse_name,
-                text: hit.text.clone(),
-                root: hit.top.clone(),
-            });
+            self.add_cached(name, &hit);
+            return Ok(());
+        }
+        // Sets built in parallel (the sites of a fleet rendering the same chart) would all
+        // miss at once and each parse the same text: misses parse one at a time, and a text
+        // another thread parsed meanwhile is taken from the cache.
+        let parsing = parse_cache::parsing();
+        if let Some(hit) = parse_cache::get(fingerprint, text) {
+            drop(parsing);
+            self.add_cached(name, &hit);
             return Ok(());
         }
         let (top, defs) = parse::parse(name, text, self.funcs.as_ref())?;
+        parse_cache::count(true);
         parse_cache::put(fingerprint, &top, &defs);
+        drop(parsing);
         for d in defs {
             self.add(d);
         }
         self.add(top);
         Ok(())
+    }
+
+    /// Adds a text parsed before (in any set of this process: a library chart such as
+    /// helm-toolkit is vendored under every chart) as the template `name`: its bodies are
+    /// shared, only the names differ.
+    fn add_cached(&mut self, name: &str, hit: &parse_cache::Parsed) {
+        parse_cache::count(false);
+        let parse_name: Arc<str> = Arc::from(name);
+        for (def, root) in &hit.defs {
+            self.add(ast::Tree {
+                name: def.clone(),
+                parse_name: parse_name.clone(),
+                text: hit.text.clone(),
+                root: root.clone(),
+            });
+        }
+        self.add(ast::Tree {
+            name: name.to_string(),
+            parse_name,
+            text: hit.text.clone(),
+            root: hit.top.clone(),
+        });
     }
 
     /// Identifies the function names parsing checks against (0: no check), so that a text
@@ -197,9 +213,20 @@ impl Templates {
     }
 }
 
+/// How many texts [`Templates::parse`] has parsed in this process, and how many it took from
+/// the process-wide parse cache instead (`(parsed, reused)`). Texts parsed by `tpl`-style
+/// calls at execution time are not counted: they do not go through the cache.
+///
+/// Cheap (two relaxed atomic counters); `strata build` prints them with `STRATA_STATS=1`, so
+/// that a fleet build can show that each template text was parsed once.
+pub fn parse_counts() -> (u64, u64) {
+    parse_cache::counts()
+}
+
 /// Parsed texts shared across the sets of a process (see [`Templates::parse`]).
 mod parse_cache {
     use std::collections::HashMap;
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{Arc, Mutex, OnceLock};
 
     use crate::ast::{Node, Tree};
@@ -217,9 +244,45 @@ mod parse_cache {
 
     type Cache = Mutex<HashMap<(u64, Arc<str>), Arc<Parsed>>>;
 
+    /// Texts parsed, and texts taken from the cache, in this process.
+    static PARSED: AtomicU64 = AtomicU64::new(0);
+    static REUSED: AtomicU64 = AtomicU64::new(0);
+
+    #[cfg(test)]
+    thread_local! {
+        /// The same counts for the current thread only: tests run in parallel in one
+        /// process, so only these are exact for a test.
+        pub static LOCAL: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+    }
+
+    /// Counts one text parsed (`true`) or taken from the cache (`false`).
+    pub fn count(parsed: bool) {
+        let counter = if parsed { &PARSED } else { &REUSED };
+        counter.fetch_add(1, Ordering::Relaxed);
+        #[cfg(test)]
+        LOCAL.with(|c| {
+            let (p, r) = c.get();
+            c.set(if parsed { (p + 1, r) } else { (p, r + 1) });
+        });
+    }
+
+    pub fn counts() -> (u64, u64) {
+        (
+            PARSED.load(Ordering::Relaxed),
+            REUSED.load(Ordering::Relaxed),
+        )
+    }
+
     fn cache() -> &'static Cache {
         static CACHE: OnceLock<Cache> = OnceLock::new();
         CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+    }
+
+    /// Held while a text missing from the cache is parsed (see [`crate::Templates::parse`]).
+    /// A poisoned lock (a panic while parsing elsewhere) only loses the serialisation.
+    pub fn parsing() -> Option<std::sync::MutexGuard<'static, ()>> {
+        static PARSING: Mutex<()> = Mutex::new(());
+        PARSING.lock().ok()
     }
 
     pub fn get(fingerprint: u64, text: &str) -> Option<Arc<Parsed>> {
@@ -266,6 +329,54 @@ mod tests {
             e.to_string(),
             "template: no template \"x\" associated with template \"x\""
         );
+    }
+
+    #[test]
+    fn a_text_parsed_in_a_second_set_is_reused_not_parsed_again() {
+        // A text no other test parses, so the cache cannot already hold it.
+        let text = "{{define \"counted\"}}x{{end}}a_text_parsed_twice_is_reused";
+        let local = || parse_cache::LOCAL.with(|c| c.get());
+        let (p0, r0) = local();
+        let (gp0, gr0) = parse_counts();
+        let mut first = Templates::new();
+        first.parse("a.tpl", text).unwrap();
+        assert_eq!(local(), (p0 + 1, r0));
+        let mut second = Templates::new();
+        second.parse("b.tpl", text).unwrap();
+        assert_eq!(local(), (p0 + 1, r0 + 1));
+        assert!(second.contains("counted") && second.contains("b.tpl"));
+        // The process-wide counters saw both (other tests may add to them meanwhile).
+        let (gp1, gr1) = parse_counts();
+        assert!(gp1 > gp0 && gr1 > gr0);
+    }
+
+    #[test]
+    fn a_text_parsed_by_several_threads_at_once_is_parsed_once() {
+        // Long enough that the threads overlap while it is parsed.
+        let mut text = String::from("parsed_once_by_threads ");
+        for i in 0..2000 {
+            text.push_str(&format!(
+                "{{{{define \"t{i}\"}}}}{{{{ .a.b | printf \"%v\" }}}}{{{{end}}}}"
+            ));
+        }
+        let threads = 8;
+        let barrier = std::sync::Barrier::new(threads);
+        let parsed: u64 = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let before = parse_cache::LOCAL.with(|c| c.get());
+                        barrier.wait();
+                        let mut set = Templates::new();
+                        set.parse("same.tpl", &text).unwrap();
+                        assert!(set.contains("t1999"));
+                        parse_cache::LOCAL.with(|c| c.get()).0 - before.0
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).sum()
+        });
+        assert_eq!(parsed, 1);
     }
 
     #[test]

@@ -342,7 +342,14 @@ pub fn run(cli: &Cli) -> u8 {
                     .build_global();
             }
             let opts = (*check, *deny_warnings, *with_lint);
-            build(cli, &printer, sites, out, opts, *format, schema_dirs, fleet)
+            let code = build(cli, &printer, sites, out, opts, *format, schema_dirs, fleet);
+            // STRATA_STATS=1: what the chart templates cost (the fleet bench checks that each
+            // template text is parsed once however many sites render the chart).
+            if std::env::var_os("STRATA_STATS").is_some_and(|v| v == "1") {
+                let (parsed, reused) = strata_gotmpl::parse_counts();
+                eprintln!("strata stats: templates parsed {parsed}, reused {reused}");
+            }
+            code
         }
         Command::Validate {
             sites,
