@@ -15,7 +15,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{fill, skip_or_fail, strata, workspace, yaml_docs, yaml_stream};
+use common::{fill, helm_template_app, skip_or_fail, strata, workspace, yaml_docs, yaml_stream};
 use serde_json::Value;
 
 fn case() -> std::path::PathBuf {
@@ -69,28 +69,11 @@ fn external_secret_templates_give_what_helm_renders_with_the_real_values() {
     let mut values = BTreeMap::new();
     values.insert("app_db_password", password);
     values.insert("app_cookie_cookie", cookie);
-    // Helm's rendering with the real values (`strata helm template`, held equal to Helm by
-    // the differential tests), with the ext site's value.
-    let chart = case().join("services/app/chart");
+    // Helm's rendering with the real values, with the ext site's value.
     let set = format!(
         "auth.admin.password={password},cookie={cookie},host_fqdn_override.public=db.ext.example.org"
     );
-    let r = strata(
-        &case(),
-        &[
-            "helm",
-            "template",
-            &chart.to_string_lossy(),
-            "--name",
-            "app",
-            "--namespace",
-            "apps",
-            "--set-string",
-            &set,
-        ],
-    );
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    let docs = yaml_stream(&String::from_utf8_lossy(&r.stdout)).unwrap_or_else(|e| panic!("{e}"));
+    let docs = helm_template_app(&case(), &set);
     let find = |kind: &str, name: &str| -> &Value {
         docs.iter()
             .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)

@@ -80,27 +80,9 @@ fn external_secret_templates_give_what_helm_renders_with_the_real_values() {
     let mut values = BTreeMap::new();
     values.insert("app_db_password", password);
     values.insert("app_memcache_key", key);
-    // Helm's own rendering of the chart with the real values (`strata helm template`, which
-    // the differential tests hold equal to Helm).
-    let chart = case().join("services/app/chart");
+    // Helm's own rendering of the chart with the real values.
     let set = format!("auth.admin.password={password},cache.secret_key={key}");
-    let r = strata(
-        &case(),
-        &[
-            "helm",
-            "template",
-            &chart.to_string_lossy(),
-            "--name",
-            "app",
-            "--namespace",
-            "apps",
-            "--set-string",
-            &set,
-        ],
-    );
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    let helm_out = String::from_utf8_lossy(&r.stdout).into_owned();
-    let helm_docs = common::yaml_stream(&helm_out).unwrap_or_else(|e| panic!("{e}"));
+    let helm_docs = common::helm_template_app(&case(), &set);
     let helm_secret = |name: &str| -> BTreeMap<String, String> {
         let s = helm_docs
             .iter()

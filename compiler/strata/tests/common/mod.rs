@@ -173,3 +173,27 @@ pub fn fill(template: &str, values: &std::collections::BTreeMap<&str, &str>) -> 
     out.push_str(rest);
     out
 }
+
+/// What `strata helm template` prints for the chart `services/app/chart` of the test
+/// repository `root` (release `app`, namespace `apps`) with `set` as `--set-string`, as
+/// documents: Helm's rendering with the real values (the differential tests hold
+/// `strata helm template` equal to Helm).
+pub fn helm_template_app(root: &Path, set: &str) -> Vec<Value> {
+    let chart = root.join("services/app/chart");
+    let r = strata(
+        root,
+        &[
+            "helm",
+            "template",
+            &chart.to_string_lossy(),
+            "--name",
+            "app",
+            "--namespace",
+            "apps",
+            "--set-string",
+            set,
+        ],
+    );
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    yaml_stream(&String::from_utf8_lossy(&r.stdout)).unwrap_or_else(|e| panic!("{e}"))
+}
