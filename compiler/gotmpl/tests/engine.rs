@@ -3,81 +3,17 @@
 
 use std::collections::BTreeMap;
 
+mod common;
+
+use common::{from_json, options, test_funcs, with_values};
 use strata_gotmpl::{CallContext, ExecOptions, FuncError, FuncMap, MissingKey, Templates, Value};
 
-/// Builds a Value from JSON the way Helm sees values: every number is float64.
-fn from_json(j: &serde_json::Value) -> Value {
-    match j {
-        serde_json::Value::Null => Value::Nil,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or(0.0)),
-        serde_json::Value::String(s) => Value::str(s),
-        serde_json::Value::Array(a) => Value::list(a.iter().map(from_json).collect()),
-        serde_json::Value::Object(o) => {
-            let m: BTreeMap<String, Value> =
-                o.iter().map(|(k, v)| (k.clone(), from_json(v))).collect();
-            Value::map(m)
-        }
-    }
-}
-
 fn funcs() -> FuncMap {
-    let mut m = FuncMap::new();
-    strata_gotmpl::func::register(
-        &mut m,
-        "upper",
-        |_c: &mut dyn CallContext, a: &[Value]| match a {
-            [Value::String(s)] => Ok(Value::str(s.to_uppercase())),
-            [v] => Err(FuncError::Arg(format!(
-                "wrong type for value; expected string; got {}",
-                v.type_name()
-            ))),
-            _ => Err(FuncError::Arity {
-                want: "1".into(),
-                got: a.len(),
-            }),
-        },
-    );
-    strata_gotmpl::func::register(&mut m, "fail", |_c: &mut dyn CallContext, a: &[Value]| {
-        Err(FuncError::Call(strata_gotmpl::fmt::sprint(
-            &a.first().cloned().unwrap_or_default(),
-        )))
-    });
-    strata_gotmpl::func::register(&mut m, "include", |c: &mut dyn CallContext, a: &[Value]| {
-        let name = a.first().and_then(|v| v.as_str()).unwrap_or("").to_string();
-        c.execute_named(&name, &a.get(1).cloned().unwrap_or_default())
-            .map(Value::from)
-    });
-    strata_gotmpl::func::register(&mut m, "tpl", |c: &mut dyn CallContext, a: &[Value]| {
-        let text = a.first().and_then(|v| v.as_str()).unwrap_or("").to_string();
-        c.execute_text(&text, &a.get(1).cloned().unwrap_or_default())
-            .map(Value::from)
-    });
-    strata_gotmpl::func::register(&mut m, "dict", |_c: &mut dyn CallContext, a: &[Value]| {
-        let mut m = BTreeMap::new();
-        for kv in a.chunks(2) {
-            m.insert(
-                strata_gotmpl::fmt::sprint(&kv[0]),
-                kv.get(1).cloned().unwrap_or(Value::Nil),
-            );
-        }
-        Ok(Value::map(m))
-    });
-    strata_gotmpl::func::register(&mut m, "list", |_c: &mut dyn CallContext, a: &[Value]| {
-        Ok(Value::list(a.to_vec()))
-    });
-    m
+    test_funcs(false)
 }
 
 fn opts(f: &FuncMap, mk: MissingKey) -> ExecOptions<'_> {
-    ExecOptions {
-        funcs: f,
-        missing_key: mk,
-        seed: 1,
-        now_unix: 0,
-        fuel: 1_000_000,
-        max_depth: 1000,
-    }
+    options(f, mk, 1, 0)
 }
 
 /// Renders `tpl` as "t" with `values` (JSON) as `.Values`, Helm-style (missingkey=zero).
@@ -87,9 +23,7 @@ fn render_mk(tpl: &str, values: &str, mk: MissingKey) -> Result<String, String> 
     t.check_funcs(&f);
     t.parse("t", tpl).map_err(|e| e.to_string())?;
     let vals: serde_json::Value = serde_json::from_str(values).expect("test json");
-    let mut top = BTreeMap::new();
-    top.insert("Values".to_string(), from_json(&vals));
-    let data = Value::map(top);
+    let data = with_values(from_json(&vals));
     t.execute("t", &data, &opts(&f, mk))
         .map_err(|e| e.to_string())
 }

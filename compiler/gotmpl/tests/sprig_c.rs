@@ -5,7 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use strata_gotmpl::{ExecOptions, FuncMap, MissingKey, Templates, Value};
+mod common;
+
+use common::{options, with_values};
+use strata_gotmpl::{FuncMap, MissingKey, Templates, Value};
 
 fn funcs() -> FuncMap {
     let mut f = FuncMap::new();
@@ -18,17 +21,8 @@ fn render_with(tpl: &str, values: Value, seed: u64, now: i64) -> Result<String, 
     let f = funcs();
     let mut t = Templates::new();
     t.parse("t", tpl).map_err(|e| e.to_string())?;
-    let mut top = BTreeMap::new();
-    top.insert("Values".to_string(), values);
-    let opts = ExecOptions {
-        funcs: &f,
-        missing_key: MissingKey::Zero,
-        seed,
-        now_unix: now,
-        fuel: 1_000_000,
-        max_depth: 1000,
-    };
-    t.execute("t", &Value::map(top), &opts)
+    let opts = options(&f, MissingKey::Zero, seed, now);
+    t.execute("t", &with_values(values), &opts)
         .map_err(|e| e.to_string())
 }
 
