@@ -37,6 +37,8 @@ pub struct Project {
     pub diagnostics: Vec<Diagnostic>,
     /// Output validators, shared by every site.
     pub validators: Validators,
+    /// [`crate::fleet::repository_digest`], computed once (it reads every schema file).
+    repository_digest: std::sync::OnceLock<String>,
 }
 
 /// A site taken through the pipeline as far as it got.
@@ -52,6 +54,9 @@ pub struct SiteResult {
     pub output: Option<SiteOutput>,
     /// What went wrong (or is worth a warning).
     pub diagnostics: Vec<Diagnostic>,
+    /// Its lint findings (a build records them in its output), or why they could not be
+    /// made (a check code that does not exist).
+    pub lint: Option<Result<Vec<crate::lint::Finding>, Vec<Diagnostic>>>,
 }
 
 impl Project {
@@ -79,6 +84,7 @@ impl Project {
             checked,
             diagnostics,
             validators: Validators::new(dirs),
+            repository_digest: std::sync::OnceLock::new(),
         })
     }
 
@@ -134,6 +140,10 @@ impl Project {
         };
         r.diagnostics
             .extend(crate::conflict::check(self, site, &finals));
+        // The lint findings, on the objects `strata lint` sees (before the GitOps stage adds
+        // and changes objects): recorded in the output, so that `strata lint` after a build
+        // need not compile the site again.
+        let linted = crate::lint::site_findings(self, site, graph, &finals);
         // Helm hooks first: `prepare` gives every Job a default that must not shadow a hook.
         let hooks = gitops::hooks::map(site.spec.gitops.engine, &mut finals);
         gitops::prepare(site, &mut finals);
@@ -161,22 +171,29 @@ impl Project {
                 let mut units = gitops::units(site, graph, &self.checked.catalog, &sops_folders);
                 gitops::hooks::add_pre_units(&mut units, &hooks);
                 o.files.extend(gitops::files(site, &units));
-                let (layers, site_folder) = self.meta_inputs(site);
+                let site_digest = self.input_digest(site);
                 o.files.extend(gitops::meta::files(
                     site,
                     &self.checked.catalog,
-                    &layers,
+                    &site_digest,
                     &self.inputs.overlay_digests,
-                    site_folder.as_ref(),
                     &units,
                 ));
                 gitops::hooks::annotate_meta(&mut o.files, &hooks);
                 crate::secrets::promote::annotate_meta(&mut o.files, &finals);
+                if let Ok(found) = &linted {
+                    let key = crate::lint::record::fingerprint(self, site);
+                    o.files.insert(
+                        crate::lint::record::PATH.into(),
+                        crate::lint::record::write(&site.name, &key, found),
+                    );
+                }
                 r.output = Some(o);
             }
             Err(d) => r.diagnostics.extend(d),
         }
         r.objects = finals;
+        r.lint = Some(linted);
         r
     }
 
@@ -209,6 +226,41 @@ impl Project {
             &self.inputs.overlay_digests,
             site_folder.as_ref(),
         )
+    }
+
+    /// The digest of the repository-wide inputs ([`crate::fleet::repository_digest`]).
+    pub fn repository_digest(&self) -> &str {
+        self.repository_digest
+            .get_or_init(|| crate::fleet::repository_digest(self))
+    }
+
+    /// A resolved site's fingerprint: its input digest and the repository's. Two builds of
+    /// sites with the same fingerprint write the same bytes (incremental `diff` and the lint
+    /// record rely on it).
+    pub fn site_fingerprint(&self, site: &Site) -> String {
+        let site_digest = self.input_digest(site);
+        gitops::meta::digest([
+            ("repository", self.repository_digest()),
+            ("site", site_digest.as_str()),
+        ])
+    }
+
+    /// A cache key of what a site's output is made from, as [`Project::site_fingerprint`]
+    /// covers it, and `extra`: a fast digest ([`gitops::meta::fast_digest`]), for records
+    /// that only Strata reads back.
+    pub fn site_cache_key(&self, site: &Site, extra: &[(&str, &str)]) -> String {
+        let (layers, site_folder) = self.meta_inputs(site);
+        let overlays = gitops::meta::overlay_parts(site, &self.inputs.overlay_digests);
+        let mut parts = gitops::meta::site_input_parts(
+            site,
+            &self.checked.catalog,
+            &layers,
+            &overlays,
+            site_folder.as_ref(),
+        );
+        parts.push(("repository", self.repository_digest()));
+        parts.extend_from_slice(extra);
+        gitops::meta::fast_digest(parts)
     }
 
     /// The stages up to the final objects (render, overlays, leak check), without output
@@ -332,16 +384,13 @@ impl Project {
     /// One site compiled, and with `lint` its final objects checked.
     fn compile_one(&self, name: &str, lint: bool) -> (SiteResult, Vec<crate::lint::Finding>) {
         let mut r = self.compile_site(name);
-        let findings = if lint && r.output.is_some() {
-            match crate::lint::compiled_site(self, &r) {
-                Ok(f) => f,
-                Err(d) => {
-                    r.diagnostics.extend(d);
-                    Vec::new()
-                }
+        let findings = match r.lint.take() {
+            Some(Ok(f)) if lint && r.output.is_some() => f,
+            Some(Err(d)) if lint && r.output.is_some() => {
+                r.diagnostics.extend(d);
+                Vec::new()
             }
-        } else {
-            Vec::new()
+            _ => Vec::new(),
         };
         (r, findings)
     }

@@ -227,6 +227,13 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = crate::lint::LintFormat::Text)]
         format: crate::lint::LintFormat,
+        /// The output folder of a build: a site built from the same inputs is not compiled
+        /// again, its findings are read from its `_meta/site.lint.json`.
+        #[arg(long, value_name = "DIR", default_value = "rendered")]
+        out: PathBuf,
+        /// Compile every site, whatever the output folder holds.
+        #[arg(long)]
+        fresh: bool,
     },
     /// Show a site's service graph and rollout waves.
     Graph {
@@ -368,7 +375,18 @@ pub fn run(cli: &Cli) -> u8 {
             fleet,
         ),
         Command::Graph { site, format } => graph(cli, &printer, site, *format),
-        Command::Lint { sites, format } => lint(cli, &printer, sites, *format),
+        Command::Lint {
+            sites,
+            format,
+            out,
+            fresh,
+        } => lint(
+            cli,
+            &printer,
+            sites,
+            *format,
+            (!*fresh).then_some(out.as_path()),
+        ),
         Command::Kustomize {
             dir,
             load_restrictor,
@@ -889,8 +907,15 @@ fn graph(cli: &Cli, printer: &Printer, site: &str, format: GraphFormat) -> u8 {
     }
 }
 
-/// `strata lint`: findings on stdout; exit 1 with an error finding, 2 on bad input.
-fn lint(cli: &Cli, printer: &Printer, sites: &[String], format: crate::lint::LintFormat) -> u8 {
+/// `strata lint`: findings on stdout; exit 1 with an error finding, 2 on bad input. With
+/// `built` (the output folder), sites built from the same inputs are not compiled again.
+fn lint(
+    cli: &Cli,
+    printer: &Printer,
+    sites: &[String],
+    format: crate::lint::LintFormat,
+    built: Option<&Path>,
+) -> u8 {
     use crate::lint::{self, LintFormat, Severity};
     let Some(project) = open(cli, printer, ReportFormat::Text) else {
         return 2;
@@ -902,13 +927,31 @@ fn lint(cli: &Cli, printer: &Printer, sites: &[String], format: crate::lint::Lin
             return 2;
         }
     };
-    let report = match lint::lint(&project, &names) {
+    let built = built.map(|out| out_dir(project.repo.root(), out));
+    // An output folder a build would refuse is not read either.
+    if let Some(Err(d)) = built
+        .as_deref()
+        .map(|out| crate::emit::check_out_dir(project.repo.root(), out))
+    {
+        printer.diagnostics(&[d], ReportFormat::Text);
+        return 2;
+    }
+    let report = match lint::lint(&project, &names, built.as_deref()) {
         Ok(r) => r,
         Err(d) => {
             printer.diagnostics(&d, ReportFormat::Text);
             return 2;
         }
     };
+    if !report.reused.is_empty() {
+        note(&format!(
+            "{} of {} site{} unchanged since built: findings read from their `{}`",
+            report.reused.len(),
+            names.len(),
+            plural(names.len()),
+            lint::record::PATH
+        ));
+    }
     let text = match format {
         LintFormat::Text => lint::text(&report),
         LintFormat::Json => lint::json(&report),

@@ -135,38 +135,36 @@ pub fn repository_digest(project: &Project) -> String {
         .filter(|e| e.file_type().is_file())
     {
         let rel = e.path().strip_prefix(&dir).unwrap_or(e.path());
-        // Bytes, hashed (a schema may be gzipped): its digest stands for its content.
+        // Bytes, hashed (a schema may be gzipped): its digest stands for its content. XXH3
+        // (128 bits), not SHA-256: the folder holds megabytes of CRD schemas, which SHA-256
+        // without the CPU's SHA extensions hashes at a cost of several per cent of a build,
+        // and this digest is a cache key (of `diff`, `lint`), not an address users see.
         let content = std::fs::read(e.path())
-            .map(|b| format!("{:x}", Sha256::digest(&b)))
+            .map(|b| format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&b)))
             .unwrap_or_else(|err| format!("unreadable: {err}"));
         parts.push((rel.to_string_lossy().into_owned(), content));
     }
     crate::gitops::meta::digest(parts.iter().map(|(a, b)| (a.as_str(), b.as_str())))
 }
 
-/// A site's fingerprint: its input digest and the repository digest (`repo`), or `None`
-/// when the site does not resolve (it has to be compiled to report why).
-pub fn fingerprint(project: &Project, repo: &str, name: &str) -> Option<String> {
+/// A site's fingerprint ([`Project::site_fingerprint`]), or `None` when the site does not
+/// resolve (it has to be compiled to report why).
+pub fn fingerprint(project: &Project, name: &str) -> Option<String> {
     let (site, diags) = crate::check::resolve_site(name, &project.inputs, &project.checked).ok()?;
     if diag::has_errors(&diags) {
         return None;
     }
-    let site_digest = project.input_digest(&site);
-    Some(crate::gitops::meta::digest([
-        ("repository", repo),
-        ("site", site_digest.as_str()),
-    ]))
+    Some(project.site_fingerprint(&site))
 }
 
 /// The fingerprints of `names` in `project` (sites it lacks are left out).
 pub fn fingerprints(project: &Project, names: &BTreeSet<String>) -> BTreeMap<String, String> {
-    let repo = repository_digest(project);
     let list: Vec<&String> = names
         .iter()
         .filter(|n| project.inputs.sites.contains_key(*n))
         .collect();
     list.par_iter()
-        .filter_map(|n| fingerprint(project, &repo, n).map(|f| ((*n).clone(), f)))
+        .filter_map(|n| fingerprint(project, n).map(|f| ((*n).clone(), f)))
         .collect()
 }
 

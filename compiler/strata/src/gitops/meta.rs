@@ -31,6 +31,20 @@ pub(crate) fn digest<'a>(parts: impl IntoIterator<Item = (&'a str, &'a str)>) ->
     )
 }
 
+/// [`digest`] with XXH3 (128 bits) instead of SHA-256, for cache keys that Strata alone
+/// reads back (`_meta/site.lint.json`): it hashes a site's inputs at a small fraction of the
+/// cost of SHA-256 in software.
+pub(crate) fn fast_digest<'a>(parts: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for (name, text) in parts {
+        h.update(&(name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+        h.update(&(text.len() as u64).to_le_bytes());
+        h.update(text.as_bytes());
+    }
+    format!("xxh3:{:032x}", h.digest128())
+}
+
 fn service_sources<'a>(catalog: &'a Catalog, name: &str) -> Vec<&'a Source> {
     let Some(svc) = catalog.services.get(name) else {
         return Vec::new();
@@ -58,6 +72,25 @@ pub fn site_input_digest(
     overlays: &BTreeMap<String, String>,
     site_folder: Option<&(String, String)>,
 ) -> String {
+    let overlay_parts = overlay_parts(site, overlays);
+    digest(site_input_parts(
+        site,
+        catalog,
+        layers,
+        &overlay_parts,
+        site_folder,
+    ))
+}
+
+/// What [`site_input_digest`] hashes, as (name, text) pairs in a stable order;
+/// `overlay_parts` are the site's [`overlay_parts`].
+pub(crate) fn site_input_parts<'a>(
+    site: &'a Site,
+    catalog: &'a Catalog,
+    layers: &[&'a Source],
+    overlay_parts: &'a [(String, String)],
+    site_folder: Option<&'a (String, String)>,
+) -> Vec<(&'a str, &'a str)> {
     let mut inputs: Vec<(&str, &str)> = vec![(&site.doc.source.path, &site.doc.source.text)];
     inputs.extend(layers.iter().map(|s| (&*s.path, &*s.text)));
     for name in site.spec.services.keys() {
@@ -72,16 +105,18 @@ pub fn site_input_digest(
             .values()
             .map(|f| (&*f.source.path, &*f.source.text)),
     );
-    let overlay_parts = overlay_parts(site, overlays);
     inputs.extend(overlay_parts.iter().map(|(a, b)| (a.as_str(), b.as_str())));
     inputs.extend(site_folder.map(|(a, b)| (a.as_str(), b.as_str())));
     inputs.sort();
     inputs.dedup();
-    digest(inputs.iter().copied())
+    inputs
 }
 
 /// The overlay folders a site applies, each with its digest, in the site's order.
-fn overlay_parts(site: &Site, overlays: &BTreeMap<String, String>) -> Vec<(String, String)> {
+pub(crate) fn overlay_parts(
+    site: &Site,
+    overlays: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
     site.spec
         .overlays
         .iter()
@@ -94,19 +129,16 @@ fn overlay_parts(site: &Site, overlays: &BTreeMap<String, String>) -> Vec<(Strin
         .collect()
 }
 
-/// The `_meta` files of a site. `layers` are the layer documents it merged, `overlays` the
-/// digests of the overlay folders it applies, `site_folder` the digest of the site folder
-/// when it has its own kustomization (whose patches and resources are inputs too).
+/// The `_meta` files of a site. `site_digest` is its [`site_input_digest`], `overlays` the
+/// digests of the overlay folders it applies.
 pub fn files(
     site: &Site,
     catalog: &Catalog,
-    layers: &[&Source],
+    site_digest: &str,
     overlays: &BTreeMap<String, String>,
-    site_folder: Option<&(String, String)>,
     units: &[Unit],
 ) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let site_digest = site_input_digest(site, catalog, layers, overlays, site_folder);
     let overlay_parts = overlay_parts(site, overlays);
     let site_json = json!({
         "strataVersion": VERSION,

@@ -14,10 +14,12 @@
 //! severities in their `lint.checks` (with a reason), merged from their layers.
 
 pub mod checks;
+pub mod record;
 mod render;
 pub mod sarif;
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -467,6 +469,9 @@ pub struct Report {
     pub sites: Vec<String>,
     /// Findings, grouped across sites, errors first, then by input position.
     pub findings: Vec<Finding>,
+    /// The sites whose findings were taken from their build's record instead of compiling
+    /// them ([`record`]).
+    pub reused: Vec<String>,
 }
 
 impl Report {
@@ -476,39 +481,57 @@ impl Report {
     }
 }
 
-/// Lints the named sites (in parallel), each taken through the pipeline up to its final
-/// objects. Bad input (a site that does not compile, an unknown check code) is `Err` with
-/// the diagnostics.
-pub fn lint(project: &Project, names: &[String]) -> Result<Report, Vec<Diagnostic>> {
-    let results: Vec<(Vec<Diagnostic>, Vec<Finding>)> = names
+/// Lints the named sites (in parallel). With `built`, the output folder of a build, a site
+/// whose record there was made from the same inputs ([`record::reuse`]) is not compiled:
+/// its findings are read back. Every other site is taken through the pipeline up to its
+/// final objects. Bad input (a site that does not compile, an unknown check code) is `Err`
+/// with the diagnostics.
+pub fn lint(
+    project: &Project,
+    names: &[String],
+    built: Option<&Path>,
+) -> Result<Report, Vec<Diagnostic>> {
+    // A repository that does not load is compiled, site by site, for its diagnostics.
+    let built = built.filter(|_| !diag::has_errors(&project.diagnostics));
+    type Linted = (Vec<Diagnostic>, Vec<Finding>, bool);
+    let results: Vec<Linted> = names
         .par_iter()
         .map(|n| {
+            if let Some(f) = built.and_then(|out| record::reuse(project, n, out)) {
+                return (Vec::new(), f, true);
+            }
             let r = project.final_objects(n);
             if diag::has_errors(&r.diagnostics) {
-                return (r.diagnostics, Vec::new());
+                return (r.diagnostics, Vec::new(), false);
             }
             match compiled_site(project, &r) {
-                Ok(f) => (r.diagnostics, f),
-                Err(bad) => (bad, Vec::new()),
+                Ok(f) => (r.diagnostics, f, false),
+                Err(bad) => (bad, Vec::new(), false),
             }
         })
         .collect();
     let mut diags = project.diagnostics.clone();
     let mut all = Vec::new();
-    for (d, f) in results {
+    let mut reused = Vec::new();
+    for (n, (d, f, from_record)) in names.iter().zip(results) {
         diags.extend(d);
         all.extend(f);
+        if from_record {
+            reused.push(n.clone());
+        }
     }
     if diag::has_errors(&diags) {
         diag::sort_and_dedup(&mut diags);
         return Err(diags);
     }
-    Ok(report(names, all))
+    let mut report = report(names, all);
+    report.reused = reused;
+    Ok(report)
 }
 
 /// The findings of one site that went through the pipeline without errors (as far as
-/// [`Project::final_objects`] or as far as a build): `Err` when its lint policy or its
-/// services' allowances name a check that does not exist.
+/// [`Project::final_objects`]): `Err` when its lint policy or its services' allowances name
+/// a check that does not exist.
 pub fn compiled_site(
     project: &Project,
     r: &crate::pipeline::SiteResult,
@@ -516,11 +539,23 @@ pub fn compiled_site(
     let (Some(site), Some(graph)) = (&r.site, &r.graph) else {
         return Ok(Vec::new());
     };
+    site_findings(project, site, graph, &r.objects)
+}
+
+/// The findings of a site's final objects (after overlays, before the GitOps stage adds
+/// its own): `Err` when its lint policy or its services' allowances name a check that does
+/// not exist.
+pub fn site_findings(
+    project: &Project,
+    site: &Site,
+    graph: &ServiceGraph,
+    objects: &[Final],
+) -> Result<Vec<Finding>, Vec<Diagnostic>> {
     let bad = unknown_codes(project, site);
     if !bad.is_empty() {
         return Err(bad);
     }
-    let cx = Context::new(site, graph, &project.checked.catalog, &r.objects);
+    let cx = Context::new(site, graph, &project.checked.catalog, objects);
     Ok(lint_site(&cx))
 }
 
@@ -529,6 +564,7 @@ pub fn report(names: &[String], findings: Vec<Finding>) -> Report {
     Report {
         sites: names.to_vec(),
         findings: group(findings),
+        reused: Vec::new(),
     }
 }
 
