@@ -40,7 +40,7 @@ pub fn check(project: &Project, site: &Site, finals: &[Final]) -> Vec<Diagnostic
             if change.after.as_ref() == Some(before) {
                 continue;
             }
-            for (site_wide, ptr) in value_refs(obj, &change.pointer) {
+            for (site_wide, ptr) in value_refs(&project.checked.catalog, obj, &change.pointer) {
                 let found = setters(project, site, if site_wide { None } else { service }, &ptr);
                 let Some(last) = found.last() else { continue };
                 if last.default || !same_scalar(&last.value, before) {

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::diag::{Code, Diagnostic, Source};
 use crate::emit::Final;
 use crate::load::{Doc, Inputs};
-use crate::model::Site;
+use crate::model::{Catalog, Site};
 use crate::overlay::OverlayChange;
 use crate::pipeline::Project;
 use strata_yaml::did_you_mean;
@@ -69,6 +69,8 @@ pub fn field_pointer(path: &str) -> Result<String, String> {
 
 fn show(v: &Value) -> String {
     match v {
+        // An empty string, quoted: else it reads as nothing at all.
+        Value::String(s) if s.is_empty() => "\"\"".to_string(),
         Value::String(s) if !s.contains('\n') => s.clone(),
         Value::String(s) => format!("({} lines of text)", s.lines().count()),
         Value::Object(m) => format!("(a map with {} keys)", m.len()),
@@ -98,6 +100,80 @@ fn references(line: &str) -> Vec<(bool, String)> {
         })
         .filter_map(|c| Some((c.get(1).is_some(), c.get(2)?.as_str().to_string())))
         .collect()
+}
+
+/// The `.Values.…` references on a chart template line (`.Values.a.b`, `$.Values.a.b`,
+/// `$envAll.Values.a.b`), as `.a.b`.
+fn chart_references(line: &str) -> Vec<String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
+            .unwrap_or_else(|e| unreachable!("{e}"))
+    });
+    re.captures_iter(line)
+        .filter_map(|c| Some(c.get(1)?.as_str().to_string()))
+        .collect()
+}
+
+/// The `.Values` references on the line `line` of `template`, when `obj` is an object of a
+/// chart service and `template` one of its chart's own templates: there `.Values` are the
+/// service's values. (A subchart's templates see the subchart's scope, which is left out.)
+fn chart_refs(catalog: &Catalog, obj: &Final, template: &str, line: &str) -> Vec<String> {
+    let Some(chart) = catalog
+        .services
+        .get(&obj.folder)
+        .and_then(|s| s.chart.as_ref())
+    else {
+        return Vec::new();
+    };
+    if !template.starts_with(&format!("{}/templates/", chart.dir)) {
+        return Vec::new();
+    }
+    chart_references(line)
+}
+
+/// The chart files that set `pointer` of a chart service's values before the service's own
+/// values do, in merge order: the chart's `values.yaml` (its default), then each values
+/// file: (file:line:col, who, value).
+fn chart_setters(project: &Project, service: &str, pointer: &str) -> Vec<(String, String, Value)> {
+    let Some(chart) = project
+        .checked
+        .catalog
+        .services
+        .get(service)
+        .and_then(|s| s.chart.as_ref())
+    else {
+        return Vec::new();
+    };
+    let defaults = format!("{}/values.yaml", chart.dir);
+    let files = chart
+        .inputs
+        .iter()
+        .filter(|s| *s.path == *defaults)
+        .map(|s| (s, "chart default"))
+        .chain(chart.values_files.iter().map(|(s, _)| (s, "values file")));
+    let mut out = Vec::new();
+    for (src, who) in files {
+        // Parsed again here, with positions: the build keeps only the values.
+        let Ok(doc) = strata_yaml::parse_one(&src.text, &strata_yaml::ParseOptions::default())
+        else {
+            continue;
+        };
+        let Some(value) = doc.value.pointer(pointer).cloned() else {
+            continue;
+        };
+        let doc = Doc {
+            source: src.clone(),
+            doc,
+        };
+        let span = doc.span(pointer, false);
+        out.push((
+            format!("{}:{}:{}", src.path, span.start.line, span.start.col),
+            who.to_string(),
+            value,
+        ));
+    }
+    out
 }
 
 /// One document that sets a value.
@@ -198,29 +274,47 @@ fn chain(
         .collect()
 }
 
-/// The values references (`values.…` of the object's service, `site.values.…`) on the
-/// template line that rendered `pointer` of `obj`: (site-wide?, JSON pointer in the values).
-pub(crate) fn value_refs(obj: &Final, pointer: &str) -> Vec<(bool, String)> {
+/// The values references (`values.…` of the object's service, `site.values.…`, or a chart
+/// template's `.Values.…`) on the template line that rendered `pointer` of `obj`:
+/// (site-wide?, JSON pointer in the values).
+pub(crate) fn value_refs(catalog: &Catalog, obj: &Final, pointer: &str) -> Vec<(bool, String)> {
     let Some(prov) = &obj.provenance else {
         return Vec::new();
     };
     let (src, span) = prov.locate(pointer);
-    references(line_text(&src.text, span.start.line))
+    let line = line_text(&src.text, span.start.line);
+    all_refs(catalog, obj, &src.path, line)
         .into_iter()
         .filter_map(|(site, path)| Some((site, field_pointer(path.get(1..)?).ok()?)))
         .collect()
+}
+
+/// [`references`] and [`chart_refs`] (which are the service's values) of a template line.
+fn all_refs(catalog: &Catalog, obj: &Final, template: &str, line: &str) -> Vec<(bool, String)> {
+    let mut refs = references(line);
+    refs.extend(
+        chart_refs(catalog, obj, template, line)
+            .into_iter()
+            .map(|p| (false, p)),
+    );
+    refs
 }
 
 /// Where a person wrote the field at `pointer` of a final object: the values line that set
 /// the value its template line reads (the site, a layer, or the service default: the last
 /// document that set it), as long as the object still holds that value (an overlay may have
 /// replaced it); else the template line. `None` for objects no template rendered.
-pub fn input_position(site: &Site, obj: &Final, pointer: &str) -> Option<(Source, Span)> {
+pub fn input_position(
+    site: &Site,
+    catalog: &Catalog,
+    obj: &Final,
+    pointer: &str,
+) -> Option<(Source, Span)> {
     let prov = obj.provenance.as_ref()?;
     let (src, span) = prov.locate(pointer);
     let actual = obj.value.pointer(pointer);
     let line = line_text(&src.text, span.start.line);
-    for (is_site, path) in references(line) {
+    for (is_site, path) in all_refs(catalog, obj, &src.path, line) {
         let Ok(ptr) = field_pointer(&path[1..]) else {
             continue;
         };
@@ -372,7 +466,7 @@ pub fn explain(
         && (pointer.starts_with("/data") || pointer.starts_with("/stringData"));
     let mut out = String::new();
     let shown = if secret {
-        "(secret value not shown)".to_string()
+        SECRET_NOT_SHOWN.to_string()
     } else {
         show(current)
     };
@@ -437,22 +531,24 @@ pub fn explain(
         let merged_text = merged.as_ref().map_or("(not set)".to_string(), show);
         let _ = writeln!(out, "  {label} = {merged_text}");
         let setters = chain(project, site, if is_site { None } else { service }, &ptr);
-        if setters.is_empty() {
-            let _ = writeln!(out, "    set by no input (a template default?)");
-        }
-        for (i, (at, who, val)) in setters.iter().rev().enumerate() {
-            let verb = if i == 0 { "set by" } else { "overriding" };
-            let what = if val.is_null() {
-                "null (deleted)".to_string()
-            } else {
-                show(val)
-            };
-            if i == 0 {
-                let _ = writeln!(out, "    {verb} {at} ({who}): {what}");
-            } else {
-                let _ = writeln!(out, "    {verb} {what} from {at} ({who})");
-            }
-        }
+        write_setters(&mut out, &setters, false);
+    }
+    // A chart template's `.Values`: the chart's default and values files come first, then
+    // the service's values as for any service; the one set last is what the chart saw.
+    for path in chart_refs(&project.checked.catalog, obj, &src.path, line) {
+        let ptr = field_pointer(&path[1..]).unwrap_or_default();
+        let mut setters = chart_setters(project, &obj.folder, &ptr);
+        setters.extend(chain(project, site, Some(&obj.folder), &ptr));
+        // A declared secret value (or a map holding one) is never shown: a chart's default
+        // password is a password too.
+        let hidden = is_secret_value(project, &obj.folder, &path[1..]);
+        let merged_text = match setters.last() {
+            None => "(not set)".to_string(),
+            Some(_) if hidden => SECRET_NOT_SHOWN.to_string(),
+            Some((_, _, v)) => show(v),
+        };
+        let _ = writeln!(out, "  .Values{path} = {merged_text}");
+        write_setters(&mut out, &setters, hidden);
     }
     if let (Some(text), Some(prov)) = (
         current.as_str().filter(|t| t.contains('\n')),
@@ -481,6 +577,52 @@ pub fn explain(
         write_changes(&mut out, &changes, &pointer);
     }
     Ok(out)
+}
+
+/// What explain prints instead of a secret value.
+const SECRET_NOT_SHOWN: &str = "(secret value not shown)";
+
+/// Whether the chart value at `dotted` (`a.b.c`) of a chart service is one of its declared
+/// `secretValues`, or a map holding one, or inside one.
+fn is_secret_value(project: &Project, service: &str, dotted: &str) -> bool {
+    let Some(spec) = project
+        .checked
+        .catalog
+        .services
+        .get(service)
+        .and_then(|s| s.spec.chart.as_ref())
+    else {
+        return false;
+    };
+    spec.secret_values.keys().any(|k| {
+        k == dotted
+            || k.strip_prefix(dotted).is_some_and(|r| r.starts_with('.'))
+            || dotted
+                .strip_prefix(k.as_str())
+                .is_some_and(|r| r.starts_with('.'))
+    })
+}
+
+/// The documents that set a value, last (the one that wins) first; with `hidden`, their
+/// values are not shown.
+fn write_setters(out: &mut String, setters: &[(String, String, Value)], hidden: bool) {
+    if setters.is_empty() {
+        let _ = writeln!(out, "    set by no input (a template default?)");
+    }
+    for (i, (at, who, val)) in setters.iter().rev().enumerate() {
+        let what = if hidden {
+            SECRET_NOT_SHOWN.to_string()
+        } else if val.is_null() {
+            "null (deleted)".to_string()
+        } else {
+            show(val)
+        };
+        if i == 0 {
+            let _ = writeln!(out, "    set by {at} ({who}): {what}");
+        } else {
+            let _ = writeln!(out, "    overriding {what} from {at} ({who})");
+        }
+    }
 }
 
 /// The catalog service of an object (its unit folder), if it is one.
@@ -787,5 +929,14 @@ mod tests {
             ]
         );
         assert!(references("{{ services.rabbitmq.values.replicas }}").is_empty());
+        // A chart template's `.Values` are not Strata's `values` (and the other way round).
+        assert!(references("replicas: {{ .Values.pod.replicas.api }}").is_empty());
+        assert_eq!(
+            chart_references(
+                "{{ $envAll.Values.pod.replicas.api }} {{ .Values.image.tag | default $.Values.tag }}"
+            ),
+            vec![".pod.replicas.api", ".image.tag", ".tag"]
+        );
+        assert!(chart_references("{{ values.api.replicas }} {{ .Values }}").is_empty());
     }
 }

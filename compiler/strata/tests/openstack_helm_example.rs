@@ -233,4 +233,19 @@ fn openstack_helm_example_vendors_and_builds() {
         String::from_utf8_lossy(&check.stdout),
         String::from_utf8_lossy(&check.stderr)
     );
+
+    // explain follows a chart template's `.Values` path to the layer line that set it.
+    let explain = strata(
+        &root,
+        &["explain", "prod-east", "Deployment/keystone-api", "spec.replicas"],
+    );
+    let text = String::from_utf8_lossy(&explain.stdout);
+    assert!(explain.status.success(), "{text}");
+    assert!(
+        text.contains("rendered from vendor/openstack-helm/keystone/templates/deployment-api.yaml")
+            && text.contains(".Values.pod.replicas.api = 3")
+            && text.contains("set by sites/_layers/production.yaml:")
+            && text.contains("(chart default)"),
+        "{text}"
+    );
 }

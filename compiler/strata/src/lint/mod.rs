@@ -325,7 +325,7 @@ impl<'a> Context<'a> {
         pointer: &str,
         shown: &mut HashMap<Arc<str>, String>,
     ) -> Option<Location> {
-        crate::explain::input_position(self.site, obj, pointer).map(|(src, span)| {
+        crate::explain::input_position(self.site, self.catalog, obj, pointer).map(|(src, span)| {
             let text = shown
                 .entry(src.path.clone())
                 .or_insert_with(|| src.shown())
