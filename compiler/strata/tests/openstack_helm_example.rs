@@ -237,7 +237,12 @@ fn openstack_helm_example_vendors_and_builds() {
     // explain follows a chart template's `.Values` path to the layer line that set it.
     let explain = strata(
         &root,
-        &["explain", "prod-east", "Deployment/keystone-api", "spec.replicas"],
+        &[
+            "explain",
+            "prod-east",
+            "Deployment/keystone-api",
+            "spec.replicas",
+        ],
     );
     let text = String::from_utf8_lossy(&explain.stdout);
     assert!(explain.status.success(), "{text}");

@@ -440,18 +440,31 @@ pub fn escape_go_template(text: &str) -> String {
 }
 
 /// The template text of one Secret key: the chart's text, escaped, each placeholder replaced
-/// by the reference to its store key.
+/// by the reference to its store key. A placeholder between double quotes (what `quote`, and
+/// `toJson`, print) becomes `{{ .<var> | quote }}`, so that a password holding `"` or `\`
+/// is escaped as Helm would print it; `urlquery`'s form is URL-encoded the same way.
 pub fn template_text(entry: &Entry) -> String {
+    static QUOTED: OnceLock<Regex> = OnceLock::new();
+    let quoted = QUOTED.get_or_init(|| {
+        Regex::new(r#"("?)strata~secret~([a-z0-9.\-]+)~([A-Za-z0-9._\-]+)~(/|%2F)("?)"#)
+            .unwrap_or_else(|e| unreachable!("{e}"))
+    });
     match entry {
         Entry::Text(t) => {
             let escaped = escape_go_template(t);
-            token_re()
+            quoted
                 .replace_all(&escaped, |c: &regex::Captures<'_>| {
-                    let s = c.get(1).map_or("", |m| m.as_str());
-                    let k = c.get(2).map_or("", |m| m.as_str());
-                    match c.get(3).map(|m| m.as_str()) {
-                        Some("%2F") => format!("{{{{ .{} | urlquery }}}}", placeholder_var(s, k)),
-                        _ => format!("{{{{ .{} }}}}", placeholder_var(s, k)),
+                    let open = c.get(1).map_or("", |m| m.as_str());
+                    let s = c.get(2).map_or("", |m| m.as_str());
+                    let k = c.get(3).map_or("", |m| m.as_str());
+                    let close = c.get(5).map_or("", |m| m.as_str());
+                    let var = placeholder_var(s, k);
+                    match (c.get(4).map(|m| m.as_str()), open, close) {
+                        (Some("/"), "\"", "\"") => format!("{{{{ .{var} | quote }}}}"),
+                        (Some("%2F"), _, _) => {
+                            format!("{open}{{{{ .{var} | urlquery }}}}{close}")
+                        }
+                        _ => format!("{open}{{{{ .{var} }}}}{close}"),
                     }
                 })
                 .into_owned()
@@ -858,7 +871,7 @@ mod tests {
         assert_eq!(tokens.plain(printed).len(), 6);
         assert_eq!(
             template_text(&Entry::Text(printed.to_string())),
-            "a: {{ .keystone_admin_password | urlquery }}\nb: \"{{ .keystone_admin_password }}\"\nc: {{ .keystone_admin_password }}\nd: {{ .keystone_admin_password }}\ne: \"{{ .keystone_admin_password }}\"\nf: '{{ .keystone_admin_password }}'\n"
+            "a: {{ .keystone_admin_password | urlquery }}\nb: {{ .keystone_admin_password | quote }}\nc: {{ .keystone_admin_password }}\nd: {{ .keystone_admin_password }}\ne: {{ .keystone_admin_password | quote }}\nf: '{{ .keystone_admin_password }}'\n"
         );
     }
 

@@ -130,7 +130,8 @@ pub fn rotate_sops_password(secret: &Path) -> String {
 }
 
 /// What the External Secrets Operator does with `engineVersion: v2` for the few functions our
-/// templates use: `{{ "{{" }}`, `{{ .var }}` and `{{ .var | urlquery }}` (Go's QueryEscape).
+/// templates use: `{{ "{{" }}`, `{{ .var }}`, `{{ .var | urlquery }}` (Go's QueryEscape) and
+/// `{{ .var | quote }}` (Sprig's, Go's `%q`).
 pub fn fill(template: &str, values: &std::collections::BTreeMap<&str, &str>) -> String {
     let mut out = String::new();
     let mut rest = template;
@@ -145,18 +146,31 @@ pub fn fill(template: &str, values: &std::collections::BTreeMap<&str, &str>) -> 
             out.push_str("{{");
             continue;
         }
-        let (var, urlquery) = match action.split_once('|') {
-            Some((v, f)) => {
-                assert_eq!(f.trim(), "urlquery", "{action}");
-                (v.trim(), true)
-            }
-            None => (action, false),
+        let (var, func) = match action.split_once('|') {
+            Some((v, f)) => (v.trim(), f.trim()),
+            None => (action, ""),
         };
         let name = var.trim_start_matches('.');
         let v = values
             .get(name)
             .unwrap_or_else(|| panic!("no value for {name}"));
-        if urlquery {
+        if func == "quote" {
+            out.push('"');
+            for c in v.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\t' => out.push_str("\\t"),
+                    '\r' => out.push_str("\\r"),
+                    c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                        out.push_str(&format!("\\x{:02x}", c as u32))
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+        } else if func == "urlquery" {
             for b in v.bytes() {
                 match b {
                     b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -167,6 +181,7 @@ pub fn fill(template: &str, values: &std::collections::BTreeMap<&str, &str>) -> 
                 }
             }
         } else {
+            assert_eq!(func, "", "{action}");
             out.push_str(v);
         }
     }
