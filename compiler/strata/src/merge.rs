@@ -42,6 +42,10 @@ pub struct Tracked {
     pub value: Value,
     /// Origin of each node, by JSON pointer relative to `value`.
     origins: BTreeMap<String, Origin>,
+    /// The keys an explicit `null` deleted, and that no later document set again: the `null`'s
+    /// origin, by pointer. A chart service passes them on to Helm as `null`s, which delete
+    /// the chart's own defaults too (Helm's coalescing).
+    deleted: BTreeMap<String, Origin>,
 }
 
 impl Tracked {
@@ -50,6 +54,7 @@ impl Tracked {
         Tracked {
             value: Value::Object(Map::new()),
             origins: BTreeMap::new(),
+            deleted: BTreeMap::new(),
         }
     }
 
@@ -62,9 +67,18 @@ impl Tracked {
             "",
             over.pointer,
             &over,
-            &mut self.origins,
+            &mut Books {
+                origins: &mut self.origins,
+                deleted: &mut self.deleted,
+            },
         );
         self.value = value;
+    }
+
+    /// The pointers of the keys an explicit `null` deleted (and no later document set
+    /// again), in order, with the `null`'s origin.
+    pub fn deleted(&self) -> impl Iterator<Item = (&str, &Origin)> {
+        self.deleted.iter().map(|(k, o)| (k.as_str(), o))
     }
 
     /// The origin of the node at `pointer`, or of its nearest ancestor with one.
@@ -93,27 +107,66 @@ impl Tracked {
             .pointer(pointer)
             .cloned()
             .unwrap_or_else(|| Value::Object(Map::new()));
-        let origins = self
-            .origins
-            .range(pointer.to_string()..)
-            .take_while(|(k, _)| k.starts_with(pointer))
-            .filter(|(k, _)| k.len() == pointer.len() || k.as_bytes()[pointer.len()] == b'/')
-            .map(|(k, v)| (k[pointer.len()..].to_string(), v.clone()))
-            .collect();
-        Tracked { value, origins }
+        let under = |m: &BTreeMap<String, Origin>| -> BTreeMap<String, Origin> {
+            m.range(pointer.to_string()..)
+                .take_while(|(k, _)| k.starts_with(pointer))
+                .filter(|(k, _)| k.len() == pointer.len() || k.as_bytes()[pointer.len()] == b'/')
+                .map(|(k, v)| (k[pointer.len()..].to_string(), v.clone()))
+                .collect()
+        };
+        Tracked {
+            value,
+            origins: under(&self.origins),
+            deleted: under(&self.deleted),
+        }
+    }
+}
+
+/// What a merge keeps besides the value: the origin of every node, and the deletions.
+struct Books<'a> {
+    origins: &'a mut BTreeMap<String, Origin>,
+    deleted: &'a mut BTreeMap<String, Origin>,
+}
+
+fn origin_of(src_ptr: &str, over: &Layered<'_>) -> Option<Origin> {
+    over.spans.get(src_ptr).map(|s| Origin {
+        source: over.source.clone(),
+        span: s.value,
+        key: s.key,
+    })
+}
+
+/// Records that the `null` at `src_ptr` deleted the key at `at` (and whatever was below it).
+fn record_deletion(books: &mut Books<'_>, at: &str, src_ptr: &str, over: &Layered<'_>) {
+    forget(books.deleted, at);
+    if let Some(o) = origin_of(src_ptr, over) {
+        books.deleted.insert(at.to_string(), o);
+    }
+}
+
+/// Records the deletions of the `null`s inside `src` (a value copied in whole).
+fn record_nested_deletions(
+    books: &mut Books<'_>,
+    src: &Value,
+    at: &str,
+    src_ptr: &str,
+    over: &Layered<'_>,
+) {
+    if let Value::Object(m) = src {
+        for (k, v) in m {
+            let (child_at, child_src) = (pointer_push(at, k), pointer_push(src_ptr, k));
+            if v.is_null() {
+                record_deletion(books, &child_at, &child_src, over);
+            } else {
+                record_nested_deletions(books, v, &child_at, &child_src, over);
+            }
+        }
     }
 }
 
 fn record(origins: &mut BTreeMap<String, Origin>, at: &str, src_ptr: &str, over: &Layered<'_>) {
-    if let Some(s) = over.spans.get(src_ptr) {
-        origins.insert(
-            at.to_string(),
-            Origin {
-                source: over.source.clone(),
-                span: s.value,
-                key: s.key,
-            },
-        );
+    if let Some(o) = origin_of(src_ptr, over) {
+        origins.insert(at.to_string(), o);
     }
 }
 
@@ -129,18 +182,21 @@ fn forget(origins: &mut BTreeMap<String, Origin>, at: &str) {
     }
 }
 
-/// Sets `dst` to a copy of `src` (without nulls) and records the origin of every node.
+/// Sets `dst` to a copy of `src` (without nulls, each recorded as a deletion) and records the
+/// origin of every node.
 fn replace(
     dst: &mut Value,
     src: &Value,
     at: &str,
     src_ptr: &str,
     over: &Layered<'_>,
-    origins: &mut BTreeMap<String, Origin>,
+    books: &mut Books<'_>,
 ) {
-    forget(origins, at);
+    forget(books.origins, at);
+    forget(books.deleted, at);
     *dst = strip_nulls(src);
-    record_all(dst, at, src_ptr, over, origins);
+    record_all(dst, at, src_ptr, over, books.origins);
+    record_nested_deletions(books, src, at, src_ptr, over);
 }
 
 fn record_all(
@@ -185,33 +241,35 @@ fn merge_value(
     at: &str,
     src_ptr: &str,
     over: &Layered<'_>,
-    origins: &mut BTreeMap<String, Origin>,
+    books: &mut Books<'_>,
 ) {
     match (dst, src) {
         (Value::Object(d), Value::Object(s)) => {
             // The map itself keeps its first origin, but the latest writer of any key is
             // recorded for that key.
-            if !origins.contains_key(at) {
-                record(origins, at, src_ptr, over);
+            if !books.origins.contains_key(at) {
+                record(books.origins, at, src_ptr, over);
             }
             for (k, sv) in s {
                 let child_at = pointer_push(at, k);
                 let child_src = pointer_push(src_ptr, k);
                 if sv.is_null() {
                     d.shift_remove(k);
-                    forget(origins, &child_at);
+                    forget(books.origins, &child_at);
+                    record_deletion(books, &child_at, &child_src, over);
                     continue;
                 }
+                books.deleted.remove(&child_at);
                 match d.get_mut(k) {
                     Some(dv @ Value::Object(_)) if sv.is_object() => {
-                        merge_value(dv, sv, &child_at, &child_src, over, origins);
+                        merge_value(dv, sv, &child_at, &child_src, over, books);
                         // The key was (re)written by this layer too.
-                        record(origins, &child_at, &child_src, over);
+                        record(books.origins, &child_at, &child_src, over);
                     }
-                    Some(dv) => replace(dv, sv, &child_at, &child_src, over, origins),
+                    Some(dv) => replace(dv, sv, &child_at, &child_src, over, books),
                     None => {
                         let mut nv = Value::Null;
-                        replace(&mut nv, sv, &child_at, &child_src, over, origins);
+                        replace(&mut nv, sv, &child_at, &child_src, over, books);
                         d.insert(k.clone(), nv);
                     }
                 }
@@ -221,7 +279,7 @@ fn merge_value(
             if src.is_null() {
                 return;
             }
-            replace(dst, src, at, src_ptr, over, origins);
+            replace(dst, src, at, src_ptr, over, books);
         }
     }
 }
@@ -286,5 +344,42 @@ mod tests {
             sub.origin("/replicas").map(|o| &*o.source.path),
             Some("layer.yaml")
         );
+    }
+
+    #[test]
+    fn deletions_are_kept_until_a_later_document_sets_the_key_again() {
+        let docs = [
+            doc("a.yaml", "image: {tag: x}\nannotations: {a: 1}\n"),
+            doc(
+                "b.yaml",
+                "image: {tag: null}\nannotations: null\nnew: {gone: null}\nkept: null\n",
+            ),
+            doc("c.yaml", "kept: 1\n"),
+        ];
+        let mut t = Tracked::empty_map();
+        for (s, d) in &docs {
+            t.merge(Layered {
+                value: &d.value,
+                pointer: "",
+                spans: &d.spans,
+                source: s,
+            });
+        }
+        let deleted: Vec<(&str, &str, u32)> = t
+            .deleted()
+            .map(|(p, o)| (p, &*o.source.path, o.span.start.line))
+            .collect();
+        // `new.gone` deleted nothing below it here, but it would delete a chart default.
+        assert_eq!(
+            deleted,
+            vec![
+                ("/annotations", "b.yaml", 2),
+                ("/image/tag", "b.yaml", 1),
+                ("/new/gone", "b.yaml", 3),
+            ]
+        );
+        assert_eq!(t.value, json!({"image": {}, "new": {}, "kept": 1}));
+        let sub = t.subtree("/image");
+        assert_eq!(sub.deleted().map(|(p, _)| p).collect::<Vec<_>>(), ["/tag"]);
     }
 }

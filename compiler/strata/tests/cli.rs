@@ -669,3 +669,40 @@ fn chart_service_builds_are_reproducible() {
     assert!(line(id("demo")).is_some());
     assert_ne!(line(id("demo")), line(id("edge")));
 }
+
+/// A `null` in a site's values deletes what the chart's values files and `values.yaml` set,
+/// as Helm's coalescing does with a user value `null`.
+#[test]
+fn a_null_in_the_site_deletes_a_chart_default() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = tmp.path().join("repo");
+    common::copy_tree(&workspace().join("golden-tests/chart-service"), &root);
+    let site = root.join("sites/demo/site.yaml");
+    let text = std::fs::read_to_string(&site).unwrap_or_default();
+    let edited = text.replacen(
+        "        replicaCount: 3\n",
+        "        replicaCount: 3\n        image: {tag: null}\n        podAnnotations: null\n",
+        1,
+    );
+    assert_ne!(text, edited);
+    std::fs::write(&site, edited).unwrap_or_else(|e| panic!("{e}"));
+    let out = tmp.path().join("out");
+    let r = build(&root, &out, &[]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let deployment =
+        std::fs::read_to_string(out.join("demo/web/deployment-web-web.yaml")).unwrap_or_default();
+    // The values file's tag (2.4.1) and the chart's "" are gone: the chart's appVersion shows.
+    assert!(
+        deployment.contains("image: docker.io/library/nginx:2.4\n"),
+        "{deployment}"
+    );
+    // The values file's pod annotation is gone.
+    assert!(!deployment.contains("example.org/tier"), "{deployment}");
+    // The other site keeps both.
+    let edge =
+        std::fs::read_to_string(out.join("edge/web/deployment-web-web.yaml")).unwrap_or_default();
+    assert!(
+        edge.contains("nginx:2.4.1") && edge.contains("example.org/tier"),
+        "{edge}"
+    );
+}

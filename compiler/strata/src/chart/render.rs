@@ -58,6 +58,37 @@ fn user_values(loaded: &LoadedChart, layered: &Json) -> Frozen {
     Frozen::from_value(&Value::Map(base))
 }
 
+/// The merged values with a `null` at every key a `null` deleted (creating the maps on the
+/// way; a path through something else than a map is left out).
+fn with_deletions(t: &crate::merge::Tracked) -> Json {
+    let mut v = t.value.clone();
+    for (pointer, _) in t.deleted() {
+        let segs: Vec<String> = pointer
+            .split('/')
+            .skip(1)
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        let Some((last, parents)) = segs.split_last() else {
+            continue;
+        };
+        let mut at = &mut v;
+        let mut ok = true;
+        for seg in parents {
+            let Json::Object(m) = at else {
+                ok = false;
+                break;
+            };
+            at = m
+                .entry(seg.clone())
+                .or_insert_with(|| Json::Object(Default::default()));
+        }
+        if let (true, Json::Object(m)) = (ok, at) {
+            m.insert(last.clone(), Json::Null);
+        }
+    }
+    v
+}
+
 /// Renders the chart service `svc` on `site`; `api_versions` become `.Capabilities.APIVersions`.
 pub fn render_service(
     site: &Site,
@@ -71,9 +102,20 @@ pub fn render_service(
     };
     let layered = site.values.get(&svc.name);
     let empty = Json::Object(Default::default());
+    // A `null` a layer or the site wrote deletes a chart default too, as in Helm: the
+    // merged values hold no nulls, so they are put back for Helm's coalescing.
+    let with_nulls;
+    let layered_value = match layered {
+        Some(t) if t.deleted().next().is_some() => {
+            with_nulls = with_deletions(t);
+            &with_nulls
+        }
+        Some(t) => &t.value,
+        None => &empty,
+    };
     // Secret chart values: placeholders in, resolved after rendering (secrets::chart).
     let mut with_secrets;
-    let layered_json = match layered.map_or(&empty, |t| &t.value) {
+    let layered_json = match layered_value {
         v if spec.secret_values.is_empty() => v,
         v => {
             with_secrets = v.clone();
