@@ -18,6 +18,7 @@ use super::LoadedChart;
 use crate::diag::{Code, Diagnostic, Source};
 use crate::model::{Service, Site};
 use crate::render::Object;
+use crate::secrets::promote::Promoted;
 
 /// The seed of a chart service's deterministic functions on a site.
 pub fn seed(site: &str, service: &str) -> u64 {
@@ -90,15 +91,17 @@ fn with_deletions(t: &crate::merge::Tracked) -> Json {
 }
 
 /// Renders the chart service `svc` on `site`; `api_versions` become `.Capabilities.APIVersions`.
+/// Also returns the ConfigMaps it made Secrets (references to them in other services' objects
+/// follow: [`crate::secrets::promote::follow`]).
 pub fn render_service(
     site: &Site,
     svc: &Service,
     api_versions: &[String],
-) -> (Vec<Object>, Vec<Diagnostic>) {
+) -> (Vec<Object>, Vec<Diagnostic>, Promoted) {
     let mut objects = Vec::new();
     let mut diags = Vec::new();
     let (Some(loaded), Some(spec)) = (&svc.chart, &svc.spec.chart) else {
-        return (objects, diags);
+        return (objects, diags, Promoted::new());
     };
     let layered = site.values.get(&svc.name);
     let empty = Json::Object(Default::default());
@@ -139,7 +142,7 @@ pub fn render_service(
                         ),
                     );
                 }
-                return (objects, diags);
+                return (objects, diags, Promoted::new());
             }
             &with_secrets
         }
@@ -166,7 +169,7 @@ pub fn render_service(
         Ok(r) => r,
         Err(e) => {
             diags.push(diagnostic(site, svc, loaded, &e));
-            return (objects, diags);
+            return (objects, diags, Promoted::new());
         }
     };
     let files = rendered
@@ -178,7 +181,7 @@ pub fn render_service(
         Ok(s) => s,
         Err(e) => {
             diags.push(diagnostic(site, svc, loaded, &e));
-            return (objects, diags);
+            return (objects, diags, Promoted::new());
         }
     };
     let source = |name: &str| {
@@ -241,8 +244,9 @@ pub fn render_service(
         );
         diags.extend(more);
         objects = resolved.objects;
+        return (objects, diags, resolved.promoted);
     }
-    (objects, diags)
+    (objects, diags, Promoted::new())
 }
 
 /// Applies the site's registry mirror and default tag (`spec.registry`) to the image of every

@@ -14,7 +14,7 @@ mod errors;
 pub mod helpers;
 pub mod linemap;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use minijinja::Value as JValue;
@@ -154,23 +154,38 @@ pub fn render_site(
 ) -> (Vec<Object>, Vec<Diagnostic>) {
     let ctx = site_context(site, graph);
     let names: Vec<&str> = graph.waves.keys().map(String::as_str).collect();
-    let results: Vec<(Vec<Object>, Vec<Diagnostic>)> = names
+    type Rendered = (
+        Vec<Object>,
+        Vec<Diagnostic>,
+        crate::secrets::promote::Promoted,
+    );
+    let results: Vec<(&str, Rendered)> = names
         .par_iter()
-        .map(|name| match catalog.services.get(*name) {
-            Some(svc) if svc.chart.is_some() => {
-                crate::chart::render::render_service(site, svc, api_versions)
-            }
-            Some(svc) => render_service(site, catalog, graph, &ctx, svc),
-            None => (Vec::new(), Vec::new()),
+        .map(|name| {
+            let r = match catalog.services.get(*name) {
+                Some(svc) if svc.chart.is_some() => {
+                    crate::chart::render::render_service(site, svc, api_versions)
+                }
+                Some(svc) => {
+                    let (o, d) = render_service(site, catalog, graph, &ctx, svc);
+                    (o, d, Default::default())
+                }
+                None => Default::default(),
+            };
+            (*name, r)
         })
         .collect();
     let mut objects = Vec::new();
     let mut diags = Vec::new();
-    for (o, d) in results {
+    let mut promoted = BTreeMap::new();
+    for (name, (o, d, p)) in results {
         objects.extend(o);
         diags.extend(d);
+        promoted.extend(p.into_iter().map(|k| (k, name.to_string())));
     }
     if diags.is_empty() {
+        // A chart's ConfigMap made a Secret: other services' pods that mount it follow.
+        crate::secrets::promote::follow(&mut objects, &promoted, &site.spec.namespace);
         crate::secrets::external::share_declared_secrets(&mut objects, graph);
         diags.extend(duplicates(&objects));
     }

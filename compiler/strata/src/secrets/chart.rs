@@ -548,6 +548,8 @@ pub struct Resolved {
     pub objects: Vec<Object>,
     /// For a SOPS site: the Secrets whose SOPS files replace chart Secrets.
     pub sops: Vec<String>,
+    /// The ConfigMaps made Secrets ([`super::promote::promote`]).
+    pub promoted: super::promote::Promoted,
 }
 
 /// Resolves the placeholders of service `service`'s rendered objects (see the module doc).
@@ -563,7 +565,8 @@ pub fn resolve(
     let mut out = Resolved::default();
     let mut diags = Vec::new();
     // ConfigMaps and environment values holding placeholders become Secrets first.
-    let objects = super::promote::promote(service, objects, &tokens, default_namespace);
+    let (objects, promoted) = super::promote::promote(service, objects, &tokens, default_namespace);
+    out.promoted = promoted;
     // What Strata changed in objects a SOPS file replaces: reported with another object.
     let mut orphan_changes = Vec::new();
     for mut o in objects {

@@ -14,7 +14,8 @@
 //!   made here with the value, placeholders and all, and is then provided like any chart
 //!   Secret: an ExternalSecret templating the value, or the site's SOPS file of that name;
 //! * a v1 ConfigMap whose `data` holds a placeholder becomes a v1 Secret of the same name
-//!   (provided the same way), and every reference to it in the same service's objects follows:
+//!   (provided the same way), and every reference to it in the same service's objects follows
+//!   (and, through [`follow`], in the site's other services' objects of its namespace):
 //!   a `configMap` volume becomes a `secret` volume, a projected `configMap` source a `secret`
 //!   source, `envFrom.configMapRef` a `secretRef`, `valueFrom.configMapKeyRef` a
 //!   `secretKeyRef`.
@@ -155,19 +156,23 @@ impl EnvSecret {
     }
 }
 
+/// The ConfigMaps [`promote`] made Secrets: (namespace, name).
+pub type Promoted = BTreeSet<(String, String)>;
+
 /// Rewrites `objects` of service `service` as the module doc says; returns them with the
-/// Secrets it made (after the objects they come from).
+/// Secrets it made (after the objects they come from), and the ConfigMaps it made Secrets
+/// (whose references in other services' objects [`follow`] rewrites).
 pub fn promote(
     service: &str,
     mut objects: Vec<Object>,
     tokens: &Tokens,
     default_namespace: &str,
-) -> Vec<Object> {
+) -> (Vec<Object>, Promoted) {
     if tokens.is_empty() {
-        return objects;
+        return (objects, Promoted::new());
     }
     // ConfigMaps first: the references to them are rewritten below.
-    let mut promoted: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut promoted = Promoted::new();
     for o in &mut objects {
         if !is_v1(&o.value, "ConfigMap") {
             continue;
@@ -240,7 +245,61 @@ pub fn promote(
             provenance,
         });
     }
-    objects
+    (objects, promoted)
+}
+
+/// Rewrites, in the objects of every other service of a site, the references to the
+/// ConfigMaps a chart service made Secrets (`promoted`: (namespace, name) → that service), as
+/// [`promote`] does in the service's own objects: a pod of another service that mounts the
+/// ConfigMap would otherwise find none.
+pub fn follow(
+    objects: &mut [Object],
+    promoted: &BTreeMap<(String, String), String>,
+    default_namespace: &str,
+) {
+    if promoted.is_empty() {
+        return;
+    }
+    for o in objects {
+        let ns = namespace_of(&o.value, default_namespace).to_string();
+        let here: BTreeSet<&str> = promoted
+            .iter()
+            .filter(|((n, _), by)| *n == ns && **by != o.service)
+            .map(|((_, name), _)| name.as_str())
+            .collect();
+        if here.is_empty() {
+            continue;
+        }
+        let mut changes = Vec::new();
+        follow_refs(&mut o.value, None, &here, &mut changes);
+        let label = object_label(&o.value);
+        for c in changes {
+            o.provenance.secret_changes.push(format!("{label}: {c}"));
+        }
+    }
+}
+
+/// [`rewrite_refs`] on every map below `v`.
+fn follow_refs(
+    v: &mut Value,
+    parent: Option<&str>,
+    promoted: &BTreeSet<&str>,
+    changes: &mut Vec<String>,
+) {
+    match v {
+        Value::Object(m) => {
+            rewrite_refs(m, parent, promoted, changes);
+            for (k, child) in m.iter_mut() {
+                follow_refs(child, Some(k), promoted, changes);
+            }
+        }
+        Value::Array(items) => {
+            for child in items {
+                follow_refs(child, parent, promoted, changes);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// What [`rewrite`] works with, for one object.
@@ -470,7 +529,7 @@ mod tests {
         let job = json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"},
             "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i", "env": [
                 {"name": "PW", "value": format!("p={t}")}]}]}}}});
-        let out = promote("app", vec![object(deploy), object(job)], &tokens(), "ns");
+        let (out, _) = promote("app", vec![object(deploy), object(job)], &tokens(), "ns");
         assert_eq!(out.len(), 3);
         let env = &out[0].value["spec"]["template"]["spec"]["containers"][0]["env"];
         assert_eq!(
@@ -509,12 +568,13 @@ mod tests {
                 {"name": "v", "configMap": {"name": "etc", "defaultMode": 292, "items": [{"key": "app.conf", "path": "a"}]}},
                 {"name": "w", "configMap": {"name": "bin"}},
                 {"name": "x", "projected": {"sources": [{"configMap": {"name": "etc"}}, {"configMap": {"name": "bin"}}]}}]}});
-        let out = promote(
+        let (out, promoted) = promote(
             "app",
             vec![object(cm), object(other), object(pod)],
             &tokens(),
             "ns",
         );
+        assert_eq!(promoted.len(), 1);
         assert_eq!(out.len(), 3);
         let s = &out[0].value;
         assert_eq!(s["kind"], "Secret");
@@ -553,14 +613,14 @@ mod tests {
         let b64 = base64::engine::general_purpose::STANDARD.encode(&t);
         let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "etc"},
             "data": {"a": format!("password = {t}"), "b": b64}});
-        let out = promote("app", vec![object(cm.clone())], &tokens(), "ns");
+        let (out, _) = promote("app", vec![object(cm.clone())], &tokens(), "ns");
         assert_eq!(out[0].value, cm);
         // A reference from another namespace is not to the promoted ConfigMap.
         let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "etc", "namespace": "a"},
             "data": {"a": format!("password = {t}")}});
         let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "b"},
             "spec": {"containers": [], "volumes": [{"name": "v", "configMap": {"name": "etc"}}]}});
-        let out = promote(
+        let (out, _) = promote(
             "app",
             vec![object(cm), object(pod.clone())],
             &tokens(),
@@ -571,8 +631,37 @@ mod tests {
         let none = Tokens::new(&SecretValues::new());
         let env = json!({"kind": "Pod", "spec": {"containers": [{"name": "c", "image": "i", "env": [{"name": "X", "value": t}]}]}});
         assert_eq!(
-            promote("app", vec![object(env.clone())], &none, "ns")[0].value,
+            promote("app", vec![object(env.clone())], &none, "ns").0[0].value,
             env
         );
+    }
+
+    #[test]
+    fn other_services_follow_a_promoted_configmap() {
+        let pod = |ns: &str| {
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": ns},
+                "spec": {"containers": [{"name": "c", "image": "i",
+                    "envFrom": [{"configMapRef": {"name": "etc"}}]}],
+                    "volumes": [{"name": "v", "configMap": {"name": "etc"}}]}})
+        };
+        let mut objects = vec![object(pod("ns")), object(pod("other"))];
+        objects[0].service = "client".into();
+        objects[1].service = "client".into();
+        let mut mine = object(pod("ns"));
+        mine.service = "app".into();
+        objects.push(mine.clone());
+        let promoted = BTreeMap::from([(("ns".to_string(), "etc".to_string()), "app".to_string())]);
+        follow(&mut objects, &promoted, "ns");
+        let spec = &objects[0].value["spec"];
+        assert_eq!(spec["volumes"][0]["secret"]["secretName"], "etc");
+        assert_eq!(
+            spec["containers"][0]["envFrom"][0]["secretRef"]["name"],
+            "etc"
+        );
+        assert_eq!(objects[0].provenance.secret_changes.len(), 2);
+        // Another namespace's `etc`, and the promoting service's own objects (which
+        // `promote` rewrote already), are left alone.
+        assert_eq!(objects[1].value, pod("other"));
+        assert_eq!(objects[2].value, mine.value);
     }
 }
