@@ -240,7 +240,7 @@ fn parsed_set(chart: &Chart, tpls: &[Renderable]) -> Result<Arc<Templates>, Helm
     }
     let mut set = Templates::new();
     for t in tpls {
-        let text = String::from_utf8_lossy(&t.text);
+        let text = crate::chart::utf8_text(&t.text);
         set.parse(&t.name, &text).map_err(|e| parse_error(&e, t))?;
     }
     let set = Arc::new(set);
@@ -298,7 +298,7 @@ fn collect(
     for f in node.chart.crd_files() {
         crds.push((
             format!("{full}/{}", f.name),
-            String::from_utf8_lossy(&f.data).into_owned(),
+            crate::chart::utf8_text(&f.data).into_owned(),
         ));
     }
     for d in &node.deps {
