@@ -187,8 +187,10 @@ pub struct State<'a> {
     seed_calls: u64,
 }
 
+/// The name of the variable `$` (one shared string: every template call starts a scope with it).
 fn dollar() -> Arc<str> {
-    Arc::from("$")
+    static DOLLAR: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
+    DOLLAR.get_or_init(|| Arc::from("$")).clone()
 }
 
 /// Executes `tree` (a template of `set`) with `data` as dot.

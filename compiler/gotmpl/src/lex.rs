@@ -60,21 +60,23 @@ impl ItemType {
     }
 }
 
-/// One token: its kind, where it starts, its text (or the error message) and its line.
+/// One token: its kind, where it starts, its text (or the error message) and its line. The
+/// text borrows the input (only error messages are owned), so tokens are cheap to copy: the
+/// parser copies every token it looks at, and allocating each was a large share of parsing.
 #[derive(Debug, Clone)]
-pub struct Item {
+pub struct Item<'a> {
     pub typ: ItemType,
     pub pos: usize,
-    pub val: String,
+    pub val: std::borrow::Cow<'a, str>,
     pub line: usize,
 }
 
-impl Item {
+impl Item<'_> {
     /// How Go prints a token in "unexpected X" messages.
     pub fn describe(&self) -> String {
         match self.typ {
             ItemType::Eof => "EOF".to_string(),
-            ItemType::Error => self.val.clone(),
+            ItemType::Error => self.val.to_string(),
             t if t.is_keyword() => format!("<{}>", self.val),
             _ => {
                 if self.val.chars().count() > 10 {
@@ -110,7 +112,7 @@ fn has_right_trim(s: &[u8]) -> bool {
 }
 
 /// Lexes the whole input; the result ends with an `Eof` or an `Error` item.
-pub fn lex(input: &str) -> Vec<Item> {
+pub fn lex(input: &str) -> Vec<Item<'_>> {
     let mut l = Lexer {
         input,
         b: input.as_bytes(),
@@ -128,7 +130,7 @@ struct Lexer<'a> {
     b: &'a [u8],
     pos: usize,
     start: usize,
-    items: Vec<Item>,
+    items: Vec<Item<'a>>,
     paren_depth: i64,
 }
 
@@ -145,12 +147,12 @@ impl<'a> Lexer<'a> {
     }
 
     fn emit(&mut self, typ: ItemType) {
-        let val = self.input[self.start..self.pos].to_string();
+        let val = std::borrow::Cow::Borrowed(&self.input[self.start..self.pos]);
         self.emit_val(typ, val);
         self.start = self.pos;
     }
 
-    fn emit_val(&mut self, typ: ItemType, val: String) {
+    fn emit_val(&mut self, typ: ItemType, val: std::borrow::Cow<'a, str>) {
         // Lines are counted incrementally from the previous item to keep lexing linear.
         let line = match self.items.last() {
             Some(prev) if prev.pos <= self.start => {
@@ -171,7 +173,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn error(&mut self, msg: String) -> State {
-        self.emit_val(ItemType::Error, msg);
+        self.emit_val(ItemType::Error, std::borrow::Cow::Owned(msg));
         State::Done
     }
 
@@ -580,7 +582,7 @@ mod tests {
         let text: Vec<&str> = items
             .iter()
             .filter(|i| i.typ == ItemType::Text)
-            .map(|i| i.val.as_str())
+            .map(|i| &*i.val)
             .collect();
         assert_eq!(text, vec!["a", "b"]);
     }
@@ -597,15 +599,15 @@ mod tests {
         use ItemType::*;
         assert_eq!(kinds("a{{/* x */}}b"), vec![Text, Text, Eof]);
         assert_eq!(
-            lex("{{/* x ").last().map(|i| i.val.clone()),
+            lex("{{/* x ").last().map(|i| i.val.to_string()),
             Some("unclosed comment".into())
         );
         assert_eq!(
-            lex("{{/* x */ 1}}").last().map(|i| i.val.clone()),
+            lex("{{/* x */ 1}}").last().map(|i| i.val.to_string()),
             Some("comment ends before closing delimiter".into())
         );
         assert_eq!(
-            lex("{{ 1").last().map(|i| i.val.clone()),
+            lex("{{ 1").last().map(|i| i.val.to_string()),
             Some("unclosed action".into())
         );
     }

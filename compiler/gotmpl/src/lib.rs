@@ -242,7 +242,9 @@ mod parse_cache {
         pub defs: Vec<(String, Arc<Vec<Node>>)>,
     }
 
-    type Cache = Mutex<HashMap<(u64, Arc<str>), Arc<Parsed>>>;
+    /// Parsed texts by (function-names fingerprint, text hash); texts with the same hash
+    /// share a bucket.
+    type Cache = Mutex<HashMap<(u64, u64), Vec<Arc<Parsed>>>>;
 
     /// Texts parsed, and texts taken from the cache, in this process.
     static PARSED: AtomicU64 = AtomicU64::new(0);
@@ -285,9 +287,30 @@ mod parse_cache {
         PARSING.lock().ok()
     }
 
+    /// A cheap hash of a text (8 bytes at a time). Looking a text up must not copy it nor run
+    /// SipHash over it: every chart's copy of helm-toolkit (hundreds of kilobytes) is looked
+    /// up on every render, and both showed up in the profile. Equal hashes are confirmed by
+    /// comparing the texts, so a collision costs a comparison, never a wrong tree.
+    fn text_hash(text: &str) -> u64 {
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        let b = text.as_bytes();
+        let mut h = (b.len() as u64).wrapping_mul(K);
+        let mut chunks = b.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+        }
+        for &x in chunks.remainder() {
+            h = (h ^ x as u64).wrapping_mul(K).rotate_left(29);
+        }
+        h ^ (h >> 32)
+    }
+
     pub fn get(fingerprint: u64, text: &str) -> Option<Arc<Parsed>> {
-        let key: (u64, Arc<str>) = (fingerprint, Arc::from(text));
-        cache().lock().ok()?.get(&key).cloned()
+        let key = (fingerprint, text_hash(text));
+        let cache = cache().lock().ok()?;
+        cache.get(&key)?.iter().find(|p| &*p.text == text).cloned()
     }
 
     pub fn put(fingerprint: u64, top: &Tree, defs: &[Tree]) {
@@ -303,7 +326,10 @@ mod parse_cache {
             if c.len() >= LIMIT {
                 c.clear();
             }
-            c.insert((fingerprint, top.text.clone()), Arc::new(parsed));
+            let bucket = c.entry((fingerprint, text_hash(&top.text))).or_default();
+            if !bucket.iter().any(|p| p.text == top.text) {
+                bucket.push(Arc::new(parsed));
+            }
         }
     }
 }

@@ -45,8 +45,8 @@ pub fn parse(
     Ok((tree, p.defs))
 }
 
-struct Parser<'f> {
-    items: Vec<Item>,
+struct Parser<'f, 'a> {
+    items: Vec<Item<'a>>,
     idx: usize,
     hi: usize,
     parse_name: Arc<str>,
@@ -68,13 +68,13 @@ pub const BUILTINS: &[&str] = &[
     "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne",
 ];
 
-impl<'f> Parser<'f> {
-    fn item(&self, i: usize) -> &Item {
+impl<'f, 'a> Parser<'f, 'a> {
+    fn item(&self, i: usize) -> &Item<'a> {
         let last = self.items.len() - 1;
         &self.items[i.min(last)]
     }
 
-    fn next(&mut self) -> Item {
+    fn next(&mut self) -> Item<'a> {
         let it = self.item(self.idx).clone();
         self.idx += 1;
         if self.idx > self.hi {
@@ -87,13 +87,13 @@ impl<'f> Parser<'f> {
         self.idx -= 1;
     }
 
-    fn peek(&mut self) -> Item {
+    fn peek(&mut self) -> Item<'a> {
         let it = self.next();
         self.backup();
         it
     }
 
-    fn next_non_space(&mut self) -> Item {
+    fn next_non_space(&mut self) -> Item<'a> {
         loop {
             let t = self.next();
             if t.typ != ItemType::Space {
@@ -102,7 +102,7 @@ impl<'f> Parser<'f> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Item {
+    fn peek_non_space(&mut self) -> Item<'a> {
         let t = self.next_non_space();
         self.backup();
         t
@@ -113,7 +113,7 @@ impl<'f> Parser<'f> {
         Error::parse(&self.parse_name, line, msg)
     }
 
-    fn unexpected(&self, token: &Item, context: &str) -> Error {
+    fn unexpected(&self, token: &Item<'_>, context: &str) -> Error {
         if token.typ == ItemType::Error {
             let mut extra = String::new();
             if self.action_line != 0 && self.action_line != token.line {
@@ -147,7 +147,7 @@ impl<'f> Parser<'f> {
         Ok(())
     }
 
-    fn expect(&mut self, typ: ItemType, context: &str) -> PResult<Item> {
+    fn expect(&mut self, typ: ItemType, context: &str) -> PResult<Item<'a>> {
         let t = self.next_non_space();
         if t.typ != typ {
             return Err(self.unexpected(&t, context));
@@ -199,7 +199,7 @@ impl<'f> Parser<'f> {
         Ok(root)
     }
 
-    fn unquote_name(&self, t: &Item) -> PResult<String> {
+    fn unquote_name(&self, t: &Item<'_>) -> PResult<String> {
         unquote(&t.val).ok_or_else(|| self.errorf("invalid syntax"))
     }
 
@@ -262,7 +262,9 @@ impl<'f> Parser<'f> {
     fn text_or_action(&mut self) -> PResult<Parsed> {
         let t = self.next_non_space();
         match t.typ {
-            ItemType::Text => Ok(Parsed::Node(Node::Text(t.val.into_boxed_str()))),
+            ItemType::Text => Ok(Parsed::Node(Node::Text(
+                t.val.into_owned().into_boxed_str(),
+            ))),
             ItemType::LeftDelim => {
                 let saved = self.action_line;
                 self.action_line = t.line;
@@ -385,7 +387,7 @@ impl<'f> Parser<'f> {
         })
     }
 
-    fn template_name(&mut self, t: &Item, context: &str) -> PResult<String> {
+    fn template_name(&mut self, t: &Item<'_>, context: &str) -> PResult<String> {
         match t.typ {
             ItemType::String | ItemType::RawString => self.unquote_name(t),
             _ => Err(self.unexpected(t, context)),
@@ -452,14 +454,14 @@ impl<'f> Parser<'f> {
                 ItemType::Assign | ItemType::Declare => {
                     pipe.is_assign = next.typ == ItemType::Assign;
                     self.next_non_space();
-                    pipe.decl.push(Arc::from(v.val.as_str()));
-                    self.vars.push(v.val.clone());
+                    pipe.decl.push(Arc::from(&*v.val));
+                    self.vars.push(v.val.to_string());
                     break;
                 }
                 ItemType::Char if next.val == "," => {
                     self.next_non_space();
-                    pipe.decl.push(Arc::from(v.val.as_str()));
-                    self.vars.push(v.val.clone());
+                    pipe.decl.push(Arc::from(&*v.val));
+                    self.vars.push(v.val.to_string());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().typ {
                             ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
@@ -612,14 +614,14 @@ impl<'f> Parser<'f> {
                 }
                 Arg::Identifier {
                     pos: t.pos,
-                    name: t.val,
+                    name: t.val.into_owned(),
                 }
             }
             ItemType::Dot => Arg::Dot(t.pos),
             ItemType::Nil => Arg::Nil(t.pos),
             ItemType::Variable => {
-                let idents: Vec<String> = vec![t.val.clone()];
-                if !self.vars.contains(&t.val) {
+                let idents: Vec<String> = vec![t.val.to_string()];
+                if !self.vars.iter().any(|v| *v == t.val) {
                     return Err(
                         self.errorf(format!("undefined variable {}", crate::fmt::quote(&t.val)))
                     );
@@ -635,7 +637,7 @@ impl<'f> Parser<'f> {
                 let value = self.number(&t)?;
                 Arg::Number {
                     pos: t.pos,
-                    text: t.val,
+                    text: t.val.into_owned(),
                     value,
                 }
             }
@@ -656,7 +658,7 @@ impl<'f> Parser<'f> {
                 let value = unquote(&t.val).ok_or_else(|| self.errorf("invalid syntax"))?;
                 Arg::String {
                     pos: t.pos,
-                    quoted: t.val,
+                    quoted: t.val.into_owned(),
                     value,
                 }
             }
@@ -667,8 +669,8 @@ impl<'f> Parser<'f> {
         }))
     }
 
-    fn number(&self, t: &Item) -> PResult<Number> {
-        let text = t.val.as_str();
+    fn number(&self, t: &Item<'_>) -> PResult<Number> {
+        let text = &*t.val;
         if t.typ == ItemType::CharConstant {
             let s = unquote_char(text)
                 .ok_or_else(|| self.errorf(format!("malformed character constant: {text}")))?;

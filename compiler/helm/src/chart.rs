@@ -161,6 +161,17 @@ impl Chart {
     }
 }
 
+/// The text of a chart file: its bytes as UTF-8, invalid sequences replaced by U+FFFD (as
+/// `String::from_utf8_lossy`). Chart files are almost always valid UTF-8, and the standard
+/// library's validation is several times faster than the lossy conversion's scan, which
+/// showed up in the profile (every template text of every chart passes through here).
+pub(crate) fn utf8_text(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(data) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(data),
+    }
+}
+
 /// Loads the chart in folder `dir`, its `charts/` subcharts and its `file://` dependencies.
 pub fn load_dir(dir: &Path) -> Result<Chart, HelmError> {
     load_dir_depth(dir, 0)
@@ -257,7 +268,7 @@ fn walk(
 fn load_files(files: Vec<(String, Vec<u8>)>, dir: &Path) -> Result<Chart, HelmError> {
     let mut metadata: Option<Metadata> = None;
     if let Some((_, data)) = files.iter().find(|(n, _)| n == "Chart.yaml") {
-        let text = String::from_utf8_lossy(data);
+        let text = utf8_text(data);
         let v = crate::yamlin::parse_values(&text).map_err(|e| {
             HelmError::load(
                 &dir.join("Chart.yaml"),
@@ -280,7 +291,7 @@ fn load_files(files: Vec<(String, Vec<u8>)>, dir: &Path) -> Result<Chart, HelmEr
         match name.as_str() {
             "Chart.yaml" | "Chart.lock" => {}
             "values.yaml" => {
-                let text = String::from_utf8_lossy(&data).into_owned();
+                let text = utf8_text(&data).into_owned();
                 let v = crate::yamlin::parse_values(&text).map_err(|e| {
                     HelmError::load(
                         &dir.join("values.yaml"),
@@ -300,7 +311,7 @@ fn load_files(files: Vec<(String, Vec<u8>)>, dir: &Path) -> Result<Chart, HelmEr
                 schema = Some(parsed);
             }
             "requirements.yaml" => {
-                let text = String::from_utf8_lossy(&data);
+                let text = utf8_text(&data);
                 let v = crate::yamlin::parse_values(&text).map_err(|e| {
                     HelmError::load(
                         &dir.join("requirements.yaml"),
@@ -412,7 +423,7 @@ fn resolve_file_dependencies(chart: &mut Chart, dir: &Path, depth: usize) -> Res
             continue;
         }
         let path = dir.join(rel);
-        let sub = load_dir_depth(&path, depth + 1).map_err(|e| {
+        let sub = load_file_dependency(&path, depth + 1).map_err(|e| {
             HelmError::load(
                 &dir.join("Chart.yaml"),
                 &format!(
@@ -445,9 +456,105 @@ fn resolve_file_dependencies(chart: &mut Chart, dir: &Path, depth: usize) -> Res
                 ),
             ));
         }
-        chart.subcharts.push(Arc::new(sub));
+        chart.subcharts.push(sub);
     }
     Ok(())
+}
+
+/// A `file://` dependency loaded before in this process, with what its folder looked like.
+struct CachedDependency {
+    fingerprint: Vec<(String, u64, Option<std::time::SystemTime>)>,
+    chart: Arc<Chart>,
+}
+
+/// Loads a `file://` dependency, or takes it from the process-wide cache when its folder is
+/// unchanged. A library chart such as openstack-helm's helm-toolkit is the dependency of
+/// every chart of a repository: loading all the charts (a fleet build, the corpus bench)
+/// would otherwise read and parse it again for each one. The cache is keyed by canonical path
+/// and checked against every file's size and modification time, so an edited dependency is
+/// loaded again (within the file system's timestamp resolution); only dependencies that have
+/// no `file://` dependencies of their own (which the check could not see) are cached.
+fn load_file_dependency(path: &Path, depth: usize) -> Result<Arc<Chart>, HelmError> {
+    type Cache = Mutex<HashMap<PathBuf, CachedDependency>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let key = std::fs::canonicalize(path).ok();
+    let fingerprint = key.as_deref().and_then(folder_fingerprint);
+    if let (Some(key), Some(fp)) = (&key, &fingerprint) {
+        let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+        if let Some(hit) = cache.lock().ok().and_then(|c| {
+            c.get(key)
+                .filter(|h| &h.fingerprint == fp)
+                .map(|h| h.chart.clone())
+        }) {
+            // The same chart as a fresh load gives: only `dir` differs (it names the folder
+            // as this chart's `file://` path reaches it, which diagnostics print).
+            return Ok(Arc::new(Chart {
+                metadata: hit.metadata.clone(),
+                values: hit.values.clone(),
+                values_text: hit.values_text.clone(),
+                schema: hit.schema.clone(),
+                templates: hit.templates.clone(),
+                files: hit.files.clone(),
+                subcharts: hit.subcharts.clone(),
+                dir: path.to_path_buf(),
+                parsed: Mutex::new(HashMap::new()),
+            }));
+        }
+    }
+    let chart = Arc::new(load_dir_depth(path, depth)?);
+    let self_contained = chart
+        .metadata
+        .dependencies
+        .iter()
+        .flatten()
+        .all(|d| !d.repository.starts_with("file://"));
+    if let (Some(key), Some(fingerprint), true) = (key, fingerprint, self_contained) {
+        let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+        if let Ok(mut c) = cache.lock() {
+            c.insert(
+                key,
+                CachedDependency {
+                    fingerprint,
+                    chart: chart.clone(),
+                },
+            );
+        }
+    }
+    Ok(chart)
+}
+
+/// Every file under `dir` (relative path, size, modification time), in walk order; `None`
+/// when the folder cannot be read (the load then reports why).
+fn folder_fingerprint(dir: &Path) -> Option<Vec<(String, u64, Option<std::time::SystemTime>)>> {
+    fn walk(
+        dir: &Path,
+        rel: &str,
+        out: &mut Vec<(String, u64, Option<std::time::SystemTime>)>,
+        depth: usize,
+    ) -> Option<()> {
+        if depth > 64 {
+            return None;
+        }
+        let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)
+            .ok()?
+            .collect::<Result<_, _>>()
+            .ok()?;
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = format!("{rel}/{}", e.file_name().to_string_lossy());
+            // Symbolic links followed, as the loader follows them.
+            let meta = std::fs::metadata(e.path()).ok()?;
+            if meta.is_dir() {
+                walk(&e.path(), &name, out, depth + 1)?;
+            } else {
+                out.push((name, meta.len(), meta.modified().ok()));
+            }
+        }
+        Some(())
+    }
+    let mut out = Vec::new();
+    walk(dir, "", &mut out, 0)?;
+    Some(out)
 }
 
 /// Helm's `CheckDependencies` for the chart being rendered: every declared dependency must be
@@ -705,5 +812,46 @@ impl IgnoreRules {
             }
         }
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn a_file_dependency_is_shared_until_its_folder_changes() {
+        let root = tempfile::tempdir().unwrap();
+        let lib = root.path().join("lib");
+        write(
+            &lib.join("Chart.yaml"),
+            "apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n",
+        );
+        write(&lib.join("templates/_a.tpl"), "{{define \"a\"}}one{{end}}");
+        for app in ["x", "y"] {
+            write(
+                &root.path().join(app).join("Chart.yaml"),
+                &format!("apiVersion: v2\nname: {app}\nversion: 0.1.0\ndependencies:\n- name: lib\n  version: 0.1.0\n  repository: file://../lib\n"),
+            );
+        }
+        let x = load_dir(&root.path().join("x")).unwrap();
+        let y = load_dir(&root.path().join("y")).unwrap();
+        let (lx, ly) = (&x.subcharts[0], &y.subcharts[0]);
+        // The second chart gets the first one's files (shared, not read again), under its own
+        // path to the dependency.
+        assert!(Arc::ptr_eq(&lx.templates[0].data, &ly.templates[0].data));
+        assert_eq!(ly.dir, root.path().join("y").join("../lib"));
+        // A changed file (another size) is read again.
+        write(&lib.join("templates/_a.tpl"), "{{define \"a\"}}two!{{end}}");
+        let z = load_dir(&root.path().join("x")).unwrap();
+        assert_eq!(
+            &*z.subcharts[0].templates[0].data,
+            b"{{define \"a\"}}two!{{end}}"
+        );
     }
 }

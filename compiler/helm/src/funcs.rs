@@ -84,7 +84,7 @@ fn tpl(ctx: &mut dyn CallContext, args: &[Value]) -> Result<Value, FuncError> {
         )),
         other => other,
     })?;
-    Ok(Value::from(out.replace("<no value>", "")))
+    Ok(Value::from(crate::render::without_no_value(out)))
 }
 
 /// `required MSG VALUE`: VALUE, or an error with MSG when it is nil or an empty string.

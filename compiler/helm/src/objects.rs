@@ -27,7 +27,7 @@ impl Files {
     fn get(&self, name: &str) -> String {
         self.files
             .get(name)
-            .map(|d| String::from_utf8_lossy(d).into_owned())
+            .map(|d| crate::chart::utf8_text(d).into_owned())
             .unwrap_or_default()
     }
 
@@ -74,7 +74,7 @@ impl Object for Files {
         Some(
             self.files
                 .get(name)
-                .map(|d| Value::str(String::from_utf8_lossy(d)))
+                .map(|d| Value::str(crate::chart::utf8_text(d)))
                 .unwrap_or(Value::Nil),
         )
     }
@@ -96,7 +96,7 @@ impl Object for Files {
                 Value::Object(std::rc::Rc::new(Files { files }))
             }),
             "AsConfig" => Ok(Value::str(crate::yamlin::to_yaml(
-                &self.as_map(|d| String::from_utf8_lossy(d).into_owned()),
+                &self.as_map(|d| crate::chart::utf8_text(d).into_owned()),
             ))),
             "AsSecrets" => Ok(Value::str(crate::yamlin::to_yaml(&self.as_map(base64)))),
             "Lines" => str_arg(args, 0).map(|p| {

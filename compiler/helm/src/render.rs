@@ -182,9 +182,11 @@ pub fn render_chart(chart: &Chart, opts: &RenderOptions) -> Result<Rendered, Hel
     );
 
     // Helm's sortTemplates: more path segments first; equal depth in reverse byte order.
-    tpls.sort_by(|a, b| {
-        let (ca, cb) = (a.name.matches('/').count(), b.name.matches('/').count());
-        cb.cmp(&ca).then_with(|| b.name.cmp(&a.name))
+    // (Depths counted once per template, not in every comparison: counting them there was a
+    // visible share of a render.)
+    tpls.sort_by_cached_key(|t| {
+        let depth = t.name.bytes().filter(|&c| c == b'/').count();
+        (std::cmp::Reverse(depth), std::cmp::Reverse(t.name.clone()))
     });
 
     let set = parsed_set(chart, &tpls)?;
@@ -216,9 +218,19 @@ pub fn render_chart(chart: &Chart, opts: &RenderOptions) -> Result<Rendered, Hel
         let out = set
             .execute(&t.name, &t.data, &exec)
             .map_err(|e| exec_error(&e, &tpls))?;
-        files.insert(t.name.clone(), out.replace("<no value>", ""));
+        files.insert(t.name.clone(), without_no_value(out));
     }
     Ok(Rendered { files, crds })
+}
+
+/// `text` with Helm's `<no value>` removed; the text itself (no copy) when it has none, as most
+/// rendered files have none.
+pub(crate) fn without_no_value(text: String) -> String {
+    if text.contains("<no value>") {
+        text.replace("<no value>", "")
+    } else {
+        text
+    }
 }
 
 /// The parsed template set for this list of templates, from the chart's cache when it was
@@ -240,7 +252,7 @@ fn parsed_set(chart: &Chart, tpls: &[Renderable]) -> Result<Arc<Templates>, Helm
     }
     let mut set = Templates::new();
     for t in tpls {
-        let text = String::from_utf8_lossy(&t.text);
+        let text = crate::chart::utf8_text(&t.text);
         set.parse(&t.name, &text).map_err(|e| parse_error(&e, t))?;
     }
     let set = Arc::new(set);
@@ -298,7 +310,7 @@ fn collect(
     for f in node.chart.crd_files() {
         crds.push((
             format!("{full}/{}", f.name),
-            String::from_utf8_lossy(&f.data).into_owned(),
+            crate::chart::utf8_text(&f.data).into_owned(),
         ));
     }
     for d in &node.deps {

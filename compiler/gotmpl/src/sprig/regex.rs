@@ -7,6 +7,8 @@
 //! a previous match, and `$1`/`${name}` in replacements follow Go's `Regexp.Expand`. Error
 //! texts for invalid patterns are Rust's, not Go's.
 
+use std::sync::Arc;
+
 use regex::{Captures, Regex};
 
 use super::args::{self, call_err, exact, string};
@@ -89,7 +91,7 @@ pub fn register_all(map: &mut FuncMap) {
 
 /// Compiles for a `must` function (Go's `Compile` error) or a plain one (Go's `MustCompile`
 /// panic, whose text adds `regexp: Compile(...)`).
-fn compile_for(pattern: &str, must: bool) -> Result<Regex, FuncError> {
+fn compile_for(pattern: &str, must: bool) -> Result<Arc<Regex>, FuncError> {
     compile(pattern).map_err(|e| {
         if must {
             e
@@ -101,20 +103,22 @@ fn compile_for(pattern: &str, must: bool) -> Result<Regex, FuncError> {
 
 /// Compiled patterns per thread: charts call `regexReplaceAll` with the same few patterns
 /// thousands of times, and building a regex costs far more than running it. Bounded, so a
-/// template generating patterns cannot grow it without end.
+/// template generating patterns cannot grow it without end. Shared (`Arc`), not cloned: a
+/// cloned `Regex` gets a fresh pool of search caches, and building the lazy DFA's cache on the
+/// first search of every clone cost more than the searches themselves.
 const REGEX_CACHE_LIMIT: usize = 256;
 
 thread_local! {
-    static REGEX_CACHE: std::cell::RefCell<std::collections::HashMap<String, Result<Regex, FuncError>>> =
+    static REGEX_CACHE: std::cell::RefCell<std::collections::HashMap<String, Result<Arc<Regex>, FuncError>>> =
         std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
 /// Compiles a Go (RE2) pattern, rewriting Go's ASCII-only classes for Rust (cached).
-pub fn compile(pattern: &str) -> Result<Regex, FuncError> {
+pub fn compile(pattern: &str) -> Result<Arc<Regex>, FuncError> {
     if let Some(hit) = REGEX_CACHE.with(|c| c.borrow().get(pattern).cloned()) {
         return hit;
     }
-    let compiled = compile_uncached(pattern);
+    let compiled = compile_uncached(pattern).map(Arc::new);
     REGEX_CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= REGEX_CACHE_LIMIT {

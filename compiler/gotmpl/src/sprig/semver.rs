@@ -43,7 +43,7 @@ struct Patterns {
 fn patterns() -> Option<&'static Patterns> {
     static P: OnceLock<Option<Patterns>> = OnceLock::new();
     P.get_or_init(|| {
-        let c = |p: String| super::regex::compile(&p).ok();
+        let c = |p: String| super::regex::compile(&p).ok().map(|r| Regex::clone(&r));
         Some(Patterns {
             loose: c(r"^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?$".to_string())?,
             constraint: c(format!(r"^\s*({OPS})\s*({CV})\s*$"))?,

@@ -90,11 +90,11 @@ pub fn register_all(map: &mut FuncMap) {
     });
     register(map, "indent", |_, a| {
         exact(a, 2)?;
-        indent(args::int(&a[0])?, string(&a[1])?).map(Value::from)
+        indent(args::int(&a[0])?, string(&a[1])?, "").map(Value::from)
     });
     register(map, "nindent", |_, a| {
         exact(a, 2)?;
-        indent(args::int(&a[0])?, string(&a[1])?).map(|s| Value::from(format!("\n{s}")))
+        indent(args::int(&a[0])?, string(&a[1])?, "\n").map(Value::from)
     });
     register(map, "replace", |_, a| {
         exact(a, 3)?;
@@ -720,15 +720,31 @@ fn repeat(_: &mut dyn CallContext, a: &[Value]) -> R {
     Ok(Value::from(s.repeat(count as usize)))
 }
 
-fn indent(spaces: i64, s: &str) -> Result<String, FuncError> {
+/// Sprig's `indent` (`nindent` with `lead` = a newline, printed first).
+fn indent(spaces: i64, s: &str, lead: &str) -> Result<String, FuncError> {
     if spaces < 0 {
         return Err(call_err("strings: negative Repeat count"));
     }
-    let lines = s.matches('\n').count() as u128 + 1;
+    // One pass over the bytes: charts indent large blocks (`toYaml | indent`) of short lines,
+    // where searching line by line costs more per line than the copy itself.
+    let lines = s.bytes().filter(|&c| c == b'\n').count() as u128 + 1;
     let total = s.len() as u128 + lines * spaces as u128;
     args::check_bytes("indent", total.min(usize::MAX as u128) as usize)?;
     let pad = " ".repeat(spaces as usize);
-    Ok(format!("{pad}{}", s.replace('\n', &format!("\n{pad}"))))
+    let mut out = String::with_capacity(total as usize + lead.len());
+    out.push_str(lead);
+    out.push_str(&pad);
+    let mut start = 0;
+    for (i, c) in s.bytes().enumerate() {
+        if c == b'\n' {
+            // A newline byte is always a character boundary.
+            out.push_str(&s[start..=i]);
+            out.push_str(&pad);
+            start = i + 1;
+        }
+    }
+    out.push_str(&s[start..]);
+    Ok(out)
 }
 
 /// goutils' `WrapCustom`: breaks `s` at spaces so lines hold at most `width` bytes; with

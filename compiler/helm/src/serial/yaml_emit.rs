@@ -46,33 +46,45 @@ pub fn number_text(json: &str) -> String {
 /// runs of digits compared by value. go-yaml v3 (`v3 == true`) puts letters first when they
 /// follow a digit.
 pub fn key_less(a: &str, b: &str, v3: bool) -> bool {
+    // Keys are nearly always ASCII, where bytes are characters: compare them in place rather
+    // than collecting characters (two allocations per comparison showed up in the profile).
+    if a.is_ascii() && b.is_ascii() {
+        return key_less_units(a.as_bytes(), b.as_bytes(), v3);
+    }
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
-    let n = ar.len().min(br.len());
+    key_less_units(&ar, &br, v3)
+}
+
+/// [`key_less`] over characters (`char`s, or the bytes of ASCII text).
+fn key_less_units<C: Copy + Into<char>>(a: &[C], b: &[C], v3: bool) -> bool {
+    let ar = |i: usize| -> char { a[i].into() };
+    let br = |i: usize| -> char { b[i].into() };
+    let n = a.len().min(b.len());
     let mut digits = false;
     for i in 0..n {
-        if ar[i] == br[i] {
-            digits = ar[i].is_ascii_digit();
+        if ar(i) == br(i) {
+            digits = ar(i).is_ascii_digit();
             continue;
         }
-        let al = ar[i].is_alphabetic();
-        let bl = br[i].is_alphabetic();
+        let al = ar(i).is_alphabetic();
+        let bl = br(i).is_alphabetic();
         if al && bl {
-            return ar[i] < br[i];
+            return ar(i) < br(i);
         }
         if al || bl {
             return if v3 && digits { al } else { bl };
         }
         let mut an: i64 = 0;
         let mut bn: i64 = 0;
-        if ar[i] == '0' || br[i] == '0' {
+        if ar(i) == '0' || br(i) == '0' {
             let mut j = i;
             while j > 0 {
                 j -= 1;
-                if !ar[j].is_ascii_digit() {
+                if !ar(j).is_ascii_digit() {
                     break;
                 }
-                if ar[j] != '0' {
+                if ar(j) != '0' {
                     an = 1;
                     bn = 1;
                     break;
@@ -80,13 +92,13 @@ pub fn key_less(a: &str, b: &str, v3: bool) -> bool {
             }
         }
         let mut ai = i;
-        while ai < ar.len() && ar[ai].is_ascii_digit() {
-            an = an.wrapping_mul(10).wrapping_add(ar[ai] as i64 - '0' as i64);
+        while ai < a.len() && ar(ai).is_ascii_digit() {
+            an = an.wrapping_mul(10).wrapping_add(ar(ai) as i64 - '0' as i64);
             ai += 1;
         }
         let mut bi = i;
-        while bi < br.len() && br[bi].is_ascii_digit() {
-            bn = bn.wrapping_mul(10).wrapping_add(br[bi] as i64 - '0' as i64);
+        while bi < b.len() && br(bi).is_ascii_digit() {
+            bn = bn.wrapping_mul(10).wrapping_add(br(bi) as i64 - '0' as i64);
             bi += 1;
         }
         if an != bn {
@@ -95,9 +107,9 @@ pub fn key_less(a: &str, b: &str, v3: bool) -> bool {
         if ai != bi {
             return ai < bi;
         }
-        return ar[i] < br[i];
+        return ar(i) < br(i);
     }
-    ar.len() < br.len()
+    a.len() < b.len()
 }
 
 /// Sorts keys as go-yaml (v2, or v3 with `v3`) does.
@@ -154,7 +166,16 @@ fn analyze(value: &str, v3: bool) -> Analysis {
             block_allowed: false,
         };
     }
+    // Bytes are characters in ASCII text (nearly every value): no copy into a char vector.
+    if value.is_ascii() {
+        return analyze_units(value, value.as_bytes(), v3);
+    }
     let chars: Vec<char> = value.chars().collect();
+    analyze_units(value, &chars, v3)
+}
+
+/// [`analyze`] over the characters of `value` (`char`s, or its bytes when it is ASCII).
+fn analyze_units<C: Copy + Into<char>>(value: &str, chars: &[C], v3: bool) -> Analysis {
     let mut block_indicators = false;
     let mut line_breaks = false;
     let mut special = false;
@@ -174,7 +195,8 @@ fn analyze(value: &str, v3: bool) -> Analysis {
     let mut preceded_by_whitespace = true;
     let n = chars.len();
     for (i, &c) in chars.iter().enumerate() {
-        let followed_by_whitespace = i + 1 >= n || is_blank(chars[i + 1]);
+        let c: char = c.into();
+        let followed_by_whitespace = i + 1 >= n || is_blank(chars[i + 1].into());
         if i == 0 {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
@@ -408,6 +430,13 @@ impl Emitter {
         }
     }
 
+    /// A mapping key: what `emit_node` does for a `YNode::Str`, without copying the key.
+    fn emit_key(&mut self, k: &str, simple_key: bool) {
+        self.mapping_context = true;
+        self.simple_key_context = simple_key;
+        self.emit_scalar(k, requested_style(k, self.v3));
+    }
+
     fn emit_empty(&mut self, open: &str, close: &str) {
         self.write_indicator(open, true, true, false);
         self.write_indicator(close, false, false, false);
@@ -435,11 +464,11 @@ impl Emitter {
             let a = analyze(k, self.v3);
             let simple = !a.multiline && k.len() <= 128;
             if simple {
-                self.emit_node(&YNode::Str(k.clone()), true, true);
+                self.emit_key(k, true);
                 self.write_indicator(":", false, false, false);
             } else {
                 self.write_indicator("?", true, false, true);
-                self.emit_node(&YNode::Str(k.clone()), true, false);
+                self.emit_key(k, false);
                 self.write_indent();
                 self.write_indicator(":", true, false, true);
             }
@@ -479,6 +508,19 @@ impl Emitter {
     fn write_plain(&mut self, value: &str, allow_breaks: bool) {
         if !self.whitespace {
             self.put(' ');
+        }
+        // Most plain scalars have neither spaces nor line breaks: then every character is
+        // put as it is, which needs no per-character work.
+        if !value.contains(|c: char| c == ' ' || is_break(c)) {
+            self.out.push_str(value);
+            self.column += if value.is_ascii() {
+                value.len()
+            } else {
+                value.chars().count()
+            };
+            self.whitespace = false;
+            self.indention = false;
+            return;
         }
         let chars: Vec<char> = value.chars().collect();
         let mut spaces = false;
