@@ -318,7 +318,7 @@ impl<'k> Locator<'k> {
         // Strategic merge: the last key of the change, written inside the entry.
         if let Some(key) = pointer
             .rsplit('/')
-            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .map(strata_yaml::pointer_unescape)
             .find(|s| !s.is_empty() && s.parse::<usize>().is_err())
         {
             let written = [

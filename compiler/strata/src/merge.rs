@@ -309,18 +309,10 @@ mod tests {
         (Source::new(path, text), d)
     }
 
-    #[test]
-    fn maps_merge_scalars_and_lists_replace_null_deletes() {
-        let (s1, d1) = doc(
-            "defaults.yaml",
-            "api: {replicas: 1, port: 5000}\nlist: [a, b]\ndebug: true\n",
-        );
-        let (s2, d2) = doc(
-            "layer.yaml",
-            "api: {replicas: 3}\nlist: [c]\ndebug: null\nextra: {x: null, y: 1}\n",
-        );
+    /// The documents merged in order, each at its root.
+    fn merged(docs: &[(Source, strata_yaml::Document)]) -> Tracked {
         let mut t = Tracked::empty_map();
-        for (s, d) in [(&s1, &d1), (&s2, &d2)] {
+        for (s, d) in docs {
             t.merge(Layered {
                 value: &d.value,
                 pointer: "",
@@ -328,6 +320,21 @@ mod tests {
                 source: s,
             });
         }
+        t
+    }
+
+    #[test]
+    fn maps_merge_scalars_and_lists_replace_null_deletes() {
+        let t = merged(&[
+            doc(
+                "defaults.yaml",
+                "api: {replicas: 1, port: 5000}\nlist: [a, b]\ndebug: true\n",
+            ),
+            doc(
+                "layer.yaml",
+                "api: {replicas: 3}\nlist: [c]\ndebug: null\nextra: {x: null, y: 1}\n",
+            ),
+        ]);
         assert_eq!(
             t.value,
             json!({"api": {"replicas": 3, "port": 5000}, "list": ["c"], "extra": {"y": 1}})
@@ -348,23 +355,14 @@ mod tests {
 
     #[test]
     fn deletions_are_kept_until_a_later_document_sets_the_key_again() {
-        let docs = [
+        let t = merged(&[
             doc("a.yaml", "image: {tag: x}\nannotations: {a: 1}\n"),
             doc(
                 "b.yaml",
                 "image: {tag: null}\nannotations: null\nnew: {gone: null}\nkept: null\n",
             ),
             doc("c.yaml", "kept: 1\n"),
-        ];
-        let mut t = Tracked::empty_map();
-        for (s, d) in &docs {
-            t.merge(Layered {
-                value: &d.value,
-                pointer: "",
-                spans: &d.spans,
-                source: s,
-            });
-        }
+        ]);
         let deleted: Vec<(&str, &str, u32)> = t
             .deleted()
             .map(|(p, o)| (p, &*o.source.path, o.span.start.line))

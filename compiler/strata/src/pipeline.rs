@@ -216,16 +216,29 @@ impl Project {
     }
 
     /// A resolved site's input digest, as `_meta/site.json` records it
-    /// ([`gitops::meta::site_input_digest`]).
+    /// ([`gitops::meta::site_input_parts`], SHA-256).
     pub fn input_digest(&self, site: &Site) -> String {
+        self.hash_inputs(site, &[], |parts| gitops::meta::digest(parts))
+    }
+
+    /// `hash` of the site's input parts ([`gitops::meta::site_input_parts`]), then `extra`.
+    fn hash_inputs(
+        &self,
+        site: &Site,
+        extra: &[(&str, &str)],
+        hash: impl FnOnce(Vec<(&str, &str)>) -> String,
+    ) -> String {
         let (layers, site_folder) = self.meta_inputs(site);
-        gitops::meta::site_input_digest(
+        let overlays = gitops::meta::overlay_parts(site, &self.inputs.overlay_digests);
+        let mut parts = gitops::meta::site_input_parts(
             site,
             &self.checked.catalog,
             &layers,
-            &self.inputs.overlay_digests,
+            &overlays,
             site_folder.as_ref(),
-        )
+        );
+        parts.extend_from_slice(extra);
+        hash(parts)
     }
 
     /// The digest of the repository-wide inputs ([`crate::fleet::repository_digest`]).
@@ -249,18 +262,9 @@ impl Project {
     /// covers it, and `extra`: a fast digest ([`gitops::meta::fast_digest`]), for records
     /// that only Strata reads back.
     pub fn site_cache_key(&self, site: &Site, extra: &[(&str, &str)]) -> String {
-        let (layers, site_folder) = self.meta_inputs(site);
-        let overlays = gitops::meta::overlay_parts(site, &self.inputs.overlay_digests);
-        let mut parts = gitops::meta::site_input_parts(
-            site,
-            &self.checked.catalog,
-            &layers,
-            &overlays,
-            site_folder.as_ref(),
-        );
-        parts.push(("repository", self.repository_digest()));
-        parts.extend_from_slice(extra);
-        gitops::meta::fast_digest(parts)
+        let mut more = vec![("repository", self.repository_digest())];
+        more.extend_from_slice(extra);
+        self.hash_inputs(site, &more, |parts| gitops::meta::fast_digest(parts))
     }
 
     /// The stages up to the final objects (render, overlays, leak check), without output

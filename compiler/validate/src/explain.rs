@@ -97,7 +97,7 @@ pub(crate) fn push_token(pointer: &str, token: &str) -> String {
 pub fn human_path(pointer: &str) -> String {
     let mut out = String::new();
     for raw in pointer.split('/').skip(1) {
-        let token = raw.replace("~1", "/").replace("~0", "~");
+        let token = strata_yaml::pointer_unescape(raw);
         if !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()) {
             out.push_str(&format!("[{token}]"));
         } else if !token.is_empty()

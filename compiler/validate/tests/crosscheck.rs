@@ -164,7 +164,7 @@ fn mutations(object: &Value) -> Vec<(String, Value)> {
         let (parent, last) = p.rsplit_once('/').unwrap_or(("", ""));
         let mut m = object.clone();
         if let Some(Value::Object(map)) = m.pointer_mut(parent) {
-            let key = last.replace("~1", "/").replace("~0", "~");
+            let key = strata_yaml::pointer_unescape(last);
             map.shift_remove(&key);
             out.push((format!("delete {p}"), m));
         }

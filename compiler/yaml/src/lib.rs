@@ -25,5 +25,5 @@ pub use emit::{emit, emit_stream, needs_quotes, KeyOrder};
 pub use parse::{parse, parse_one, Document, Error, ErrorKind, ParseOptions, Schema, Timestamps};
 pub use resolve::{resolve_plain, Resolved};
 pub use serde_json::{Map, Number, Value};
-pub use span::{pointer_escape, pointer_push, NodeSpans, Pos, Span, Spans};
+pub use span::{pointer_escape, pointer_push, pointer_unescape, NodeSpans, Pos, Span, Spans};
 pub use suggest::did_you_mean;

@@ -95,6 +95,11 @@ pub fn pointer_escape(token: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Unescapes one reference token of a JSON pointer (`~1` → `/`, then `~0` → `~`).
+pub fn pointer_unescape(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
 /// Appends one escaped reference token to a JSON pointer.
 pub fn pointer_push(pointer: &str, token: &str) -> String {
     let token = pointer_escape(token);
@@ -136,5 +141,9 @@ mod tests {
             "/metadata/labels/app.kubernetes.io~1name"
         );
         assert_eq!(pointer_escape("a~b"), "a~0b");
+        // `~01` is `~1` escaped: unescaping `~1` first keeps it from turning into `/`.
+        for token in ["app.kubernetes.io/name", "a~b", "~1", "~0/~"] {
+            assert_eq!(pointer_unescape(&pointer_escape(token)), token);
+        }
     }
 }

@@ -61,20 +61,16 @@ impl Patch {
     }
 }
 
-fn decode_key(k: &str) -> String {
-    k.replace("~1", "/").replace("~0", "~")
-}
-
 /// json-patch's `findObject`: the container of the last path element, and that element.
 fn find_parent<'a>(doc: &'a mut Value, path: &str) -> Option<(&'a mut Value, String)> {
     let split: Vec<&str> = path.split('/').collect();
     if split.len() < 2 {
         return None;
     }
-    let key = decode_key(split[split.len() - 1]);
+    let key = strata_yaml::pointer_unescape(split[split.len() - 1]);
     let mut cur = doc;
     for part in &split[1..split.len() - 1] {
-        let part = decode_key(part);
+        let part = strata_yaml::pointer_unescape(part);
         cur = match cur {
             Value::Object(m) => m.get_mut(&part)?,
             Value::Array(a) => {

@@ -67,7 +67,7 @@ fn with_deletions(t: &crate::merge::Tracked) -> Json {
         let segs: Vec<String> = pointer
             .split('/')
             .skip(1)
-            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .map(strata_yaml::pointer_unescape)
             .collect();
         let Some((last, parents)) = segs.split_last() else {
             continue;

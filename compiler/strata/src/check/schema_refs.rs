@@ -248,7 +248,7 @@ fn pointer_span(src: &Source, pointer: &str) -> strata_yaml::Span {
         if key.parse::<usize>().is_ok() {
             continue;
         }
-        let key = key.replace("~1", "/").replace("~0", "~");
+        let key = strata_yaml::pointer_unescape(key);
         let quoted = format!("\"{key}\"");
         match src.text.get(at.end..).and_then(|t| t.find(&quoted)) {
             Some(i) => at = at.end + i..at.end + i + quoted.len(),

@@ -250,7 +250,7 @@ fn site_drift(project: &Project, name: &str, doc: &Doc) -> (SiteDrift, Vec<(Stri
         // A service's values inherit from its default, then the layers' entries for it.
         let segs: Vec<&str> = ptr.split('/').collect();
         let (parts, rel) = if segs.len() > 4 && segs[1] == "services" && segs[3] == "values" {
-            let svc = segs[2].replace("~1", "/").replace("~0", "~");
+            let svc = strata_yaml::pointer_unescape(segs[2]);
             let base = format!("/spec/services/{}/values", segs[2]);
             let mut parts: Vec<Part<'_>> = Vec::new();
             if let Some(s) = project.checked.catalog.services.get(&svc) {

@@ -60,30 +60,12 @@ fn service_sources<'a>(catalog: &'a Catalog, name: &str) -> Vec<&'a Source> {
     out
 }
 
-/// The digest of everything a site's output is made from: its `site.yaml`, the layers it
-/// merges (`layers`), every file of the services it enables (the catalog library included),
-/// its SOPS files, the digests of the overlay folders it applies (`overlays`) and of its own
-/// folder when that has a kustomization (`site_folder`). `_meta/site.json` records it, and
+/// Everything a site's output is made from, as (name, text) pairs in a stable order, for its
+/// input digest: its `site.yaml`, the layers it merges (`layers`), every file of the services
+/// it enables (the catalog library included), its SOPS files, the digests of the overlay
+/// folders it applies (`overlay_parts`, from [`overlay_parts`]) and of its own folder when
+/// that has a kustomization (`site_folder`). `_meta/site.json` records the digest, and
 /// `strata diff`, `plan` and `build --changed-since` compare it to skip unchanged sites.
-pub fn site_input_digest(
-    site: &Site,
-    catalog: &Catalog,
-    layers: &[&Source],
-    overlays: &BTreeMap<String, String>,
-    site_folder: Option<&(String, String)>,
-) -> String {
-    let overlay_parts = overlay_parts(site, overlays);
-    digest(site_input_parts(
-        site,
-        catalog,
-        layers,
-        &overlay_parts,
-        site_folder,
-    ))
-}
-
-/// What [`site_input_digest`] hashes, as (name, text) pairs in a stable order;
-/// `overlay_parts` are the site's [`overlay_parts`].
 pub(crate) fn site_input_parts<'a>(
     site: &'a Site,
     catalog: &'a Catalog,
@@ -129,7 +111,8 @@ pub(crate) fn overlay_parts(
         .collect()
 }
 
-/// The `_meta` files of a site. `site_digest` is its [`site_input_digest`], `overlays` the
+/// The `_meta` files of a site. `site_digest` is its input digest ([`site_input_parts`]),
+/// `overlays` the
 /// digests of the overlay folders it applies.
 pub fn files(
     site: &Site,

@@ -155,21 +155,9 @@ pub fn fill(template: &str, values: &std::collections::BTreeMap<&str, &str>) -> 
             .get(name)
             .unwrap_or_else(|| panic!("no value for {name}"));
         if func == "quote" {
-            out.push('"');
-            for c in v.chars() {
-                match c {
-                    '"' => out.push_str("\\\""),
-                    '\\' => out.push_str("\\\\"),
-                    '\n' => out.push_str("\\n"),
-                    '\t' => out.push_str("\\t"),
-                    '\r' => out.push_str("\\r"),
-                    c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                        out.push_str(&format!("\\x{:02x}", c as u32))
-                    }
-                    c => out.push(c),
-                }
-            }
-            out.push('"');
+            // The function Strata's Sprig `quote` runs (Go's `%q`), held equal to Helm's by
+            // the differential tests.
+            out.push_str(&strata_gotmpl::sprig::args::go_quote(v));
         } else if func == "urlquery" {
             for b in v.bytes() {
                 match b {
