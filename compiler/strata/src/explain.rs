@@ -79,6 +79,11 @@ fn show(v: &Value) -> String {
     }
 }
 
+/// `file:line:col` of a position, as explain prints where a value was set.
+fn position(src: &Source, span: Span) -> String {
+    format!("{}:{}:{}", src.path, span.start.line, span.start.col)
+}
+
 fn line_text(text: &str, line: u32) -> &str {
     text.lines()
         .nth(line.saturating_sub(1) as usize)
@@ -167,11 +172,7 @@ fn chart_setters(project: &Project, service: &str, pointer: &str) -> Vec<(String
             doc,
         };
         let span = doc.span(pointer, false);
-        out.push((
-            format!("{}:{}:{}", src.path, span.start.line, span.start.col),
-            who.to_string(),
-            value,
-        ));
+        out.push((position(src, span), who.to_string(), value));
     }
     out
 }
@@ -261,16 +262,7 @@ fn chain(
 ) -> Vec<(String, String, Value)> {
     setters(project, site, service, pointer)
         .into_iter()
-        .map(|s| {
-            (
-                format!(
-                    "{}:{}:{}",
-                    s.doc.source.path, s.span.start.line, s.span.start.col
-                ),
-                s.who,
-                s.value,
-            )
-        })
+        .map(|s| (position(&s.doc.source, s.span), s.who, s.value))
         .collect()
 }
 
@@ -539,9 +531,8 @@ pub fn explain(
         let ptr = field_pointer(&path[1..]).unwrap_or_default();
         let mut setters = chart_setters(project, &obj.folder, &ptr);
         setters.extend(chain(project, site, Some(&obj.folder), &ptr));
-        // A declared secret value (or a map holding one) is never shown: a chart's default
-        // password is a password too.
-        let hidden = is_secret_value(project, &obj.folder, &path[1..]);
+        // A secret value is never shown: a chart's default password is a password too.
+        let hidden = hides_value(project, &obj.folder, &path[1..]);
         let merged_text = match setters.last() {
             None => "(not set)".to_string(),
             Some(_) if hidden => SECRET_NOT_SHOWN.to_string(),
@@ -582,9 +573,15 @@ pub fn explain(
 /// What explain prints instead of a secret value.
 const SECRET_NOT_SHOWN: &str = "(secret value not shown)";
 
-/// Whether the chart value at `dotted` (`a.b.c`) of a chart service is one of its declared
-/// `secretValues`, or a map holding one, or inside one.
-fn is_secret_value(project: &Project, service: &str, dotted: &str) -> bool {
+/// Whether the chart value at `dotted` (`a.b.c`) of a chart service is not to be shown: one
+/// of its declared `secretValues`, a map holding one or inside one, or a value whose key
+/// names a credential (`password`, `memcache_secret_key`, `token`, …: the names the leak
+/// check reads as credentials), such as the default passwords charts ship in `values.yaml`.
+fn hides_value(project: &Project, service: &str, dotted: &str) -> bool {
+    let last = dotted.rsplit('.').next().unwrap_or(dotted);
+    if crate::secrets::leak::secret_env_name(last) {
+        return true;
+    }
     let Some(spec) = project
         .checked
         .catalog
@@ -645,7 +642,7 @@ fn dotted_keys(v: &Value, pointer: &str) -> Option<String> {
     while i < segs.len() {
         let mut next = None;
         for j in i..segs.len() {
-            let key = segs[i..=j].join(".").replace("~1", "/").replace("~0", "~");
+            let key = strata_yaml::pointer_unescape(&segs[i..=j].join("."));
             let found = match cur {
                 Value::Object(m) => m.get(&key),
                 Value::Array(a) => key.parse::<usize>().ok().and_then(|n| a.get(n)),
@@ -682,7 +679,7 @@ fn relevant<'a>(changes: &'a [OverlayChange], pointer: &str) -> Vec<&'a OverlayC
 pub(crate) fn pointer_field(pointer: &str) -> String {
     let mut out = String::new();
     for seg in pointer.split('/').skip(1) {
-        let seg = seg.replace("~1", "/").replace("~0", "~");
+        let seg = strata_yaml::pointer_unescape(seg);
         if seg.parse::<usize>().is_ok() {
             let _ = write!(out, "[{seg}]");
         } else if seg.contains(['.', '/', '[', ']']) {
@@ -888,10 +885,7 @@ fn explain_ini(
                 } else {
                     show(&s.value)
                 };
-                let at = format!(
-                    "{}:{}:{}",
-                    s.doc.source.path, s.span.start.line, s.span.start.col
-                );
+                let at = position(&s.doc.source, s.span);
                 if n == 0 {
                     let _ = writeln!(out, "      set by {at} ({}): {what}", s.who);
                 } else {
