@@ -485,6 +485,10 @@ fn print_arg_inner(out: &mut String, v: &Value, verb: char, f: &Flags, depth: us
         Value::Float(x) => fmt_float(out, v, *x, verb, f),
         Value::String(s) => fmt_string(out, v, s, verb, f),
         Value::List(items) => {
+            if f.sharp_v && Value::is_nil_list(items) {
+                out.push_str("[]interface {}(nil)");
+                return;
+            }
             if f.sharp_v {
                 out.push_str("[]interface {}{");
                 for (k, it) in items.iter().enumerate() {

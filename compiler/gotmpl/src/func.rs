@@ -53,7 +53,7 @@ pub type Func =
     Arc<dyn Fn(&mut dyn CallContext, &[Value]) -> Result<Value, FuncError> + Send + Sync>;
 
 /// Functions by name.
-pub type FuncMap = HashMap<String, Func>;
+pub type FuncMap = HashMap<String, Func, foldhash::fast::RandomState>;
 
 /// Adds `f` to `map` under `name` (sugar for the registration tables).
 pub fn register<F>(map: &mut FuncMap, name: &str, f: F)

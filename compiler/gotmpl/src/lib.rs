@@ -341,7 +341,7 @@ mod tests {
     #[test]
     fn executing_an_unknown_name_is_go_s_error() {
         let t = Templates::new();
-        let f = FuncMap::new();
+        let f = FuncMap::default();
         let opts = ExecOptions {
             funcs: &f,
             missing_key: MissingKey::Zero,

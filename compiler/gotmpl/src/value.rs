@@ -66,6 +66,11 @@ pub trait Object {
     }
 }
 
+thread_local! {
+    /// The nil slice of this thread (see [`Value::nil_list`]); values never cross threads.
+    static NIL_LIST: Rc<Vec<Value>> = Rc::new(Vec::new());
+}
+
 impl Value {
     /// A string value.
     pub fn str(s: impl AsRef<str>) -> Value {
@@ -75,6 +80,30 @@ impl Value {
     /// A list value.
     pub fn list(items: Vec<Value>) -> Value {
         Value::List(Rc::new(items))
+    }
+
+    /// Go's nil slice (`[]interface{}(nil)`): what Sprig's `rest` and `initial` of an empty
+    /// list, `concat` of nothing and `regexFindAll` without a match return. It reads as an
+    /// empty list everywhere except where Go tells the two apart: JSON (`null`, and so
+    /// `toYaml`), `%#v` and `deepEqual`. It is one shared list per thread, recognised by
+    /// identity, so it survives copies (variables, arguments) as Go's nil slice does and every
+    /// function that builds a list from it builds an ordinary one.
+    pub fn nil_list() -> Value {
+        NIL_LIST.with(|l| Value::List(l.clone()))
+    }
+
+    /// Whether `items` is the [`Value::nil_list`] sentinel.
+    pub fn is_nil_list(items: &Rc<Vec<Value>>) -> bool {
+        NIL_LIST.with(|l| Rc::ptr_eq(l, items))
+    }
+
+    /// `items` as a Go slice built by appending: nil when nothing was appended.
+    pub fn appended(items: Vec<Value>) -> Value {
+        if items.is_empty() {
+            Value::nil_list()
+        } else {
+            Value::list(items)
+        }
     }
 
     /// A new map value holding `entries`.

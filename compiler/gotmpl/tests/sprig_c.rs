@@ -11,7 +11,7 @@ use common::{options, with_values};
 use strata_gotmpl::{FuncMap, MissingKey, Templates, Value};
 
 fn funcs() -> FuncMap {
-    let mut f = FuncMap::new();
+    let mut f = FuncMap::default();
     strata_gotmpl::sprig::register(&mut f);
     f
 }

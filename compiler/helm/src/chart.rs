@@ -542,8 +542,19 @@ fn folder_fingerprint(dir: &Path) -> Option<Vec<(String, u64, Option<std::time::
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let name = format!("{rel}/{}", e.file_name().to_string_lossy());
-            // Symbolic links followed, as the loader follows them.
-            let meta = std::fs::metadata(e.path()).ok()?;
+            // The entry's type comes with the directory listing, and a plain entry's metadata
+            // is read relative to the open directory: no path lookup per file, which made
+            // this check cost more than the cache saved on some file systems. Symbolic links
+            // are followed, as the loader follows them.
+            let ty = e.file_type().ok()?;
+            let meta = if ty.is_symlink() {
+                std::fs::metadata(e.path()).ok()?
+            } else if ty.is_dir() {
+                walk(&e.path(), &name, out, depth + 1)?;
+                continue;
+            } else {
+                e.metadata().ok()?
+            };
             if meta.is_dir() {
                 walk(&e.path(), &name, out, depth + 1)?;
             } else {

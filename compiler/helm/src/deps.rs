@@ -19,7 +19,7 @@ pub struct Node<'a> {
     /// Its metadata, as processing left it.
     pub meta: Metadata,
     /// Its default values (a map), as processing left them.
-    pub values: Value,
+    pub values: NodeValues<'a>,
     /// Its enabled subcharts.
     pub deps: Vec<Node<'a>>,
 }
@@ -28,12 +28,24 @@ impl ValuesChart for Node<'_> {
     fn name(&self) -> &str {
         &self.meta.name
     }
-    fn default_values(&self) -> Value {
-        self.values.clone()
+    fn default_values_copy(&self) -> Value {
+        match &self.values {
+            NodeValues::Loaded(frozen) => frozen.to_value(),
+            NodeValues::Processed(v) => values::deep_copy(v),
+        }
     }
     fn subcharts(&self) -> Vec<&dyn ValuesChart> {
         self.deps.iter().map(|d| d as &dyn ValuesChart).collect()
     }
+}
+
+/// A node's default values: the loaded chart's, until import processing replaces them.
+#[derive(Clone)]
+pub enum NodeValues<'a> {
+    /// The loaded chart's defaults, untouched (copied only when coalescing needs a copy).
+    Loaded(&'a Frozen),
+    /// The defaults as `import-values` processing left them.
+    Processed(Value),
 }
 
 impl<'a> Node<'a> {
@@ -42,7 +54,7 @@ impl<'a> Node<'a> {
         Node {
             chart,
             meta: chart.metadata.clone(),
-            values: chart.values.to_value(),
+            values: NodeValues::Loaded(&chart.values),
             deps: chart.subcharts.iter().map(|c| Node::new(c)).collect(),
         }
     }
@@ -226,12 +238,19 @@ fn process_import_values(c: &mut Node<'_>) -> Result<(), String> {
         r.import_values = out;
     }
     c.meta.dependencies = Some(reqs);
+    if b.borrow().is_empty() {
+        // Nothing imported: Helm's deep copy and merge of an empty table leave values equal
+        // to `cvals`, and every later reader copies them before changing anything (see
+        // `default_values_copy`), so the maps `cvals` shares inside itself cannot show.
+        c.values = NodeValues::Processed(Value::Map(cvals));
+        return Ok(());
+    }
     let copy = match values::deep_copy(&Value::Map(cvals)) {
         Value::Map(m) => m,
         _ => values::new_map(),
     };
     values::merge_tables(&copy, &b);
-    c.values = Value::Map(copy);
+    c.values = NodeValues::Processed(Value::Map(copy));
     Ok(())
 }
 

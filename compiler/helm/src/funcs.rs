@@ -19,7 +19,7 @@ pub fn helm_funcs() -> &'static FuncMap {
 }
 
 fn build() -> FuncMap {
-    let mut map = FuncMap::new();
+    let mut map = FuncMap::default();
     strata_gotmpl::sprig::register(&mut map);
     map.remove("env");
     map.remove("expandenv");

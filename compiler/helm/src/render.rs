@@ -239,7 +239,8 @@ fn parsed_set(chart: &Chart, tpls: &[Renderable]) -> Result<Arc<Templates>, Helm
     let mut h = DefaultHasher::new();
     for t in tpls {
         t.name.hash(&mut h);
-        t.disk.hash(&mut h);
+        // The path's bytes: hashing a `Path` walks its components, which was a visible cost.
+        t.disk.as_os_str().hash(&mut h);
     }
     let key = h.finish();
     if let Ok(cache) = chart.parsed.lock() {

@@ -116,8 +116,12 @@ fn concat_prefix(a: &str, b: &str) -> String {
 pub trait ValuesChart {
     /// The chart's name (its alias, when it has one).
     fn name(&self) -> &str;
-    /// The chart's default values (a map).
-    fn default_values(&self) -> Value;
+    /// A fresh copy of the chart's default values (a map) that shares no map with anything
+    /// else: what Helm's coalescing gets from `copystructure.Copy(chart.Values)`. A chart
+    /// whose defaults are kept frozen builds the copy directly, instead of building a value
+    /// and deep-copying it (the defaults of an openstack-helm chart are thousands of entries,
+    /// copied several times per render).
+    fn default_values_copy(&self) -> Value;
     /// The chart's subcharts, in Helm's order.
     fn subcharts(&self) -> Vec<&dyn ValuesChart>;
 }
@@ -238,7 +242,7 @@ fn shallow_copy(m: &Map) -> Map {
 
 /// Helm's `coalesceValues`: the chart's defaults (deep-copied) under the values `v`.
 fn coalesce_chart_values(chart: &dyn ValuesChart, v: &Map, _prefix: &str, merge: bool) {
-    let vc = match deep_copy(&chart.default_values()) {
+    let vc = match chart.default_values_copy() {
         Value::Map(m) => m,
         _ => new_map(),
     };
@@ -247,11 +251,9 @@ fn coalesce_chart_values(chart: &dyn ValuesChart, v: &Map, _prefix: &str, merge:
         .iter()
         .map(|s| s.name().to_string())
         .collect();
-    let entries: Vec<(String, Value)> = vc
-        .borrow()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    // `vc` is this call's own copy, referenced from nowhere else: its entries are moved out
+    // rather than cloned.
+    let entries = std::mem::take(&mut *vc.borrow_mut());
     for (key, val) in entries {
         let existing = v.borrow().get(&key).cloned();
         match existing {
@@ -285,19 +287,25 @@ fn coalesce_chart_values(chart: &dyn ValuesChart, v: &Map, _prefix: &str, merge:
 }
 
 fn clean_nil_values(m: &Map) {
-    let entries: Vec<(String, Value)> = m
-        .borrow()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for (key, val) in entries {
-        match &val {
-            Value::Nil => {
-                m.borrow_mut().remove(&key);
-            }
-            Value::Map(sub) => clean_nil_values(sub),
+    // Only the keys to delete and the nested tables are taken out of the borrow: cloning
+    // every entry made this a visible share of a render.
+    let mut nils = Vec::new();
+    let mut subs = Vec::new();
+    for (key, val) in m.borrow().iter() {
+        match val {
+            Value::Nil => nils.push(key.clone()),
+            Value::Map(sub) => subs.push(sub.clone()),
             _ => {}
         }
+    }
+    if !nils.is_empty() {
+        let mut mm = m.borrow_mut();
+        for key in &nils {
+            mm.remove(key);
+        }
+    }
+    for sub in subs {
+        clean_nil_values(&sub);
     }
 }
 
@@ -307,18 +315,22 @@ pub fn coalesce_tables(dst: &Map, src: &Map, merge: bool) {
     if std::rc::Rc::ptr_eq(dst, src) {
         return;
     }
-    let src_non_nil: Vec<String> = src
-        .borrow()
-        .iter()
-        .filter(|(_, v)| !is_nil(v))
-        .map(|(k, _)| k.clone())
-        .collect();
+    // The keys that are `null` in `dst`, and among them those `src` gives a value (which
+    // `null` then deletes): the only keys the loop below asks about, so only they are kept.
     let dst_nils: Vec<String> = dst
         .borrow()
         .iter()
         .filter(|(_, v)| is_nil(v))
         .map(|(k, _)| k.clone())
         .collect();
+    let src_non_nil: Vec<String> = {
+        let src = src.borrow();
+        dst_nils
+            .iter()
+            .filter(|k| src.get(k.as_str()).is_some_and(|v| !is_nil(v)))
+            .cloned()
+            .collect()
+    };
     for key in dst_nils {
         src.borrow_mut().insert(key, Value::Nil);
     }
@@ -404,7 +416,7 @@ mod tests {
         fn name(&self) -> &str {
             self.name
         }
-        fn default_values(&self) -> Value {
+        fn default_values_copy(&self) -> Value {
             self.values.to_value()
         }
         fn subcharts(&self) -> Vec<&dyn ValuesChart> {

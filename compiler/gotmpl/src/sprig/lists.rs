@@ -56,6 +56,10 @@ pub fn register_all(map: &mut FuncMap) {
         register(map, name, |_, a| {
             exact(a, 1)?;
             let l = items(&a[0], "Cannot find rest on type")?;
+            // Sprig returns nil for an empty list (and toJson prints `null`).
+            if l.is_empty() {
+                return Ok(Value::nil_list());
+            }
             Ok(Value::list(l.get(1..).unwrap_or_default().to_vec()))
         });
     }
@@ -63,6 +67,9 @@ pub fn register_all(map: &mut FuncMap) {
         register(map, name, |_, a| {
             exact(a, 1)?;
             let l = items(&a[0], "Cannot find initial on type")?;
+            if l.is_empty() {
+                return Ok(Value::nil_list());
+            }
             Ok(Value::list(
                 l.get(..l.len().saturating_sub(1))
                     .unwrap_or_default()
@@ -145,7 +152,8 @@ pub fn register_all(map: &mut FuncMap) {
                 }
             }
         }
-        Ok(Value::list(out))
+        // Go appends to a nil slice: nil when no list had an item.
+        Ok(Value::appended(out))
     });
     register(map, "until", |_, a| {
         exact(a, 1)?;

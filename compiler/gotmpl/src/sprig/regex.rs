@@ -33,7 +33,8 @@ pub fn register_all(map: &mut FuncMap) {
             let re = compile_for(string(&a[0])?, must)?;
             let s = string(&a[1])?;
             let n = args::int(&a[2])?;
-            Ok(Value::list(
+            // Go's FindAllString gives nil when nothing matched (or n is 0).
+            Ok(Value::appended(
                 find_all(&re, s, n)
                     .into_iter()
                     .map(|(b, e)| Value::str(&s[b..e]))
@@ -75,6 +76,10 @@ pub fn register_all(map: &mut FuncMap) {
             let re = compile_for(pattern, must)?;
             let s = string(&a[1])?;
             let n = args::int(&a[2])?;
+            if n == 0 {
+                // Go's Regexp.Split returns nil for n == 0.
+                return Ok(Value::nil_list());
+            }
             Ok(Value::list(
                 split(&re, pattern, s, n)
                     .into_iter()

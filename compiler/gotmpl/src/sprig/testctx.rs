@@ -42,7 +42,7 @@ impl CallContext for TestCtx {
 
 /// Every function helper C registers.
 pub(crate) fn funcs() -> FuncMap {
-    let mut map = FuncMap::new();
+    let mut map = FuncMap::default();
     super::register(&mut map);
     map
 }

@@ -34,7 +34,7 @@ pub fn with_values(values: Value) -> Value {
 /// `tpl`, `dict`, `list`), reduced to what the tests need. With `helm_no_value`, `include` and
 /// `tpl` drop `<no value>` from their results as Helm does.
 pub fn test_funcs(helm_no_value: bool) -> FuncMap {
-    let mut m = FuncMap::new();
+    let mut m = FuncMap::default();
     func::register(
         &mut m,
         "upper",

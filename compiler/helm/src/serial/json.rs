@@ -69,6 +69,10 @@ fn write_value(
         }
         Value::String(s) => write_string(out, s, opts.escape_html),
         Value::List(items) => {
+            if Value::is_nil_list(items) {
+                out.push_str("null");
+                return Ok(());
+            }
             if items.is_empty() {
                 out.push_str("[]");
                 return Ok(());

@@ -107,6 +107,8 @@ fn to_ynode(v: &Value, depth: usize, pretty: bool) -> Result<yaml_emit::YNode, S
             }
             YNode::Str(s.to_string())
         }
+        // The JSON round trip writes a nil slice as `null`; go-yaml v3 writes it as `[]`.
+        Value::List(items) if !pretty && Value::is_nil_list(items) => YNode::Plain("null".into()),
         Value::List(items) => YNode::Seq(
             items
                 .iter()
@@ -142,6 +144,10 @@ fn json_to_yaml_readable(s: &str) -> Result<(), String> {
             || c == '\u{FFFE}'
             || c == '\u{FFFF}'
     };
+    // Text below DEL holds none of them (nearly every string): no character decoding.
+    if s.bytes().all(|b| b < 0x7F) {
+        return Ok(());
+    }
     if s.chars().any(bad) {
         Err("yaml: control characters are not allowed".to_string())
     } else {
@@ -229,7 +235,8 @@ pub fn from_json(text: &str) -> Value {
 /// Helm's `fromJsonArray`: a list; on error, a list holding only the message.
 pub fn from_json_array(text: &str) -> Value {
     match json::decode_partial(text) {
-        Ok((Value::Nil, None)) => Value::list(Vec::new()),
+        // `null` leaves the slice nil.
+        Ok((Value::Nil, None)) => Value::nil_list(),
         Ok((v @ Value::List(_), None)) => v,
         Ok((Value::List(_), Some(e))) => Value::list(vec![Value::from(e)]),
         Ok((other, _)) => Value::list(vec![Value::from(format!(
