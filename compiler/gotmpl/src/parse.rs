@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::ast::{Arg, Branch, Command, Node, Number, Pipe, Pos, TemplateCall, Tree};
-use crate::lex::{lex, Item, ItemType};
+use crate::lex::{lex, line_at, Item, ItemType};
 use crate::Error;
 
 /// How deeply parentheses and control structures may nest; deeper input is an error (Go has a
@@ -19,21 +19,24 @@ pub fn parse(
     text: &str,
     funcs: Option<&HashSet<String>>,
 ) -> Result<(Tree, Vec<Tree>), Error> {
-    let items = lex(text);
+    let lexed = lex(text);
     let parse_name: Arc<str> = Arc::from(name);
     let text_arc: Arc<str> = Arc::from(text);
     let mut p = Parser {
-        items,
+        items: lexed.items,
+        lex_error: lexed.error,
+        src: text,
         idx: 0,
         hi: 0,
         parse_name: parse_name.clone(),
         text: text_arc.clone(),
-        vars: vec!["$".to_string()],
+        vars: vec!["$"],
+        vars_base: 0,
         range_depth: 0,
         depth: 0,
         funcs,
         defs: Vec::new(),
-        action_line: 0,
+        action_pos: None,
     };
     let root = p.parse_top()?;
     let tree = Tree {
@@ -47,17 +50,23 @@ pub fn parse(
 
 struct Parser<'f, 'a> {
     items: Vec<Item<'a>>,
+    /// The message of the lexer's `Error` item, if it ended with one.
+    lex_error: String,
+    /// The text being parsed (lines of error messages are counted in it).
+    src: &'a str,
     idx: usize,
     hi: usize,
     parse_name: Arc<str>,
     text: Arc<str>,
-    vars: Vec<String>,
+    /// Variables in scope; those of the current template body start at `vars_base`.
+    vars: Vec<&'a str>,
+    vars_base: usize,
     range_depth: usize,
     depth: usize,
     funcs: Option<&'f HashSet<String>>,
     defs: Vec<Tree>,
-    /// Line of the `{{` of the action being parsed (0 outside actions).
-    action_line: usize,
+    /// Position of the `{{` of the action being parsed (`None` outside actions).
+    action_pos: Option<Pos>,
 }
 
 type PResult<T> = Result<T, Error>;
@@ -69,13 +78,13 @@ pub const BUILTINS: &[&str] = &[
 ];
 
 impl<'f, 'a> Parser<'f, 'a> {
-    fn item(&self, i: usize) -> &Item<'a> {
+    fn item(&self, i: usize) -> Item<'a> {
         let last = self.items.len() - 1;
-        &self.items[i.min(last)]
+        self.items[i.min(last)]
     }
 
     fn next(&mut self) -> Item<'a> {
-        let it = self.item(self.idx).clone();
+        let it = self.item(self.idx);
         self.idx += 1;
         if self.idx > self.hi {
             self.hi = self.idx;
@@ -108,26 +117,39 @@ impl<'f, 'a> Parser<'f, 'a> {
         t
     }
 
+    fn line(&self, pos: Pos) -> usize {
+        line_at(self.src, pos)
+    }
+
     fn errorf(&self, msg: impl Into<String>) -> Error {
-        let line = self.item(self.hi.saturating_sub(1)).line;
+        let line = self.line(self.item(self.hi.saturating_sub(1)).pos);
         Error::parse(&self.parse_name, line, msg)
+    }
+
+    fn describe(&self, token: &Item<'_>) -> String {
+        token.describe(&self.lex_error)
     }
 
     fn unexpected(&self, token: &Item<'_>, context: &str) -> Error {
         if token.typ == ItemType::Error {
+            let msg = &self.lex_error;
             let mut extra = String::new();
-            if self.action_line != 0 && self.action_line != token.line {
-                extra = format!(
-                    " in action started at {}:{}",
-                    self.parse_name, self.action_line
-                );
-                if token.val.ends_with(" action") {
-                    extra = extra[" in action".len()..].to_string();
+            if let Some(action_pos) = self.action_pos {
+                let action_line = self.line(action_pos);
+                if action_line != self.line(token.pos) {
+                    extra = format!(" in action started at {}:{}", self.parse_name, action_line);
+                    if msg.ends_with(" action") {
+                        extra = extra[" in action".len()..].to_string();
+                    }
                 }
             }
-            return self.errorf(format!("{}{}", token.val, extra));
+            return self.errorf(format!("{msg}{extra}"));
         }
-        self.errorf(format!("unexpected {} in {}", token.describe(), context))
+        self.errorf(format!(
+            "unexpected {} in {}",
+            self.describe(token),
+            context
+        ))
     }
 
     /// Adds a `{{define}}`d tree, with Go's rule for two definitions in one text.
@@ -200,15 +222,18 @@ impl<'f, 'a> Parser<'f, 'a> {
     }
 
     fn unquote_name(&self, t: &Item<'_>) -> PResult<String> {
-        unquote(&t.val).ok_or_else(|| self.errorf("invalid syntax"))
+        unquote(t.val).ok_or_else(|| self.errorf("invalid syntax"))
     }
 
     /// Runs `f` with a fresh variable scope and range depth (a new template body).
     fn with_new_body<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
-        let vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let nvars = self.vars.len();
+        let base = std::mem::replace(&mut self.vars_base, nvars);
+        self.vars.push("$");
         let rd = std::mem::replace(&mut self.range_depth, 0);
         let r = f(self);
-        self.vars = vars;
+        self.vars.truncate(nvars);
+        self.vars_base = base;
         self.range_depth = rd;
         r
     }
@@ -262,14 +287,11 @@ impl<'f, 'a> Parser<'f, 'a> {
     fn text_or_action(&mut self) -> PResult<Parsed> {
         let t = self.next_non_space();
         match t.typ {
-            ItemType::Text => Ok(Parsed::Node(Node::Text(
-                t.val.into_owned().into_boxed_str(),
-            ))),
+            ItemType::Text => Ok(Parsed::Node(Node::Text(Box::from(t.val)))),
             ItemType::LeftDelim => {
-                let saved = self.action_line;
-                self.action_line = t.line;
+                let saved = self.action_pos.replace(t.pos);
                 let r = self.action();
-                self.action_line = saved;
+                self.action_pos = saved;
                 r
             }
             ItemType::Error => Err(self.unexpected(&t, "input")),
@@ -454,14 +476,14 @@ impl<'f, 'a> Parser<'f, 'a> {
                 ItemType::Assign | ItemType::Declare => {
                     pipe.is_assign = next.typ == ItemType::Assign;
                     self.next_non_space();
-                    pipe.decl.push(Arc::from(&*v.val));
-                    self.vars.push(v.val.to_string());
+                    pipe.decl.push(Arc::from(v.val));
+                    self.vars.push(v.val);
                     break;
                 }
                 ItemType::Char if next.val == "," => {
                     self.next_non_space();
-                    pipe.decl.push(Arc::from(&*v.val));
-                    self.vars.push(v.val.to_string());
+                    pipe.decl.push(Arc::from(v.val));
+                    self.vars.push(v.val);
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().typ {
                             ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
@@ -549,7 +571,9 @@ impl<'f, 'a> Parser<'f, 'a> {
                 ItemType::Error => return Err(self.unexpected(&t, "")),
                 ItemType::RightDelim | ItemType::RightParen => self.backup(),
                 ItemType::Pipe => {}
-                _ => return Err(self.errorf(format!("unexpected {} in operand", t.describe()))),
+                _ => {
+                    return Err(self.errorf(format!("unexpected {} in operand", self.describe(&t))))
+                }
             }
             break;
         }
@@ -606,27 +630,28 @@ impl<'f, 'a> Parser<'f, 'a> {
         Ok(Some(match t.typ {
             ItemType::Error => return Err(self.unexpected(&t, "")),
             ItemType::Identifier => {
-                if !self.has_function(&t.val) {
-                    return Err(self.errorf(format!(
-                        "function {} not defined",
-                        crate::fmt::quote(&t.val)
-                    )));
+                if !self.has_function(t.val) {
+                    return Err(
+                        self.errorf(format!("function {} not defined", crate::fmt::quote(t.val)))
+                    );
                 }
                 Arg::Identifier {
                     pos: t.pos,
-                    name: t.val.into_owned(),
+                    name: t.val.to_string(),
                 }
             }
             ItemType::Dot => Arg::Dot(t.pos),
             ItemType::Nil => Arg::Nil(t.pos),
             ItemType::Variable => {
-                let idents: Vec<String> = vec![t.val.to_string()];
-                if !self.vars.iter().any(|v| *v == t.val) {
+                if !self.vars[self.vars_base..].contains(&t.val) {
                     return Err(
-                        self.errorf(format!("undefined variable {}", crate::fmt::quote(&t.val)))
+                        self.errorf(format!("undefined variable {}", crate::fmt::quote(t.val)))
                     );
                 }
-                Arg::Variable { pos: t.pos, idents }
+                Arg::Variable {
+                    pos: t.pos,
+                    idents: vec![t.val.to_string()],
+                }
             }
             ItemType::Field => Arg::Field {
                 pos: t.pos,
@@ -637,7 +662,7 @@ impl<'f, 'a> Parser<'f, 'a> {
                 let value = self.number(&t)?;
                 Arg::Number {
                     pos: t.pos,
-                    text: t.val.into_owned(),
+                    text: t.val.to_string(),
                     value,
                 }
             }
@@ -649,16 +674,16 @@ impl<'f, 'a> Parser<'f, 'a> {
                 if t2.typ != ItemType::RightParen {
                     return Err(self.errorf(format!(
                         "unclosed right paren: unexpected {}",
-                        t2.describe()
+                        self.describe(&t2)
                     )));
                 }
                 Arg::Pipe(Box::new(pipe))
             }
             ItemType::String | ItemType::RawString => {
-                let value = unquote(&t.val).ok_or_else(|| self.errorf("invalid syntax"))?;
+                let value = unquote(t.val).ok_or_else(|| self.errorf("invalid syntax"))?;
                 Arg::String {
                     pos: t.pos,
-                    quoted: t.val.into_owned(),
+                    quoted: t.val.to_string(),
                     value,
                 }
             }
@@ -670,7 +695,7 @@ impl<'f, 'a> Parser<'f, 'a> {
     }
 
     fn number(&self, t: &Item<'_>) -> PResult<Number> {
-        let text = &*t.val;
+        let text = t.val;
         if t.typ == ItemType::CharConstant {
             let s = unquote_char(text)
                 .ok_or_else(|| self.errorf(format!("malformed character constant: {text}")))?;
