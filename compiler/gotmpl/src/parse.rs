@@ -591,32 +591,52 @@ impl<'f, 'a> Parser<'f, 'a> {
             return Ok(Some(node));
         }
         let pos = self.peek().pos;
-        let mut fields = Vec::new();
-        while self.peek().typ == ItemType::Field {
-            let f = self.next();
-            fields.push(f.val[1..].to_string());
-        }
         Ok(Some(match node {
+            // A field or variable takes the fields (its vector was sized for them).
             Arg::Field { pos: _, mut idents } => {
-                idents.extend(fields);
+                self.push_fields(&mut idents);
                 Arg::Field { pos, idents }
             }
             Arg::Variable { pos: _, mut idents } => {
-                idents.extend(fields);
+                self.push_fields(&mut idents);
                 Arg::Variable { pos, idents }
             }
             Arg::Bool(..) | Arg::String { .. } | Arg::Number { .. } | Arg::Nil(_) | Arg::Dot(_) => {
+                // The fields are read first: the error is reported at the last one.
+                self.push_fields(&mut Vec::new());
                 return Err(self.errorf(format!(
                     "unexpected . after term {}",
                     crate::fmt::quote(&node.to_go_string())
                 )));
             }
-            other => Arg::Chain {
-                pos,
-                node: Box::new(other),
-                fields,
-            },
+            other => {
+                let mut fields = Vec::with_capacity(self.fields_ahead());
+                self.push_fields(&mut fields);
+                Arg::Chain {
+                    pos,
+                    node: Box::new(other),
+                    fields,
+                }
+            }
         }))
+    }
+
+    /// How many `Field` tokens come next (the fields chained to the current term).
+    fn fields_ahead(&self) -> usize {
+        self.items
+            .get(self.idx..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|t| t.typ == ItemType::Field)
+            .count()
+    }
+
+    /// Reads the `Field` tokens that come next into `names` (without their dots).
+    fn push_fields(&mut self, names: &mut Vec<String>) {
+        while self.peek().typ == ItemType::Field {
+            let f = self.next();
+            names.push(f.val[1..].to_string());
+        }
     }
 
     fn term(&mut self) -> PResult<Option<Arg>> {
@@ -648,15 +668,15 @@ impl<'f, 'a> Parser<'f, 'a> {
                         self.errorf(format!("undefined variable {}", crate::fmt::quote(t.val)))
                     );
                 }
-                Arg::Variable {
-                    pos: t.pos,
-                    idents: vec![t.val.to_string()],
-                }
+                let mut idents = Vec::with_capacity(1 + self.fields_ahead());
+                idents.push(t.val.to_string());
+                Arg::Variable { pos: t.pos, idents }
             }
-            ItemType::Field => Arg::Field {
-                pos: t.pos,
-                idents: vec![t.val[1..].to_string()],
-            },
+            ItemType::Field => {
+                let mut idents = Vec::with_capacity(1 + self.fields_ahead());
+                idents.push(t.val[1..].to_string());
+                Arg::Field { pos: t.pos, idents }
+            }
             ItemType::Bool => Arg::Bool(t.pos, t.val == "true"),
             ItemType::CharConstant | ItemType::Number | ItemType::Complex => {
                 let value = self.number(&t)?;
@@ -703,6 +723,17 @@ impl<'f, 'a> Parser<'f, 'a> {
         }
         if t.typ == ItemType::Complex || text.ends_with('i') {
             return Err(self.errorf(format!("complex constants are not supported: {text}")));
+        }
+        // Most numbers are small decimal integers: read them directly (no leading zero, which
+        // would make them octal; 18 digits always fit an i64).
+        let b = text.as_bytes();
+        if !b.is_empty()
+            && b.len() <= 18
+            && (b.len() == 1 || b[0] != b'0')
+            && b.iter().all(u8::is_ascii_digit)
+        {
+            let v = b.iter().fold(0i64, |v, &d| v * 10 + (d - b'0') as i64);
+            return Ok(Number::Int(v));
         }
         let is_hex_int = text.len() > 2
             && (text.starts_with("0x") || text.starts_with("0X"))
@@ -835,12 +866,21 @@ pub fn parse_go_float(text: &str) -> Option<f64> {
 /// Go's `strconv.Unquote` for `"..."` and `` `...` `` strings.
 pub fn unquote(s: &str) -> Option<String> {
     if s.len() >= 2 && s.starts_with('`') && s.ends_with('`') {
-        return Some(s[1..s.len() - 1].replace('\r', ""));
+        let body = &s[1..s.len() - 1];
+        if memchr::memchr(b'\r', body.as_bytes()).is_none() {
+            return Some(body.to_string());
+        }
+        return Some(body.replace('\r', ""));
     }
     if s.len() < 2 || !s.starts_with('"') || !s.ends_with('"') {
         return None;
     }
     let body = &s[1..s.len() - 1];
+    // Most strings have no escapes (and, coming from the lexer, never a bare quote or
+    // newline): then the body is the value, without decoding it character by character.
+    if memchr::memchr3(b'\\', b'"', b'\n', body.as_bytes()).is_none() {
+        return Some(body.to_string());
+    }
     let mut out = String::with_capacity(body.len());
     let mut chars = body.chars().peekable();
     while let Some(c) = chars.next() {
