@@ -60,40 +60,57 @@ impl ItemType {
     }
 }
 
-/// One token: its kind, where it starts, its text (or the error message) and its line. The
-/// text borrows the input (only error messages are owned), so tokens are cheap to copy: the
-/// parser copies every token it looks at, and allocating each was a large share of parsing.
-#[derive(Debug, Clone)]
+/// One token: its kind, where it starts and its text. The text borrows the input, so tokens
+/// are `Copy`: the parser copies every token it looks at. The line is not stored: it is only
+/// needed for error messages, and counting lines for every token was a measurable share of
+/// lexing ([`line_at`] computes it from the position when needed).
+#[derive(Debug, Clone, Copy)]
 pub struct Item<'a> {
     pub typ: ItemType,
     pub pos: usize,
-    pub val: std::borrow::Cow<'a, str>,
-    pub line: usize,
+    /// The token's text; empty for an `Error` item (its message is [`Lexed::error`]).
+    pub val: &'a str,
 }
 
 impl Item<'_> {
-    /// How Go prints a token in "unexpected X" messages.
-    pub fn describe(&self) -> String {
+    /// How Go prints a token in "unexpected X" messages; `error` is the lexer's message, which
+    /// an `Error` item prints.
+    pub fn describe(&self, error: &str) -> String {
         match self.typ {
             ItemType::Eof => "EOF".to_string(),
-            ItemType::Error => self.val.to_string(),
+            ItemType::Error => error.to_string(),
             t if t.is_keyword() => format!("<{}>", self.val),
             _ => {
                 if self.val.chars().count() > 10 {
                     let s: String = self.val.chars().take(10).collect();
                     format!("{}...", crate::fmt::quote(&s))
                 } else {
-                    crate::fmt::quote(&self.val)
+                    crate::fmt::quote(self.val)
                 }
             }
         }
     }
 }
 
-const LEFT: &str = "{{";
-const RIGHT: &str = "}}";
-const LEFT_COMMENT: &str = "/*";
-const RIGHT_COMMENT: &str = "*/";
+/// The tokens of a text: they end with an `Eof` item, or with an `Error` item whose message is
+/// `error`.
+#[derive(Debug)]
+pub struct Lexed<'a> {
+    pub items: Vec<Item<'a>>,
+    pub error: String,
+}
+
+/// The 1-based line of byte offset `pos` in `text` (Go's item line: the line the item starts
+/// on).
+pub fn line_at(text: &str, pos: usize) -> usize {
+    let b = text.as_bytes();
+    1 + memchr::memchr_iter(b'\n', &b[..pos.min(b.len())]).count()
+}
+
+const LEFT: &[u8] = b"{{";
+const RIGHT: &[u8] = b"}}";
+const LEFT_COMMENT: &[u8] = b"/*";
+const RIGHT_COMMENT: &[u8] = b"*/";
 
 fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
@@ -112,17 +129,23 @@ fn has_right_trim(s: &[u8]) -> bool {
 }
 
 /// Lexes the whole input; the result ends with an `Eof` or an `Error` item.
-pub fn lex(input: &str) -> Vec<Item<'_>> {
+pub fn lex(input: &str) -> Lexed<'_> {
     let mut l = Lexer {
         input,
         b: input.as_bytes(),
         pos: 0,
         start: 0,
-        items: Vec::new(),
+        // Templates average about one token per 6 bytes; reserving up front saves the
+        // repeated growth of a large vector.
+        items: Vec::with_capacity(input.len() / 6 + 8),
+        error: String::new(),
         paren_depth: 0,
     };
     l.run();
-    l.items
+    Lexed {
+        items: l.items,
+        error: l.error,
+    }
 }
 
 struct Lexer<'a> {
@@ -131,6 +154,7 @@ struct Lexer<'a> {
     pos: usize,
     start: usize,
     items: Vec<Item<'a>>,
+    error: String,
     paren_depth: i64,
 }
 
@@ -141,44 +165,54 @@ enum State {
     Done,
 }
 
-impl<'a> Lexer<'a> {
-    fn line_at(&self, pos: usize) -> usize {
-        1 + self.b[..pos].iter().filter(|&&c| c == b'\n').count()
-    }
+/// The digits a number literal may use after its base prefix.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Base {
+    Dec,
+    Hex,
+    Oct,
+    Bin,
+}
 
-    fn emit(&mut self, typ: ItemType) {
-        let val = std::borrow::Cow::Borrowed(&self.input[self.start..self.pos]);
-        self.emit_val(typ, val);
-        self.start = self.pos;
-    }
-
-    fn emit_val(&mut self, typ: ItemType, val: std::borrow::Cow<'a, str>) {
-        // Lines are counted incrementally from the previous item to keep lexing linear.
-        let line = match self.items.last() {
-            Some(prev) if prev.pos <= self.start => {
-                prev.line
-                    + self.b[prev.pos..self.start]
-                        .iter()
-                        .filter(|&&c| c == b'\n')
-                        .count()
+impl Base {
+    fn digit(self, c: u8) -> bool {
+        c == b'_'
+            || match self {
+                Base::Dec => c.is_ascii_digit(),
+                Base::Hex => c.is_ascii_hexdigit(),
+                Base::Oct => (b'0'..=b'7').contains(&c),
+                Base::Bin => c == b'0' || c == b'1',
             }
-            _ => self.line_at(self.start),
-        };
+    }
+}
+
+impl<'a> Lexer<'a> {
+    fn emit(&mut self, typ: ItemType) {
         self.items.push(Item {
             typ,
             pos: self.start,
-            val,
-            line,
+            val: &self.input[self.start..self.pos],
         });
+        self.start = self.pos;
     }
 
     fn error(&mut self, msg: String) -> State {
-        self.emit_val(ItemType::Error, std::borrow::Cow::Owned(msg));
+        self.items.push(Item {
+            typ: ItemType::Error,
+            pos: self.start,
+            val: "",
+        });
+        self.error = msg;
         State::Done
     }
 
+    /// The character at `pos`; ASCII (almost all of a template) without UTF-8 decoding.
     fn peek_char(&self) -> Option<char> {
-        self.input[self.pos..].chars().next()
+        match self.b.get(self.pos) {
+            None => None,
+            Some(&c) if c.is_ascii() => Some(c as char),
+            Some(_) => self.input[self.pos..].chars().next(),
+        }
     }
 
     fn next_char(&mut self) -> Option<char> {
@@ -187,18 +221,38 @@ impl<'a> Lexer<'a> {
         Some(c)
     }
 
-    fn accept(&mut self, valid: &str) -> bool {
-        if let Some(c) = self.peek_char() {
-            if valid.contains(c) {
-                self.pos += c.len_utf8();
-                return true;
+    /// Consumes one byte of `valid` (all ASCII).
+    fn accept(&mut self, valid: &[u8]) -> bool {
+        match self.b.get(self.pos) {
+            Some(c) if valid.contains(c) => {
+                self.pos += 1;
+                true
             }
+            _ => false,
         }
-        false
     }
 
-    fn accept_run(&mut self, valid: &str) {
-        while self.accept(valid) {}
+    fn accept_digits(&mut self, base: Base) {
+        while self.pos < self.b.len() && base.digit(self.b[self.pos]) {
+            self.pos += 1;
+        }
+    }
+
+    /// Consumes a run of letters, digits and underscores.
+    fn accept_alnum(&mut self) {
+        while let Some(&c) = self.b.get(self.pos) {
+            if c.is_ascii() {
+                if c != b'_' && !c.is_ascii_alphanumeric() {
+                    break;
+                }
+                self.pos += 1;
+            } else {
+                match self.peek_char() {
+                    Some(ch) if is_alnum(ch) => self.pos += ch.len_utf8(),
+                    _ => break,
+                }
+            }
+        }
     }
 
     fn run(&mut self) {
@@ -213,8 +267,22 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// Offset from `pos` of the next `{{`.
+    fn find_left(&self) -> Option<usize> {
+        let rest = &self.b[self.pos..];
+        let mut i = 0;
+        while let Some(x) = memchr::memchr(b'{', &rest[i..]) {
+            let j = i + x;
+            if rest.get(j + 1) == Some(&b'{') {
+                return Some(j);
+            }
+            i = j + 1;
+        }
+        None
+    }
+
     fn lex_text(&mut self) -> State {
-        if let Some(x) = self.input[self.pos..].find(LEFT) {
+        if let Some(x) = self.find_left() {
             if x > 0 {
                 self.pos += x;
                 let delim_end = self.pos + LEFT.len();
@@ -246,10 +314,10 @@ impl<'a> Lexer<'a> {
 
     fn at_right_delim(&self) -> (bool, bool) {
         let rest = &self.b[self.pos..];
-        if has_right_trim(rest) && rest[2..].starts_with(RIGHT.as_bytes()) {
+        if has_right_trim(rest) && rest[2..].starts_with(RIGHT) {
             return (true, true);
         }
-        (rest.starts_with(RIGHT.as_bytes()), false)
+        (rest.starts_with(RIGHT), false)
     }
 
     fn skip_left_trim(&mut self) {
@@ -262,7 +330,7 @@ impl<'a> Lexer<'a> {
         self.pos += LEFT.len();
         let trim = has_left_trim(&self.b[self.pos..]);
         let after = if trim { 2 } else { 0 };
-        if self.b[self.pos + after..].starts_with(LEFT_COMMENT.as_bytes()) {
+        if self.b[self.pos + after..].starts_with(LEFT_COMMENT) {
             self.pos += after;
             self.start = self.pos;
             return self.lex_comment();
@@ -276,7 +344,7 @@ impl<'a> Lexer<'a> {
 
     fn lex_comment(&mut self) -> State {
         self.pos += LEFT_COMMENT.len();
-        let Some(x) = self.input[self.pos..].find(RIGHT_COMMENT) else {
+        let Some(x) = memchr::memmem::find(&self.b[self.pos..], RIGHT_COMMENT) else {
             return self.error("unclosed comment".to_string());
         };
         self.pos += x + RIGHT_COMMENT.len();
@@ -311,11 +379,11 @@ impl<'a> Lexer<'a> {
     }
 
     fn at_terminator(&self) -> bool {
-        match self.peek_char() {
+        match self.b.get(self.pos) {
             None => true,
-            Some(c) if c.is_ascii() && is_space(c as u8) => true,
-            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
-            _ => self.b[self.pos..].starts_with(RIGHT.as_bytes()),
+            Some(&c) if is_space(c) => true,
+            Some(b'.' | b',' | b'|' | b':' | b')' | b'(') => true,
+            _ => self.b[self.pos..].starts_with(RIGHT),
         }
     }
 
@@ -327,50 +395,62 @@ impl<'a> Lexer<'a> {
             }
             return self.error("unclosed left paren".to_string());
         }
-        let Some(r) = self.next_char() else {
+        let Some(&c) = self.b.get(self.pos) else {
             return self.error("unclosed action".to_string());
         };
-        match r {
-            c if c.is_ascii() && is_space(c as u8) => {
+        if !c.is_ascii() {
+            // Outside ASCII only letters and digits (identifiers) are allowed.
+            return match self.peek_char() {
+                Some(ch) if is_alnum(ch) => self.lex_identifier(),
+                Some(ch) => {
+                    self.pos += ch.len_utf8();
+                    self.error(format!("unrecognized character in action: {}", go_u(ch)))
+                }
+                None => self.error("unclosed action".to_string()),
+            };
+        }
+        self.pos += 1;
+        match c {
+            c if is_space(c) => {
                 self.pos -= 1;
                 self.lex_space()
             }
-            '=' => {
+            b'=' => {
                 self.emit(ItemType::Assign);
                 State::InsideAction
             }
-            ':' => {
+            b':' => {
                 if self.next_char() != Some('=') {
                     return self.error("expected :=".to_string());
                 }
                 self.emit(ItemType::Declare);
                 State::InsideAction
             }
-            '|' => {
+            b'|' => {
                 self.emit(ItemType::Pipe);
                 State::InsideAction
             }
-            '"' => self.lex_quote(),
-            '`' => self.lex_raw_quote(),
-            '$' => self.lex_field_or_variable(ItemType::Variable),
-            '\'' => self.lex_char(),
-            '.' if !matches!(self.peek_char(), Some('0'..='9')) => {
+            b'"' => self.lex_quote(),
+            b'`' => self.lex_raw_quote(),
+            b'$' => self.lex_field_or_variable(ItemType::Variable),
+            b'\'' => self.lex_char(),
+            b'.' if !matches!(self.b.get(self.pos), Some(b'0'..=b'9')) => {
                 self.lex_field_or_variable(ItemType::Field)
             }
-            '.' | '+' | '-' | '0'..='9' => {
+            b'.' | b'+' | b'-' | b'0'..=b'9' => {
                 self.pos -= 1;
                 self.lex_number()
             }
-            c if is_alnum(c) => {
-                self.pos -= c.len_utf8();
+            c if c == b'_' || c.is_ascii_alphabetic() => {
+                self.pos -= 1;
                 self.lex_identifier()
             }
-            '(' => {
+            b'(' => {
                 self.paren_depth += 1;
                 self.emit(ItemType::LeftParen);
                 State::InsideAction
             }
-            ')' => {
+            b')' => {
                 self.paren_depth -= 1;
                 if self.paren_depth < 0 {
                     return self.error("unexpected right paren".to_string());
@@ -378,11 +458,14 @@ impl<'a> Lexer<'a> {
                 self.emit(ItemType::RightParen);
                 State::InsideAction
             }
-            c if c.is_ascii() && !c.is_ascii_control() => {
+            c if !c.is_ascii_control() => {
                 self.emit(ItemType::Char);
                 State::InsideAction
             }
-            c => self.error(format!("unrecognized character in action: {}", go_u(c))),
+            c => self.error(format!(
+                "unrecognized character in action: {}",
+                go_u(c as char)
+            )),
         }
     }
 
@@ -393,7 +476,7 @@ impl<'a> Lexer<'a> {
             n += 1;
         }
         let rest = &self.b[self.pos - 1..];
-        if has_right_trim(rest) && rest[2..].starts_with(RIGHT.as_bytes()) {
+        if has_right_trim(rest) && rest[2..].starts_with(RIGHT) {
             self.pos -= 1;
             if n == 1 {
                 return self.lex_right_delim();
@@ -404,12 +487,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_identifier(&mut self) -> State {
-        while let Some(c) = self.peek_char() {
-            if !is_alnum(c) {
-                break;
-            }
-            self.pos += c.len_utf8();
-        }
+        self.accept_alnum();
         if !self.at_terminator() {
             let c = self.peek_char().unwrap_or('\0');
             return self.error(format!("bad character {}", go_u(c)));
@@ -442,12 +520,7 @@ impl<'a> Lexer<'a> {
             });
             return State::InsideAction;
         }
-        while let Some(c) = self.peek_char() {
-            if !is_alnum(c) {
-                break;
-            }
-            self.pos += c.len_utf8();
-        }
+        self.accept_alnum();
         if !self.at_terminator() {
             let c = self.peek_char().unwrap_or('\0');
             return self.error(format!("bad character {}", go_u(c)));
@@ -456,46 +529,48 @@ impl<'a> Lexer<'a> {
         State::InsideAction
     }
 
-    fn lex_char(&mut self) -> State {
+    /// Scans to the closing `quote` of a string or character constant, past backslash escapes;
+    /// false if a newline or the end of the input comes first. Only ASCII bytes are looked
+    /// for, so bytes of other characters are skipped as wholes, as Go's rune loop does.
+    fn scan_quoted(&mut self, quote: u8) -> bool {
         loop {
-            match self.next_char() {
-                Some('\\') => match self.next_char() {
-                    Some('\n') | None => {
-                        return self.error("unterminated character constant".to_string())
-                    }
-                    _ => {}
+            let Some(x) = memchr::memchr3(quote, b'\\', b'\n', &self.b[self.pos..]) else {
+                self.pos = self.b.len();
+                return false;
+            };
+            let c = self.b[self.pos + x];
+            self.pos += x + 1;
+            match c {
+                b'\\' => match self.b.get(self.pos) {
+                    Some(b'\n') | None => return false,
+                    // The escaped character is never one of the bytes searched for, so
+                    // stepping over its first byte is enough.
+                    Some(_) => self.pos += 1,
                 },
-                Some('\n') | None => {
-                    return self.error("unterminated character constant".to_string())
-                }
-                Some('\'') => break,
-                _ => {}
+                b'\n' => return false,
+                _ => return true,
             }
+        }
+    }
+
+    fn lex_char(&mut self) -> State {
+        if !self.scan_quoted(b'\'') {
+            return self.error("unterminated character constant".to_string());
         }
         self.emit(ItemType::CharConstant);
         State::InsideAction
     }
 
     fn lex_quote(&mut self) -> State {
-        loop {
-            match self.next_char() {
-                Some('\\') => match self.next_char() {
-                    Some('\n') | None => {
-                        return self.error("unterminated quoted string".to_string())
-                    }
-                    _ => {}
-                },
-                Some('\n') | None => return self.error("unterminated quoted string".to_string()),
-                Some('"') => break,
-                _ => {}
-            }
+        if !self.scan_quoted(b'"') {
+            return self.error("unterminated quoted string".to_string());
         }
         self.emit(ItemType::String);
         State::InsideAction
     }
 
     fn lex_raw_quote(&mut self) -> State {
-        match self.input[self.pos..].find('`') {
+        match memchr::memchr(b'`', &self.b[self.pos..]) {
             Some(x) => {
                 self.pos += x + 1;
                 self.emit(ItemType::RawString);
@@ -506,30 +581,30 @@ impl<'a> Lexer<'a> {
     }
 
     fn scan_number(&mut self) -> bool {
-        self.accept("+-");
-        let mut digits = "0123456789_";
-        if self.accept("0") {
-            if self.accept("xX") {
-                digits = "0123456789abcdefABCDEF_";
-            } else if self.accept("oO") {
-                digits = "01234567_";
-            } else if self.accept("bB") {
-                digits = "01_";
+        self.accept(b"+-");
+        let mut base = Base::Dec;
+        if self.accept(b"0") {
+            if self.accept(b"xX") {
+                base = Base::Hex;
+            } else if self.accept(b"oO") {
+                base = Base::Oct;
+            } else if self.accept(b"bB") {
+                base = Base::Bin;
             }
         }
-        self.accept_run(digits);
-        if self.accept(".") {
-            self.accept_run(digits);
+        self.accept_digits(base);
+        if self.accept(b".") {
+            self.accept_digits(base);
         }
-        if digits.len() == 11 && self.accept("eE") {
-            self.accept("+-");
-            self.accept_run("0123456789_");
+        if base == Base::Dec && self.accept(b"eE") {
+            self.accept(b"+-");
+            self.accept_digits(Base::Dec);
         }
-        if digits.len() == 23 && self.accept("pP") {
-            self.accept("+-");
-            self.accept_run("0123456789_");
+        if base == Base::Hex && self.accept(b"pP") {
+            self.accept(b"+-");
+            self.accept_digits(Base::Dec);
         }
-        self.accept("i");
+        self.accept(b"i");
         if let Some(c) = self.peek_char() {
             if is_alnum(c) {
                 self.pos += c.len_utf8();
@@ -544,7 +619,7 @@ impl<'a> Lexer<'a> {
             let s = self.input[self.start..self.pos].to_string();
             return self.error(format!("bad number syntax: {}", crate::fmt::quote(&s)));
         }
-        if matches!(self.peek_char(), Some('+' | '-')) {
+        if matches!(self.b.get(self.pos), Some(b'+' | b'-')) {
             if !self.scan_number() || !self.input[..self.pos].ends_with('i') {
                 let s = self.input[self.start..self.pos].to_string();
                 return self.error(format!("bad number syntax: {}", crate::fmt::quote(&s)));
@@ -571,18 +646,23 @@ mod tests {
     use super::*;
 
     fn kinds(s: &str) -> Vec<ItemType> {
-        lex(s).iter().map(|i| i.typ).collect()
+        lex(s).items.iter().map(|i| i.typ).collect()
+    }
+
+    fn last_error(s: &str) -> Option<String> {
+        let l = lex(s);
+        (l.items.last().map(|i| i.typ) == Some(ItemType::Error)).then_some(l.error)
     }
 
     #[test]
     fn trim_markers_remove_surrounding_space() {
-        let items = lex("a \n {{- 1 -}} \n b");
+        let items = lex("a \n {{- 1 -}} \n b").items;
         assert_eq!(items[0].val, "a");
         assert_eq!(items.last().map(|i| i.typ), Some(ItemType::Eof));
         let text: Vec<&str> = items
             .iter()
             .filter(|i| i.typ == ItemType::Text)
-            .map(|i| &*i.val)
+            .map(|i| i.val)
             .collect();
         assert_eq!(text, vec!["a", "b"]);
     }
@@ -598,27 +678,22 @@ mod tests {
     fn comments_are_skipped_and_errors_reported() {
         use ItemType::*;
         assert_eq!(kinds("a{{/* x */}}b"), vec![Text, Text, Eof]);
+        assert_eq!(last_error("{{/* x "), Some("unclosed comment".into()));
         assert_eq!(
-            lex("{{/* x ").last().map(|i| i.val.to_string()),
-            Some("unclosed comment".into())
-        );
-        assert_eq!(
-            lex("{{/* x */ 1}}").last().map(|i| i.val.to_string()),
+            last_error("{{/* x */ 1}}"),
             Some("comment ends before closing delimiter".into())
         );
-        assert_eq!(
-            lex("{{ 1").last().map(|i| i.val.to_string()),
-            Some("unclosed action".into())
-        );
+        assert_eq!(last_error("{{ 1"), Some("unclosed action".into()));
     }
 
     #[test]
     fn items_know_their_line() {
-        let items = lex("a\nb\n{{ .x }}");
+        let text = "a\nb\n{{ .x }}";
+        let items = lex(text).items;
         let field = items
             .iter()
             .find(|i| i.typ == ItemType::Field)
-            .map(|i| i.line);
+            .map(|i| line_at(text, i.pos));
         assert_eq!(field, Some(3));
     }
 }

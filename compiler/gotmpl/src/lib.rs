@@ -109,15 +109,22 @@ impl Templates {
     }
 
     fn add(&mut self, tree: ast::Tree) {
-        if let Some(old) = self.trees.get(&tree.name) {
-            // Go's rule: an empty (white space only) body never replaces a non-empty one.
-            if tree.is_empty() && !old.is_empty() {
-                return;
+        use std::collections::hash_map::Entry;
+        // One lookup (the entry) instead of a lookup and an insert: every set adds every
+        // definition of the library charts it includes.
+        match self.trees.entry(tree.name.clone()) {
+            Entry::Occupied(mut old) => {
+                // Go's rule: an empty (white space only) body never replaces a non-empty one.
+                if tree.is_empty() && !old.get().is_empty() {
+                    return;
+                }
+                old.insert(Arc::new(tree));
             }
-        } else {
-            self.order.push(tree.name.clone());
+            Entry::Vacant(slot) => {
+                self.order.push(tree.name.clone());
+                slot.insert(Arc::new(tree));
+            }
         }
-        self.trees.insert(tree.name.clone(), Arc::new(tree));
     }
 
     /// Parses `text` as the template `name`; its `{{define}}`/`{{block}}` templates join the
@@ -287,22 +294,38 @@ mod parse_cache {
         PARSING.lock().ok()
     }
 
-    /// A cheap hash of a text (8 bytes at a time). Looking a text up must not copy it nor run
-    /// SipHash over it: every chart's copy of helm-toolkit (hundreds of kilobytes) is looked
-    /// up on every render, and both showed up in the profile. Equal hashes are confirmed by
-    /// comparing the texts, so a collision costs a comparison, never a wrong tree.
+    /// A cheap hash of a text: its length and 16 samples of 32 bytes spread over it (the whole
+    /// text when shorter). Looking a text up must not copy it nor run SipHash over it: every
+    /// chart's copy of helm-toolkit (hundreds of kilobytes) is looked up on every render, and
+    /// even a fast hash of every byte showed up in the profile. Equal hashes are confirmed by
+    /// comparing the texts, so texts that agree on the samples only share a bucket: a
+    /// collision costs a comparison, never a wrong tree.
     fn text_hash(text: &str) -> u64 {
         const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        const SAMPLE: usize = 32;
+        const SAMPLES: usize = 16;
         let b = text.as_bytes();
         let mut h = (b.len() as u64).wrapping_mul(K);
-        let mut chunks = b.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
-        }
-        for &x in chunks.remainder() {
-            h = (h ^ x as u64).wrapping_mul(K).rotate_left(29);
+        let mut mix = |part: &[u8]| {
+            let mut chunks = part.chunks_exact(8);
+            for c in &mut chunks {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(c);
+                h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+            }
+            for &x in chunks.remainder() {
+                h = (h ^ x as u64).wrapping_mul(K).rotate_left(29);
+            }
+        };
+        if b.len() <= SAMPLE * SAMPLES {
+            mix(b);
+        } else {
+            // The first sample starts the text and the last one ends it.
+            let step = (b.len() - SAMPLE) / (SAMPLES - 1);
+            for i in 0..SAMPLES - 1 {
+                mix(&b[i * step..i * step + SAMPLE]);
+            }
+            mix(&b[b.len() - SAMPLE..]);
         }
         h ^ (h >> 32)
     }

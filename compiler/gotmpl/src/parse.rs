@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::ast::{Arg, Branch, Command, Node, Number, Pipe, Pos, TemplateCall, Tree};
-use crate::lex::{lex, Item, ItemType};
+use crate::lex::{lex, line_at, Item, ItemType};
 use crate::Error;
 
 /// How deeply parentheses and control structures may nest; deeper input is an error (Go has a
@@ -19,21 +19,24 @@ pub fn parse(
     text: &str,
     funcs: Option<&HashSet<String>>,
 ) -> Result<(Tree, Vec<Tree>), Error> {
-    let items = lex(text);
+    let lexed = lex(text);
     let parse_name: Arc<str> = Arc::from(name);
     let text_arc: Arc<str> = Arc::from(text);
     let mut p = Parser {
-        items,
+        items: lexed.items,
+        lex_error: lexed.error,
+        src: text,
         idx: 0,
         hi: 0,
         parse_name: parse_name.clone(),
         text: text_arc.clone(),
-        vars: vec!["$".to_string()],
+        vars: vec!["$"],
+        vars_base: 0,
         range_depth: 0,
         depth: 0,
         funcs,
         defs: Vec::new(),
-        action_line: 0,
+        action_pos: None,
     };
     let root = p.parse_top()?;
     let tree = Tree {
@@ -47,17 +50,23 @@ pub fn parse(
 
 struct Parser<'f, 'a> {
     items: Vec<Item<'a>>,
+    /// The message of the lexer's `Error` item, if it ended with one.
+    lex_error: String,
+    /// The text being parsed (lines of error messages are counted in it).
+    src: &'a str,
     idx: usize,
     hi: usize,
     parse_name: Arc<str>,
     text: Arc<str>,
-    vars: Vec<String>,
+    /// Variables in scope; those of the current template body start at `vars_base`.
+    vars: Vec<&'a str>,
+    vars_base: usize,
     range_depth: usize,
     depth: usize,
     funcs: Option<&'f HashSet<String>>,
     defs: Vec<Tree>,
-    /// Line of the `{{` of the action being parsed (0 outside actions).
-    action_line: usize,
+    /// Position of the `{{` of the action being parsed (`None` outside actions).
+    action_pos: Option<Pos>,
 }
 
 type PResult<T> = Result<T, Error>;
@@ -69,13 +78,13 @@ pub const BUILTINS: &[&str] = &[
 ];
 
 impl<'f, 'a> Parser<'f, 'a> {
-    fn item(&self, i: usize) -> &Item<'a> {
+    fn item(&self, i: usize) -> Item<'a> {
         let last = self.items.len() - 1;
-        &self.items[i.min(last)]
+        self.items[i.min(last)]
     }
 
     fn next(&mut self) -> Item<'a> {
-        let it = self.item(self.idx).clone();
+        let it = self.item(self.idx);
         self.idx += 1;
         if self.idx > self.hi {
             self.hi = self.idx;
@@ -108,26 +117,39 @@ impl<'f, 'a> Parser<'f, 'a> {
         t
     }
 
+    fn line(&self, pos: Pos) -> usize {
+        line_at(self.src, pos)
+    }
+
     fn errorf(&self, msg: impl Into<String>) -> Error {
-        let line = self.item(self.hi.saturating_sub(1)).line;
+        let line = self.line(self.item(self.hi.saturating_sub(1)).pos);
         Error::parse(&self.parse_name, line, msg)
+    }
+
+    fn describe(&self, token: &Item<'_>) -> String {
+        token.describe(&self.lex_error)
     }
 
     fn unexpected(&self, token: &Item<'_>, context: &str) -> Error {
         if token.typ == ItemType::Error {
+            let msg = &self.lex_error;
             let mut extra = String::new();
-            if self.action_line != 0 && self.action_line != token.line {
-                extra = format!(
-                    " in action started at {}:{}",
-                    self.parse_name, self.action_line
-                );
-                if token.val.ends_with(" action") {
-                    extra = extra[" in action".len()..].to_string();
+            if let Some(action_pos) = self.action_pos {
+                let action_line = self.line(action_pos);
+                if action_line != self.line(token.pos) {
+                    extra = format!(" in action started at {}:{}", self.parse_name, action_line);
+                    if msg.ends_with(" action") {
+                        extra = extra[" in action".len()..].to_string();
+                    }
                 }
             }
-            return self.errorf(format!("{}{}", token.val, extra));
+            return self.errorf(format!("{msg}{extra}"));
         }
-        self.errorf(format!("unexpected {} in {}", token.describe(), context))
+        self.errorf(format!(
+            "unexpected {} in {}",
+            self.describe(token),
+            context
+        ))
     }
 
     /// Adds a `{{define}}`d tree, with Go's rule for two definitions in one text.
@@ -200,15 +222,18 @@ impl<'f, 'a> Parser<'f, 'a> {
     }
 
     fn unquote_name(&self, t: &Item<'_>) -> PResult<String> {
-        unquote(&t.val).ok_or_else(|| self.errorf("invalid syntax"))
+        unquote(t.val).ok_or_else(|| self.errorf("invalid syntax"))
     }
 
     /// Runs `f` with a fresh variable scope and range depth (a new template body).
     fn with_new_body<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
-        let vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let nvars = self.vars.len();
+        let base = std::mem::replace(&mut self.vars_base, nvars);
+        self.vars.push("$");
         let rd = std::mem::replace(&mut self.range_depth, 0);
         let r = f(self);
-        self.vars = vars;
+        self.vars.truncate(nvars);
+        self.vars_base = base;
         self.range_depth = rd;
         r
     }
@@ -262,14 +287,11 @@ impl<'f, 'a> Parser<'f, 'a> {
     fn text_or_action(&mut self) -> PResult<Parsed> {
         let t = self.next_non_space();
         match t.typ {
-            ItemType::Text => Ok(Parsed::Node(Node::Text(
-                t.val.into_owned().into_boxed_str(),
-            ))),
+            ItemType::Text => Ok(Parsed::Node(Node::Text(Box::from(t.val)))),
             ItemType::LeftDelim => {
-                let saved = self.action_line;
-                self.action_line = t.line;
+                let saved = self.action_pos.replace(t.pos);
                 let r = self.action();
-                self.action_line = saved;
+                self.action_pos = saved;
                 r
             }
             ItemType::Error => Err(self.unexpected(&t, "input")),
@@ -454,14 +476,14 @@ impl<'f, 'a> Parser<'f, 'a> {
                 ItemType::Assign | ItemType::Declare => {
                     pipe.is_assign = next.typ == ItemType::Assign;
                     self.next_non_space();
-                    pipe.decl.push(Arc::from(&*v.val));
-                    self.vars.push(v.val.to_string());
+                    pipe.decl.push(Arc::from(v.val));
+                    self.vars.push(v.val);
                     break;
                 }
                 ItemType::Char if next.val == "," => {
                     self.next_non_space();
-                    pipe.decl.push(Arc::from(&*v.val));
-                    self.vars.push(v.val.to_string());
+                    pipe.decl.push(Arc::from(v.val));
+                    self.vars.push(v.val);
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().typ {
                             ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
@@ -549,7 +571,9 @@ impl<'f, 'a> Parser<'f, 'a> {
                 ItemType::Error => return Err(self.unexpected(&t, "")),
                 ItemType::RightDelim | ItemType::RightParen => self.backup(),
                 ItemType::Pipe => {}
-                _ => return Err(self.errorf(format!("unexpected {} in operand", t.describe()))),
+                _ => {
+                    return Err(self.errorf(format!("unexpected {} in operand", self.describe(&t))))
+                }
             }
             break;
         }
@@ -567,32 +591,52 @@ impl<'f, 'a> Parser<'f, 'a> {
             return Ok(Some(node));
         }
         let pos = self.peek().pos;
-        let mut fields = Vec::new();
-        while self.peek().typ == ItemType::Field {
-            let f = self.next();
-            fields.push(f.val[1..].to_string());
-        }
         Ok(Some(match node {
+            // A field or variable takes the fields (its vector was sized for them).
             Arg::Field { pos: _, mut idents } => {
-                idents.extend(fields);
+                self.push_fields(&mut idents);
                 Arg::Field { pos, idents }
             }
             Arg::Variable { pos: _, mut idents } => {
-                idents.extend(fields);
+                self.push_fields(&mut idents);
                 Arg::Variable { pos, idents }
             }
             Arg::Bool(..) | Arg::String { .. } | Arg::Number { .. } | Arg::Nil(_) | Arg::Dot(_) => {
+                // The fields are read first: the error is reported at the last one.
+                self.push_fields(&mut Vec::new());
                 return Err(self.errorf(format!(
                     "unexpected . after term {}",
                     crate::fmt::quote(&node.to_go_string())
                 )));
             }
-            other => Arg::Chain {
-                pos,
-                node: Box::new(other),
-                fields,
-            },
+            other => {
+                let mut fields = Vec::with_capacity(self.fields_ahead());
+                self.push_fields(&mut fields);
+                Arg::Chain {
+                    pos,
+                    node: Box::new(other),
+                    fields,
+                }
+            }
         }))
+    }
+
+    /// How many `Field` tokens come next (the fields chained to the current term).
+    fn fields_ahead(&self) -> usize {
+        self.items
+            .get(self.idx..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|t| t.typ == ItemType::Field)
+            .count()
+    }
+
+    /// Reads the `Field` tokens that come next into `names` (without their dots).
+    fn push_fields(&mut self, names: &mut Vec<String>) {
+        while self.peek().typ == ItemType::Field {
+            let f = self.next();
+            names.push(f.val[1..].to_string());
+        }
     }
 
     fn term(&mut self) -> PResult<Option<Arg>> {
@@ -606,38 +650,39 @@ impl<'f, 'a> Parser<'f, 'a> {
         Ok(Some(match t.typ {
             ItemType::Error => return Err(self.unexpected(&t, "")),
             ItemType::Identifier => {
-                if !self.has_function(&t.val) {
-                    return Err(self.errorf(format!(
-                        "function {} not defined",
-                        crate::fmt::quote(&t.val)
-                    )));
+                if !self.has_function(t.val) {
+                    return Err(
+                        self.errorf(format!("function {} not defined", crate::fmt::quote(t.val)))
+                    );
                 }
                 Arg::Identifier {
                     pos: t.pos,
-                    name: t.val.into_owned(),
+                    name: t.val.to_string(),
                 }
             }
             ItemType::Dot => Arg::Dot(t.pos),
             ItemType::Nil => Arg::Nil(t.pos),
             ItemType::Variable => {
-                let idents: Vec<String> = vec![t.val.to_string()];
-                if !self.vars.iter().any(|v| *v == t.val) {
+                if !self.vars[self.vars_base..].contains(&t.val) {
                     return Err(
-                        self.errorf(format!("undefined variable {}", crate::fmt::quote(&t.val)))
+                        self.errorf(format!("undefined variable {}", crate::fmt::quote(t.val)))
                     );
                 }
+                let mut idents = Vec::with_capacity(1 + self.fields_ahead());
+                idents.push(t.val.to_string());
                 Arg::Variable { pos: t.pos, idents }
             }
-            ItemType::Field => Arg::Field {
-                pos: t.pos,
-                idents: vec![t.val[1..].to_string()],
-            },
+            ItemType::Field => {
+                let mut idents = Vec::with_capacity(1 + self.fields_ahead());
+                idents.push(t.val[1..].to_string());
+                Arg::Field { pos: t.pos, idents }
+            }
             ItemType::Bool => Arg::Bool(t.pos, t.val == "true"),
             ItemType::CharConstant | ItemType::Number | ItemType::Complex => {
                 let value = self.number(&t)?;
                 Arg::Number {
                     pos: t.pos,
-                    text: t.val.into_owned(),
+                    text: t.val.to_string(),
                     value,
                 }
             }
@@ -649,16 +694,16 @@ impl<'f, 'a> Parser<'f, 'a> {
                 if t2.typ != ItemType::RightParen {
                     return Err(self.errorf(format!(
                         "unclosed right paren: unexpected {}",
-                        t2.describe()
+                        self.describe(&t2)
                     )));
                 }
                 Arg::Pipe(Box::new(pipe))
             }
             ItemType::String | ItemType::RawString => {
-                let value = unquote(&t.val).ok_or_else(|| self.errorf("invalid syntax"))?;
+                let value = unquote(t.val).ok_or_else(|| self.errorf("invalid syntax"))?;
                 Arg::String {
                     pos: t.pos,
-                    quoted: t.val.into_owned(),
+                    quoted: t.val.to_string(),
                     value,
                 }
             }
@@ -670,7 +715,7 @@ impl<'f, 'a> Parser<'f, 'a> {
     }
 
     fn number(&self, t: &Item<'_>) -> PResult<Number> {
-        let text = &*t.val;
+        let text = t.val;
         if t.typ == ItemType::CharConstant {
             let s = unquote_char(text)
                 .ok_or_else(|| self.errorf(format!("malformed character constant: {text}")))?;
@@ -678,6 +723,17 @@ impl<'f, 'a> Parser<'f, 'a> {
         }
         if t.typ == ItemType::Complex || text.ends_with('i') {
             return Err(self.errorf(format!("complex constants are not supported: {text}")));
+        }
+        // Most numbers are small decimal integers: read them directly (no leading zero, which
+        // would make them octal; 18 digits always fit an i64).
+        let b = text.as_bytes();
+        if !b.is_empty()
+            && b.len() <= 18
+            && (b.len() == 1 || b[0] != b'0')
+            && b.iter().all(u8::is_ascii_digit)
+        {
+            let v = b.iter().fold(0i64, |v, &d| v * 10 + (d - b'0') as i64);
+            return Ok(Number::Int(v));
         }
         let is_hex_int = text.len() > 2
             && (text.starts_with("0x") || text.starts_with("0X"))
@@ -810,12 +866,21 @@ pub fn parse_go_float(text: &str) -> Option<f64> {
 /// Go's `strconv.Unquote` for `"..."` and `` `...` `` strings.
 pub fn unquote(s: &str) -> Option<String> {
     if s.len() >= 2 && s.starts_with('`') && s.ends_with('`') {
-        return Some(s[1..s.len() - 1].replace('\r', ""));
+        let body = &s[1..s.len() - 1];
+        if memchr::memchr(b'\r', body.as_bytes()).is_none() {
+            return Some(body.to_string());
+        }
+        return Some(body.replace('\r', ""));
     }
     if s.len() < 2 || !s.starts_with('"') || !s.ends_with('"') {
         return None;
     }
     let body = &s[1..s.len() - 1];
+    // Most strings have no escapes (and, coming from the lexer, never a bare quote or
+    // newline): then the body is the value, without decoding it character by character.
+    if memchr::memchr3(b'\\', b'"', b'\n', body.as_bytes()).is_none() {
+        return Some(body.to_string());
+    }
     let mut out = String::with_capacity(body.len());
     let mut chars = body.chars().peekable();
     while let Some(c) = chars.next() {
