@@ -13,6 +13,7 @@
 //! general path reads the text, so that results and error messages stay exactly Helm's. The
 //! unit tests check that both paths agree on every text this one accepts.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use strata_gotmpl::Value;
@@ -36,6 +37,7 @@ pub(super) fn load(src: &str) -> Option<Value> {
         src,
         pos: start,
         depth: 0,
+        entries: Vec::new(),
     };
     let Some(indent) = r.next_content_line() else {
         return Some(Value::Nil);
@@ -185,6 +187,8 @@ struct Reader<'a> {
     /// Always at the start of a line between nodes.
     pos: usize,
     depth: usize,
+    /// The entries of the mappings being read, innermost last (one buffer for all levels).
+    entries: Vec<(Key, Value)>,
 }
 
 fn is_blank_or_end(b: Option<&u8>) -> bool {
@@ -283,12 +287,12 @@ impl<'a> Reader<'a> {
     /// possibly after a sequence entry's `- `).
     fn block_map(&mut self, n: usize, first: usize) -> Option<Value> {
         self.enter()?;
-        let mut entries: Vec<(Key, Value)> = Vec::new();
+        let mark = self.entries.len();
         let mut key_at = first;
         loop {
             let (key, colon) = self.key(key_at)?;
             let value = self.node_after_indicator(colon + 1, n, false)?;
-            entries.push((key, value));
+            self.entries.push((key, value));
             match self.next_content_line() {
                 Some(i) if i == n => {
                     key_at = self.pos + n;
@@ -301,7 +305,7 @@ impl<'a> Reader<'a> {
             }
         }
         self.depth -= 1;
-        build_map(entries)
+        build_map(&mut self.entries, mark)
     }
 
     /// A mapping key starting at `i`: its decoded form and the index of its `:`.
@@ -316,7 +320,7 @@ impl<'a> Reader<'a> {
                 if self.at(j) != Some(b':') || !is_blank_or_end(self.s.get(j + 1)) {
                     return None;
                 }
-                Some((Key::Str(text), j))
+                Some((Key::Str(text.into_owned()), j))
             }
             _ => {
                 if !self.plain_start(i) {
@@ -331,7 +335,7 @@ impl<'a> Reader<'a> {
                 if text == "<<" {
                     return None;
                 }
-                let key = match resolve_plain(text, Schema::Go11) {
+                let key = match resolve(text) {
                     Resolved::Str | Resolved::Timestamp(_) => Key::Str(text.to_string()),
                     Resolved::Bool(b) => Key::Other(GoVal::Bool(b)),
                     Resolved::Int(v) => Key::Other(GoVal::Int(v)),
@@ -414,7 +418,7 @@ impl<'a> Reader<'a> {
                     return if in_seq { self.inline_map(i) } else { None };
                 }
                 self.end_line(end)?;
-                Some(Value::from(text))
+                Some(Value::str(text))
             }
             Some(b'[') => self.flow_seq(i),
             Some(b'{') => {
@@ -527,7 +531,23 @@ impl<'a> Reader<'a> {
 
     /// A one-line quoted scalar starting at `i` (the quote `q`): its text and the index after
     /// the closing quote.
-    fn quoted(&self, i: usize, q: u8) -> Option<(String, usize)> {
+    fn quoted(&self, i: usize, q: u8) -> Option<(Cow<'a, str>, usize)> {
+        let src = self.src;
+        let mut j = i + 1;
+        // Most quoted scalars have no escapes: their text is borrowed.
+        loop {
+            match self.at(j)? {
+                b'\n' => return None,
+                b'\\' if q == b'"' => break,
+                b if b == q => {
+                    if q == b'\'' && self.at(j + 1) == Some(b'\'') {
+                        break;
+                    }
+                    return Some((Cow::Borrowed(&src[i + 1..j]), j + 1));
+                }
+                _ => j += 1,
+            }
+        }
         let mut out = String::new();
         let mut j = i + 1;
         let mut run = j;
@@ -544,7 +564,7 @@ impl<'a> Reader<'a> {
                     continue;
                 }
                 out.push_str(&self.src[run..j]);
-                return Some((out, j + 1));
+                return Some((Cow::Owned(out), j + 1));
             }
             if q == b'"' && b == b'\\' {
                 out.push_str(&self.src[run..j]);
@@ -607,7 +627,7 @@ impl<'a> Reader<'a> {
             match self.at(j)? {
                 q @ (b'"' | b'\'') => {
                     let (text, end) = self.quoted(j, q)?;
-                    items.push(Value::from(text));
+                    items.push(Value::str(text));
                     j = end;
                 }
                 b => {
@@ -753,7 +773,7 @@ impl<'a> Reader<'a> {
 /// A plain scalar's value: go-yaml v2's resolution, then the JSON round trip (numbers become
 /// float64). `None` for `.inf`/`.nan`, which the round trip refuses.
 fn scalar_value(text: &str) -> Option<Value> {
-    Some(match resolve_plain(text, Schema::Go11) {
+    Some(match resolve(text) {
         Resolved::Null => Value::Nil,
         Resolved::Bool(b) => Value::Bool(b),
         Resolved::Int(i) => Value::Float(i as f64),
@@ -764,18 +784,50 @@ fn scalar_value(text: &str) -> Option<Value> {
     })
 }
 
+/// go-yaml v2's resolution of a plain scalar. Most scalars are words that cannot be anything
+/// but strings: only texts starting like a null, a boolean or a number need the full rules.
+fn resolve(text: &str) -> Resolved {
+    match text.as_bytes().first() {
+        Some(
+            b'~'
+            | b'n'
+            | b'N'
+            | b't'
+            | b'T'
+            | b'f'
+            | b'F'
+            | b'y'
+            | b'Y'
+            | b'o'
+            | b'O'
+            | b'.'
+            | b'+'
+            | b'-'
+            | b'0'..=b'9',
+        )
+        | None => resolve_plain(text, Schema::Go11),
+        Some(_) => Resolved::Str,
+    }
+}
+
 /// The map go-yaml then sigs.k8s.io/yaml make of `entries` in document order: a repeated key
 /// keeps its first position and its last value, then keys become strings (where two keys
 /// meet again, the later position wins).
-fn build_map(entries: Vec<(Key, Value)>) -> Option<Value> {
-    if entries.iter().all(|(k, _)| matches!(k, Key::Str(_))) {
+/// The entries are `buffer[mark..]`, taken out of the buffer.
+fn build_map(buffer: &mut Vec<(Key, Value)>, mark: usize) -> Option<Value> {
+    let entries = buffer.drain(mark..);
+    if entries
+        .as_slice()
+        .iter()
+        .all(|(k, _)| matches!(k, Key::Str(_)))
+    {
         // With only string keys, both steps reduce to "the last value of each key", which is
         // what collecting into a BTreeMap keeps (a stable sort, then the last of equal keys).
         let map: BTreeMap<String, Value> = entries
-            .into_iter()
-            .filter_map(|(k, v)| match k {
-                Key::Str(s) => Some((s, v)),
-                Key::Other(_) => None,
+            .map(|(k, v)| match k {
+                Key::Str(s) => (s, v),
+                // Not reached (all keys are strings); mapping keeps the exact size hint.
+                Key::Other(_) => (String::new(), v),
             })
             .collect();
         return Some(Value::map(map));
