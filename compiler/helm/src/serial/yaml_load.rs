@@ -14,6 +14,10 @@
 //!   a value is an error (JSON cannot carry them).
 //! * Only the first document of the text is read (`---` starts one that is ignored).
 
+mod fast;
+#[cfg(test)]
+mod fast_tests;
+
 use std::collections::BTreeMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
@@ -713,6 +717,36 @@ fn to_value(v: GoVal) -> Result<Value, String> {
 ///
 /// Errors carry Helm's wording: `error converting YAML to JSON: yaml: line 3: …`.
 pub fn unmarshal(src: &str) -> Result<Value, SerialError> {
+    if let Some(v) = fast::load(src) {
+        return Ok(v);
+    }
+    unmarshal_general(src)
+}
+
+/// Structural equality of loaded values (floats by bits), for checking the fast reader.
+#[cfg(test)]
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Nil, Value::Nil) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| same_value(a, b))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            let (x, y) = (x.borrow(), y.borrow());
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y.iter())
+                    .all(|((ka, va), (kb, vb))| ka == kb && same_value(va, vb))
+        }
+        _ => false,
+    }
+}
+
+/// [`unmarshal`] by the general reader, for any text.
+fn unmarshal_general(src: &str) -> Result<Value, SerialError> {
     let wrap = |mut e: SerialError| {
         e.message = format!("error converting YAML to JSON: {}", e.message);
         e
@@ -760,43 +794,51 @@ pub fn unmarshal_list(src: &str) -> Result<Value, SerialError> {
 /// read (as `fromYaml` reads one) and the documents are merged, later ones winning, maps merged
 /// recursively. The result is always a map.
 pub fn load_values(src: &str) -> Result<Value, SerialError> {
-    let mut merged = Value::empty_map();
+    let mut merged: Option<Value> = None;
     for (doc, first_line) in split_documents(src) {
         // The message keeps Helm's wording (lines counted within the document); the position
         // fields are made absolute for diagnostics.
-        let v = unmarshal_map(&doc).map_err(|mut e| {
+        let v = unmarshal_map(doc).map_err(|mut e| {
             if let Some(l) = e.line.as_mut() {
                 *l += first_line - 1;
             }
             e
         })?;
-        merged = merge_maps(&merged, &v);
+        merged = match merged {
+            // The first document's map is new and unshared: merging it into nothing would
+            // only copy it.
+            None => Some(v),
+            Some(m) => Some(merge_maps(&m, &v)),
+        };
     }
-    Ok(merged)
+    Ok(merged.unwrap_or_else(Value::empty_map))
 }
 
 /// Splits a stream the way Kubernetes' `YAMLReader` does: a line starting with `---` (followed
 /// only by spaces or a comment) ends a document. Returns each document's text and the line
 /// number (1-based) of its first line.
-fn split_documents(src: &str) -> Vec<(String, usize)> {
+fn split_documents(src: &str) -> Vec<(&str, usize)> {
     let mut docs = Vec::new();
-    let mut current = String::new();
+    // The current document is `src[from..at]`: documents are runs of whole lines.
+    let (mut from, mut at) = (0, 0);
     let mut start = 1;
     for (i, line) in src.split_inclusive('\n').enumerate() {
         if let Some(rest) = line.strip_prefix("---") {
             let rest = rest.trim();
             if rest.is_empty() || rest.starts_with('#') {
-                if !current.is_empty() {
-                    docs.push((std::mem::take(&mut current), start));
+                if at > from {
+                    docs.push((&src[from..at], start));
                 }
+                at += line.len();
+                from = at;
                 start = i + 2;
                 continue;
             }
         }
-        current.push_str(line);
+        at += line.len();
     }
-    if !current.is_empty() {
-        docs.push((current, start));
+    if at > from {
+        docs.push((&src[from..at], start));
     }
     docs
 }
