@@ -78,7 +78,9 @@ pub struct ExecOptions<'a> {
 /// [`Value`]s, so it is `Send + Sync` and can be parsed once and executed from many threads.
 #[derive(Default)]
 pub struct Templates {
-    trees: HashMap<String, Arc<ast::Tree>>,
+    // foldhash: every `include` and `template` looks a name up here, and every render adds
+    // a chart's definitions (helm-toolkit's hundreds) to a new set; SipHash showed in both.
+    trees: HashMap<String, Arc<ast::Tree>, foldhash::fast::RandomState>,
     order: Vec<String>,
     funcs: Option<HashSet<String>>,
 }

@@ -727,7 +727,7 @@ fn indent(spaces: i64, s: &str, lead: &str) -> Result<String, FuncError> {
     }
     // One pass over the bytes: charts indent large blocks (`toYaml | indent`) of short lines,
     // where searching line by line costs more per line than the copy itself.
-    let lines = s.bytes().filter(|&c| c == b'\n').count() as u128 + 1;
+    let lines = memchr::memchr_iter(b'\n', s.as_bytes()).count() as u128 + 1;
     let total = s.len() as u128 + lines * spaces as u128;
     args::check_bytes("indent", total.min(usize::MAX as u128) as usize)?;
     let pad = " ".repeat(spaces as usize);
@@ -735,13 +735,11 @@ fn indent(spaces: i64, s: &str, lead: &str) -> Result<String, FuncError> {
     out.push_str(lead);
     out.push_str(&pad);
     let mut start = 0;
-    for (i, c) in s.bytes().enumerate() {
-        if c == b'\n' {
-            // A newline byte is always a character boundary.
-            out.push_str(&s[start..=i]);
-            out.push_str(&pad);
-            start = i + 1;
-        }
+    for i in memchr::memchr_iter(b'\n', s.as_bytes()) {
+        // A newline byte is always a character boundary.
+        out.push_str(&s[start..=i]);
+        out.push_str(&pad);
+        start = i + 1;
     }
     out.push_str(&s[start..]);
     Ok(out)
