@@ -104,7 +104,28 @@ fn process_enabled(c: &mut Node<'_>, v: &Value, path: &str) -> Result<(), String
     for r in reqs.iter_mut() {
         r.enabled = true;
     }
+    // The coalesced values serve the `tags` and `condition` lookups and the dependencies of
+    // the subcharts. A chart without either (openstack-helm's: helm-toolkit, no condition,
+    // which has no dependencies)
+    // skips building them: coalescing copies all of the chart's values and changes nothing
+    // else, and an error it would raise (a subchart key that is not a table) is raised the
+    // same way by the render's own coalescing, which sees the same subcharts since none is
+    // disabled.
+    let needs_values = reqs
+        .iter()
+        .any(|r| !r.tags.is_empty() || !r.condition.trim().is_empty())
+        || c.deps.iter().any(|d| {
+            // A subchart's processing needs them only when it has dependencies of its own
+            // (helm-toolkit declares an empty list).
+            d.meta
+                .dependencies
+                .as_ref()
+                .is_some_and(|r| !r.is_empty() || !d.deps.is_empty())
+        });
     c.meta.dependencies = Some(reqs);
+    if !needs_values {
+        return Ok(());
+    }
     let cvals = values::coalesce_values(c, v)?;
     let reqs = c
         .meta
