@@ -48,6 +48,15 @@ fn write_value(
     opts: EncodeOptions,
     depth: usize,
 ) -> Result<(), String> {
+    super::grow_stack(depth, || write_value_inner(out, v, opts, depth))
+}
+
+fn write_value_inner(
+    out: &mut String,
+    v: &Value,
+    opts: EncodeOptions,
+    depth: usize,
+) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Err(format!(
             "json: unsupported value: encountered a cycle via {}",

@@ -72,6 +72,22 @@ pub fn to_yaml_pretty(v: &Value) -> Result<String, SerialError> {
 /// The emitter's tree for `v`, following the JSON round trip (`pretty == false`) or go-yaml
 /// v3's direct encoding (`pretty == true`).
 fn to_ynode(v: &Value, depth: usize, pretty: bool) -> Result<yaml_emit::YNode, String> {
+    grow_stack(depth, || to_ynode_inner(v, depth, pretty))
+}
+
+/// Runs `f`, one level of a writer's recursion, on a grown stack when the thread's is running
+/// low. Values nest up to `MAX_DEPTH` levels, and in a debug build that many frames of a
+/// writer overflow a test thread's 2 MiB stack; the check is made every 16 levels (a few
+/// frames fit easily in the red zone), so it costs nothing measurable.
+pub(crate) fn grow_stack<T>(depth: usize, f: impl FnOnce() -> T) -> T {
+    if depth.is_multiple_of(16) {
+        stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, f)
+    } else {
+        f()
+    }
+}
+
+fn to_ynode_inner(v: &Value, depth: usize, pretty: bool) -> Result<yaml_emit::YNode, String> {
     use yaml_emit::YNode;
     if depth > MAX_DEPTH {
         return Err(format!(

@@ -104,6 +104,10 @@ fn float_text(f: f64) -> String {
 
 /// A value written inline (after `key = `, or inside an array).
 fn inline(out: &mut String, v: &Value, depth: usize) -> Result<(), String> {
+    super::grow_stack(depth, || inline_inner(out, v, depth))
+}
+
+fn inline_inner(out: &mut String, v: &Value, depth: usize) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Err("toml: value nested too deeply (a map that contains itself?)".into());
     }
@@ -186,6 +190,10 @@ impl Encoder {
 
     /// Writes the entries of table `v` (a map) whose path is `key`.
     fn table(&mut self, key: &[String], v: &Value, depth: usize) -> Result<(), String> {
+        super::grow_stack(depth, || self.table_inner(key, v, depth))
+    }
+
+    fn table_inner(&mut self, key: &[String], v: &Value, depth: usize) -> Result<(), String> {
         if depth > MAX_DEPTH {
             return Err("toml: value nested too deeply (a map that contains itself?)".into());
         }
