@@ -233,7 +233,7 @@ impl<'a> State<'a> {
     pub fn err(&self, at: At, kind: ErrorKind, msg: impl Into<String>) -> Box<Error> {
         let pos = at.pos().min(self.cur.text.len());
         let before = &self.cur.text.as_bytes()[..pos];
-        let line = 1 + before.iter().filter(|&&c| c == b'\n').count();
+        let line = crate::lex::line_at(&self.cur.text, pos);
         let col = match before.iter().rposition(|&c| c == b'\n') {
             Some(i) => pos - (i + 1),
             None => pos,

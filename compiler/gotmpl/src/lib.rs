@@ -36,9 +36,9 @@ pub use func::{CallContext, Func, FuncError, FuncMap};
 pub use value::{Map, Object, Value};
 
 /// When less stack than this is left, recursive evaluation continues on a new stack segment.
-pub(crate) const STACK_RED_ZONE: usize = 256 * 1024;
+pub const STACK_RED_ZONE: usize = 256 * 1024;
 /// Size of each new stack segment.
-pub(crate) const STACK_GROW: usize = 4 * 1024 * 1024;
+pub const STACK_GROW: usize = 4 * 1024 * 1024;
 
 /// The name under which `tpl` texts are parsed and executed (Helm's root template name).
 pub const TPL_NAME: &str = "gotpl";

@@ -546,12 +546,8 @@ fn folder_fingerprint(dir: &Path) -> Option<Vec<(String, u64, Option<std::time::
             // is read relative to the open directory: no path lookup per file, which made
             // this check cost more than the cache saved on some file systems. Symbolic links
             // are followed, as the loader follows them.
-            let ty = e.file_type().ok()?;
-            let meta = if ty.is_symlink() {
+            let meta = if e.file_type().ok()?.is_symlink() {
                 std::fs::metadata(e.path()).ok()?
-            } else if ty.is_dir() {
-                walk(&e.path(), &name, out, depth + 1)?;
-                continue;
             } else {
                 e.metadata().ok()?
             };

@@ -105,12 +105,11 @@ fn process_enabled(c: &mut Node<'_>, v: &Value, path: &str) -> Result<(), String
         r.enabled = true;
     }
     // The coalesced values serve the `tags` and `condition` lookups and the dependencies of
-    // the subcharts. A chart without either (openstack-helm's: helm-toolkit, no condition,
-    // which has no dependencies)
-    // skips building them: coalescing copies all of the chart's values and changes nothing
-    // else, and an error it would raise (a subchart key that is not a table) is raised the
-    // same way by the render's own coalescing, which sees the same subcharts since none is
-    // disabled.
+    // the subcharts. A chart without either (openstack-helm's: helm-toolkit, which has no
+    // dependencies, and no condition) skips building them: coalescing copies all of the
+    // chart's values and changes nothing else, and an error it would raise (a subchart key
+    // that is not a table) is raised the same way by the render's own coalescing, which sees
+    // the same subcharts since none is disabled.
     let needs_values = reqs
         .iter()
         .any(|r| !r.tags.is_empty() || !r.condition.trim().is_empty())

@@ -81,7 +81,7 @@ fn to_ynode(v: &Value, depth: usize, pretty: bool) -> Result<yaml_emit::YNode, S
 /// frames fit easily in the red zone), so it costs nothing measurable.
 pub(crate) fn grow_stack<T>(depth: usize, f: impl FnOnce() -> T) -> T {
     if depth.is_multiple_of(16) {
-        stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, f)
+        stacker::maybe_grow(strata_gotmpl::STACK_RED_ZONE, strata_gotmpl::STACK_GROW, f)
     } else {
         f()
     }

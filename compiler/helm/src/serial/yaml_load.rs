@@ -723,28 +723,6 @@ pub fn unmarshal(src: &str) -> Result<Value, SerialError> {
     unmarshal_general(src)
 }
 
-/// Structural equality of loaded values (floats by bits), for checking the fast reader.
-#[cfg(test)]
-fn same_value(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Nil, Value::Nil) => true,
-        (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
-        (Value::String(x), Value::String(y)) => x == y,
-        (Value::List(x), Value::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| same_value(a, b))
-        }
-        (Value::Map(x), Value::Map(y)) => {
-            let (x, y) = (x.borrow(), y.borrow());
-            x.len() == y.len()
-                && x.iter()
-                    .zip(y.iter())
-                    .all(|((ka, va), (kb, vb))| ka == kb && same_value(va, vb))
-        }
-        _ => false,
-    }
-}
-
 /// [`unmarshal`] by the general reader, for any text.
 fn unmarshal_general(src: &str) -> Result<Value, SerialError> {
     let wrap = |mut e: SerialError| {
