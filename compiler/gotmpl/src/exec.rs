@@ -180,8 +180,18 @@ pub struct State<'a> {
     locals: Vec<Arc<Tree>>,
     /// The tree being executed (for error positions).
     cur: Arc<Tree>,
+    /// Every scope's variables on one stack; a template call's scope starts at `frame` (Go
+    /// gives a called template only `$`), so calls allocate no list of their own.
     vars: Vec<Var>,
+    frame: usize,
     out: String,
+    /// Output buffers of finished `include` calls, kept with their capacity: an `include`
+    /// result is copied into its string value, and its buffer serves the next call instead of
+    /// growing a new one from nothing.
+    spare: Vec<String>,
+    /// Emptied argument lists of finished function calls: a call takes one instead of
+    /// allocating its own (nested calls take one each).
+    arg_lists: Vec<Vec<Value>>,
     depth: usize,
     fuel: u64,
     seed_calls: u64,
@@ -209,7 +219,10 @@ pub fn execute(
             name: dollar(),
             val: Val::plain(data.clone()),
         }],
+        frame: 0,
         out: String::new(),
+        spare: Vec::new(),
+        arg_lists: Vec::new(),
         depth: 0,
         fuel: opts.fuel,
         seed_calls: 0,
@@ -338,7 +351,7 @@ impl<'a> State<'a> {
     }
 
     fn set_var(&mut self, at: At, name: &str, v: Val) -> R<()> {
-        for var in self.vars.iter_mut().rev() {
+        for var in self.vars[self.frame..].iter_mut().rev() {
             if &*var.name == name {
                 var.val = v;
                 return Ok(());
@@ -483,19 +496,19 @@ impl<'a> State<'a> {
 
     /// Runs `tree` with `dot` in a fresh variable scope, one level deeper.
     fn run_tree(&mut self, tree: Arc<Tree>, dot: Val) -> R<()> {
-        let saved_vars = std::mem::replace(
-            &mut self.vars,
-            vec![Var {
-                name: dollar(),
-                val: dot.clone(),
-            }],
-        );
+        let mark = self.vars.len();
+        let saved_frame = std::mem::replace(&mut self.frame, mark);
+        self.vars.push(Var {
+            name: dollar(),
+            val: dot.clone(),
+        });
         let saved_tree = std::mem::replace(&mut self.cur, tree.clone());
         self.depth += 1;
         let r = self.walk_list(&dot, &tree.root);
         self.depth -= 1;
         self.cur = saved_tree;
-        self.vars = saved_vars;
+        self.vars.truncate(mark);
+        self.frame = saved_frame;
         r.map(|_| ())
     }
 
@@ -571,7 +584,7 @@ impl<'a> State<'a> {
                 return Err(self.err(At::Arg(first), ErrorKind::Exec, "nil is not a command"))
             }
             Arg::Number { .. } => Val::plain(self.ideal_constant(first)?),
-            Arg::String { value, .. } => Val::plain(Value::str(value)),
+            Arg::String { value, .. } => Val::plain(self.literal(first, value)),
             _ => Val::invalid(),
         })
     }
@@ -590,7 +603,7 @@ impl<'a> State<'a> {
     }
 
     fn var_value(&self, at: At, name: &str) -> R<Val> {
-        for v in self.vars.iter().rev() {
+        for v in self.vars[self.frame..].iter().rev() {
             if &*v.name == name {
                 return Ok(v.val.clone());
             }
@@ -782,19 +795,62 @@ impl<'a> State<'a> {
             Arg::Chain { node, fields, .. } => self.eval_chain(dot, n, node, fields, &[], None),
             Arg::Bool(_, b) => Ok(Val::plain(Value::Bool(*b))),
             Arg::Number { .. } => Ok(Val::plain(self.ideal_constant(n)?)),
-            Arg::String { value, .. } => Ok(Val::plain(Value::str(value))),
+            Arg::String { value, .. } => Ok(Val::plain(self.literal(n, value))),
         }
     }
 
+    /// The string value of the literal node `n` (text `value`): one shared string per node
+    /// and thread, so a literal of a definition that runs many times (helm-toolkit's) is not
+    /// allocated again on every evaluation. The table is keyed by the node's address and
+    /// checked against the text, because a freed tree's address can be reused by another
+    /// (a `tpl` text's nodes are freed after the call).
+    fn literal(&mut self, n: &Arg, value: &str) -> Value {
+        thread_local! {
+            static LITERALS: std::cell::RefCell<
+                std::collections::HashMap<usize, Value, foldhash::fast::RandomState>,
+            > = Default::default();
+        }
+        LITERALS.with(|table| {
+            let Ok(mut table) = table.try_borrow_mut() else {
+                return Value::str(value);
+            };
+            // Bounded: a process that executes endless distinct texts starts over.
+            if table.len() >= 1 << 16 {
+                table.clear();
+            }
+            let slot = table.entry(n as *const Arg as usize).or_default();
+            match slot {
+                Value::String(s) if **s == *value => {}
+                _ => *slot = Value::str(value),
+            }
+            slot.clone()
+        })
+    }
+
     fn eval_call_args(&mut self, dot: &Val, args: &[Arg], fin: Option<Val>) -> R<Vec<Value>> {
-        let mut argv = Vec::with_capacity(args.len());
+        // An argument list from the pool (see `arg_lists`); it is given back after the call.
+        let mut argv = self.arg_lists.pop().unwrap_or_default();
         for a in args.iter().skip(1) {
-            argv.push(self.eval_arg(dot, a)?.v);
+            match self.eval_arg(dot, a) {
+                Ok(v) => argv.push(v.v),
+                Err(e) => {
+                    self.recycle_args(argv);
+                    return Err(e);
+                }
+            }
         }
         if let Some(f) = fin {
             argv.push(f.v);
         }
         Ok(argv)
+    }
+
+    /// Gives an argument list back to the pool, emptied.
+    fn recycle_args(&mut self, mut argv: Vec<Value>) {
+        argv.clear();
+        if self.arg_lists.len() < 64 && argv.capacity() <= 64 {
+            self.arg_lists.push(argv);
+        }
     }
 
     fn func_error(&self, call_at: At, arg_at: At, name: &str, e: FuncError) -> Box<Error> {
@@ -851,7 +907,7 @@ impl<'a> State<'a> {
         } else {
             ident_at
         };
-        match f(self, &argv) {
+        let r = match f(self, &argv) {
             Ok(v) => Ok(Val::plain(v)),
             Err(e @ FuncError::Arity { .. }) => Err(self.func_error(call_at, ident_at, name, e)),
             Err(FuncError::Arg(m)) => {
@@ -859,7 +915,9 @@ impl<'a> State<'a> {
                 Err(self.err(at, ErrorKind::Func, m))
             }
             Err(e) => Err(self.func_error(call_at, arg_at, name, e)),
-        }
+        };
+        self.recycle_args(argv);
+        r
     }
 
     // ----- helpers the built-in functions use -----
@@ -887,12 +945,22 @@ impl<'a> State<'a> {
                 self.opts.max_depth
             )));
         }
-        let saved_out = std::mem::take(&mut self.out);
+        let buf = self.spare.pop().unwrap_or_default();
+        let saved_out = std::mem::replace(&mut self.out, buf);
         let r = f(self);
         let produced = std::mem::replace(&mut self.out, saved_out);
         match r {
             Ok(()) => Ok(produced),
             Err(e) => Err(FuncError::Template(e)),
+        }
+    }
+
+    /// Takes back a buffer `nested` produced once its text has been copied.
+    fn recycle(&mut self, mut buf: String) {
+        // A bounded pool of bounded buffers: one huge output is not kept alive.
+        if self.spare.len() < 16 && buf.capacity() <= 1 << 20 {
+            buf.clear();
+            self.spare.push(buf);
         }
     }
 }
@@ -912,6 +980,13 @@ impl CallContext for State<'_> {
         };
         let dot = Val::plain(data.clone());
         self.nested(|st| st.run_tree(tree, dot))
+    }
+
+    fn include(&mut self, name: &str, data: &Value) -> Result<Value, FuncError> {
+        let out = self.execute_named(name, data)?;
+        let v = Value::str(&out);
+        self.recycle(out);
+        Ok(v)
     }
 
     fn execute_text(&mut self, text: &str, data: &Value) -> Result<String, FuncError> {

@@ -37,6 +37,11 @@ pub trait CallContext {
     fn template_name(&self) -> &str;
     /// Executes the template `name` of the current set with `data` (Helm's `include`).
     fn execute_named(&mut self, name: &str, data: &Value) -> Result<String, FuncError>;
+    /// [`CallContext::execute_named`] as a string value (Helm's `include` result); an
+    /// executor may reuse its output buffers here.
+    fn include(&mut self, name: &str, data: &Value) -> Result<Value, FuncError> {
+        self.execute_named(name, data).map(Value::from)
+    }
     /// Parses `text` as a template that sees the current set's definitions and executes it
     /// with `data` (Helm's `tpl`); definitions inside `text` stay local to this call.
     fn execute_text(&mut self, text: &str, data: &Value) -> Result<String, FuncError>;

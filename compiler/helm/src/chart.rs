@@ -174,10 +174,33 @@ pub(crate) fn utf8_text(data: &[u8]) -> std::borrow::Cow<'_, str> {
 
 /// Loads the chart in folder `dir`, its `charts/` subcharts and its `file://` dependencies.
 pub fn load_dir(dir: &Path) -> Result<Chart, HelmError> {
-    load_dir_depth(dir, 0)
+    load_dir_depth(dir, 0, None)
 }
 
-fn load_dir_depth(dir: &Path, depth: usize) -> Result<Chart, HelmError> {
+/// One build's view of chart folders: loads charts as [`load_dir`] does, and reads a `file://`
+/// dependency that several of its charts share (openstack-helm's helm-toolkit, under every
+/// chart) once, without checking its folder again for the next chart. A build reads its inputs
+/// once and assumes they do not change while it runs; [`load_dir`] instead checks every file of
+/// a cached dependency (size and modification time) on each load, which for a corpus of charts
+/// was most of the file system calls of the run.
+#[derive(Default)]
+pub struct Loader {
+    deps: Mutex<HashMap<PathBuf, Arc<Chart>>>,
+}
+
+impl Loader {
+    /// A loader that has read nothing yet.
+    pub fn new() -> Loader {
+        Loader::default()
+    }
+
+    /// Loads the chart in `dir`, as [`load_dir`] does.
+    pub fn load_dir(&self, dir: &Path) -> Result<Chart, HelmError> {
+        load_dir_depth(dir, 0, Some(self))
+    }
+}
+
+fn load_dir_depth(dir: &Path, depth: usize, loader: Option<&Loader>) -> Result<Chart, HelmError> {
     if depth > MAX_DEPENDENCY_DEPTH {
         return Err(HelmError::load(
             dir,
@@ -196,8 +219,8 @@ fn load_dir_depth(dir: &Path, depth: usize) -> Result<Chart, HelmError> {
     .with_defaults();
     let mut files = Vec::new();
     walk(dir, "", &rules, &mut files, 0)?;
-    let mut chart = load_files(files, dir)?;
-    resolve_file_dependencies(&mut chart, dir, depth)?;
+    let mut chart = load_files(files, dir, loader)?;
+    resolve_file_dependencies(&mut chart, dir, depth, loader)?;
     Ok(chart)
 }
 
@@ -219,19 +242,26 @@ fn walk(
     } else {
         root.join(rel)
     };
-    let mut entries: Vec<(String, PathBuf)> = std::fs::read_dir(&here)
+    let mut entries: Vec<(String, std::fs::DirEntry)> = std::fs::read_dir(&here)
         .map_err(|e| HelmError::load(&here, &e.to_string()))?
         .filter_map(|e| e.ok())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e))
         .collect();
-    entries.sort();
-    for (fname, path) in entries {
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (fname, entry) in entries {
+        let path = entry.path();
         let name = if rel.is_empty() {
             fname.clone()
         } else {
             format!("{rel}/{fname}")
         };
-        let meta = std::fs::metadata(&path).map_err(|e| HelmError::load(&path, &e.to_string()))?;
+        // A plain entry's metadata is read relative to the open folder (no path lookup); a
+        // symbolic link is followed, as Helm's loader follows it.
+        let meta = match entry.file_type() {
+            Ok(t) if !t.is_symlink() => entry.metadata(),
+            _ => std::fs::metadata(&path),
+        }
+        .map_err(|e| HelmError::load(&path, &e.to_string()))?;
         if meta.is_dir() {
             if rules.ignore(&name, true) {
                 continue;
@@ -265,7 +295,11 @@ fn walk(
 
 /// Helm's `LoadFiles`: sorts a chart's files into metadata, values, schema, templates,
 /// subcharts and other files.
-fn load_files(files: Vec<(String, Vec<u8>)>, dir: &Path) -> Result<Chart, HelmError> {
+fn load_files(
+    files: Vec<(String, Vec<u8>)>,
+    dir: &Path,
+    loader: Option<&Loader>,
+) -> Result<Chart, HelmError> {
     let mut metadata: Option<Metadata> = None;
     if let Some((_, data)) = files.iter().find(|(n, _)| n == "Chart.yaml") {
         let text = utf8_text(data);
@@ -298,7 +332,7 @@ fn load_files(files: Vec<(String, Vec<u8>)>, dir: &Path) -> Result<Chart, HelmEr
                         &format!("cannot load values.yaml: {e}"),
                     )
                 })?;
-                values = Frozen::from_value(&v);
+                values = Frozen::from_owned(v);
                 values_text = Some(text);
             }
             "values.schema.json" => {
@@ -383,7 +417,7 @@ fn load_files(files: Vec<(String, Vec<u8>)>, dir: &Path) -> Result<Chart, HelmEr
         }
         let files: Vec<(String, Vec<u8>)> =
             files.into_iter().filter(|(n, _)| !n.is_empty()).collect();
-        let mut sub = load_files(files, &subdir).map_err(|e| {
+        let mut sub = load_files(files, &subdir, loader).map_err(|e| {
             HelmError::load(
                 &subdir,
                 &format!(
@@ -393,7 +427,7 @@ fn load_files(files: Vec<(String, Vec<u8>)>, dir: &Path) -> Result<Chart, HelmEr
                 ),
             )
         })?;
-        resolve_file_dependencies(&mut sub, &subdir, 1)?;
+        resolve_file_dependencies(&mut sub, &subdir, 1, loader)?;
         subcharts.push(Arc::new(sub));
     }
     Ok(Chart {
@@ -411,7 +445,12 @@ fn load_files(files: Vec<(String, Vec<u8>)>, dir: &Path) -> Result<Chart, HelmEr
 
 /// `helm dependency build` for `file://` repositories: each such dependency not already in
 /// `charts/` is loaded from its folder (relative to the chart's folder), as if packaged there.
-fn resolve_file_dependencies(chart: &mut Chart, dir: &Path, depth: usize) -> Result<(), HelmError> {
+fn resolve_file_dependencies(
+    chart: &mut Chart,
+    dir: &Path,
+    depth: usize,
+    loader: Option<&Loader>,
+) -> Result<(), HelmError> {
     let Some(deps) = chart.metadata.dependencies.clone() else {
         return Ok(());
     };
@@ -423,7 +462,11 @@ fn resolve_file_dependencies(chart: &mut Chart, dir: &Path, depth: usize) -> Res
             continue;
         }
         let path = dir.join(rel);
-        let sub = load_file_dependency(&path, depth + 1).map_err(|e| {
+        let sub = match loader {
+            Some(l) => l.dependency(&path, depth + 1),
+            None => load_file_dependency(&path, depth + 1),
+        }
+        .map_err(|e| {
             HelmError::load(
                 &dir.join("Chart.yaml"),
                 &format!(
@@ -486,22 +529,10 @@ fn load_file_dependency(path: &Path, depth: usize) -> Result<Arc<Chart>, HelmErr
                 .filter(|h| &h.fingerprint == fp)
                 .map(|h| h.chart.clone())
         }) {
-            // The same chart as a fresh load gives: only `dir` differs (it names the folder
-            // as this chart's `file://` path reaches it, which diagnostics print).
-            return Ok(Arc::new(Chart {
-                metadata: hit.metadata.clone(),
-                values: hit.values.clone(),
-                values_text: hit.values_text.clone(),
-                schema: hit.schema.clone(),
-                templates: hit.templates.clone(),
-                files: hit.files.clone(),
-                subcharts: hit.subcharts.clone(),
-                dir: path.to_path_buf(),
-                parsed: Mutex::new(HashMap::new()),
-            }));
+            return Ok(Arc::new(hit.reached_from(path)));
         }
     }
-    let chart = Arc::new(load_dir_depth(path, depth)?);
+    let chart = Arc::new(load_dir_depth(path, depth, None)?);
     let self_contained = chart
         .metadata
         .dependencies
@@ -521,6 +552,42 @@ fn load_file_dependency(path: &Path, depth: usize) -> Result<Arc<Chart>, HelmErr
         }
     }
     Ok(chart)
+}
+
+impl Loader {
+    /// A `file://` dependency in folder `path`: read once per loader (keyed by its canonical
+    /// path, so `a/../helm-toolkit` and `b/../helm-toolkit` are one folder).
+    fn dependency(&self, path: &Path, depth: usize) -> Result<Arc<Chart>, HelmError> {
+        let key = std::fs::canonicalize(path).ok();
+        if let Some(key) = &key {
+            if let Some(hit) = self.deps.lock().ok().and_then(|d| d.get(key).cloned()) {
+                return Ok(Arc::new(hit.reached_from(path)));
+            }
+        }
+        let chart = Arc::new(load_dir_depth(path, depth, Some(self))?);
+        if let (Some(key), Ok(mut deps)) = (key, self.deps.lock()) {
+            deps.insert(key, chart.clone());
+        }
+        Ok(chart)
+    }
+}
+
+impl Chart {
+    /// The same chart as a fresh load from `path` gives: only `dir` differs (it names the
+    /// folder as this chart's `file://` path reaches it, which diagnostics print).
+    fn reached_from(&self, path: &Path) -> Chart {
+        Chart {
+            metadata: self.metadata.clone(),
+            values: self.values.clone(),
+            values_text: self.values_text.clone(),
+            schema: self.schema.clone(),
+            templates: self.templates.clone(),
+            files: self.files.clone(),
+            subcharts: self.subcharts.clone(),
+            dir: path.to_path_buf(),
+            parsed: Mutex::new(HashMap::new()),
+        }
+    }
 }
 
 /// Every file under `dir` (relative path, size, modification time), in walk order; `None`
@@ -860,5 +927,43 @@ mod tests {
             &*z.subcharts[0].templates[0].data,
             b"{{define \"a\"}}two!{{end}}"
         );
+    }
+
+    #[test]
+    fn a_loader_reads_a_shared_dependency_once() {
+        let root = tempfile::tempdir().unwrap();
+        let lib = root.path().join("lib");
+        write(
+            &lib.join("Chart.yaml"),
+            "apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n",
+        );
+        write(&lib.join("templates/_a.tpl"), "{{define \"a\"}}one{{end}}");
+        for app in ["x", "y"] {
+            write(
+                &root.path().join(app).join("Chart.yaml"),
+                &format!("apiVersion: v2\nname: {app}\nversion: 0.1.0\ndependencies:\n- name: lib\n  version: 0.1.0\n  repository: file://../lib\n"),
+            );
+        }
+        let loader = Loader::new();
+        let x = loader.load_dir(&root.path().join("x")).unwrap();
+        // Within one loader (one build) the folder is not looked at again: an edit made while
+        // the build runs is not seen.
+        write(&lib.join("templates/_a.tpl"), "{{define \"a\"}}two!{{end}}");
+        let y = loader.load_dir(&root.path().join("y")).unwrap();
+        let (lx, ly) = (&x.subcharts[0], &y.subcharts[0]);
+        assert!(Arc::ptr_eq(&lx.templates[0].data, &ly.templates[0].data));
+        assert_eq!(lx.dir, root.path().join("x").join("../lib"));
+        assert_eq!(ly.dir, root.path().join("y").join("../lib"));
+        // The next build (a new loader) reads it again.
+        let z = Loader::new().load_dir(&root.path().join("y")).unwrap();
+        assert_eq!(
+            &*z.subcharts[0].templates[0].data,
+            b"{{define \"a\"}}two!{{end}}"
+        );
+        // A dependency that cannot be loaded is an error for every chart that names it.
+        std::fs::remove_file(lib.join("Chart.yaml")).unwrap();
+        let fresh = Loader::new();
+        assert!(fresh.load_dir(&root.path().join("x")).is_err());
+        assert!(fresh.load_dir(&root.path().join("y")).is_err());
     }
 }

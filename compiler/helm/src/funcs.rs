@@ -60,7 +60,7 @@ fn string_arg(v: &Value) -> Result<String, FuncError> {
 fn include(ctx: &mut dyn CallContext, args: &[Value]) -> Result<Value, FuncError> {
     arity(args, 2)?;
     let name = string_arg(&args[0])?;
-    ctx.execute_named(&name, &args[1]).map(Value::from)
+    ctx.include(&name, &args[1])
 }
 
 /// `tpl TEXT DATA`: parses TEXT as a template that sees the chart's definitions and executes

@@ -23,7 +23,7 @@ pub mod strvals;
 pub mod values;
 mod yamlin;
 
-pub use chart::{load_dir, Chart, ChartFile, Dependency, Maintainer, Metadata};
+pub use chart::{load_dir, Chart, ChartFile, Dependency, Loader, Maintainer, Metadata};
 pub use error::HelmError;
 pub use output::OutputOptions;
 pub use render::{render, render_chart, RenderOptions, Rendered};

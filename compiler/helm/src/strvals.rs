@@ -348,7 +348,7 @@ mod tests {
     fn parse(s: &str) -> Result<Frozen, String> {
         let m = new_map();
         parse_into(s, &m)?;
-        Ok(Frozen::from_value(&Value::Map(m)))
+        Ok(Frozen::from_owned(Value::Map(m)))
     }
 
     fn yaml_like(f: &Frozen) -> String {

@@ -52,6 +52,28 @@ impl Frozen {
         }
     }
 
+    /// Freezes `v`, taking its contents where nothing else holds them (a value just read from
+    /// a file): keys and lists are moved rather than copied. The result equals
+    /// [`Frozen::from_value`]'s.
+    pub fn from_owned(v: Value) -> Frozen {
+        match v {
+            Value::List(l) => match std::rc::Rc::try_unwrap(l) {
+                Ok(items) => Frozen::List(items.into_iter().map(Frozen::from_owned).collect()),
+                Err(shared) => Frozen::from_value(&Value::List(shared)),
+            },
+            Value::Map(m) => match std::rc::Rc::try_unwrap(m) {
+                Ok(cell) => Frozen::Map(
+                    cell.into_inner()
+                        .into_iter()
+                        .map(|(k, v)| (k, Frozen::from_owned(v)))
+                        .collect(),
+                ),
+                Err(shared) => Frozen::from_value(&Value::Map(shared)),
+            },
+            other => Frozen::from_value(&other),
+        }
+    }
+
     /// A fresh template value (no sharing with any other).
     pub fn to_value(&self) -> Value {
         match self {
@@ -434,6 +456,28 @@ mod tests {
     }
     fn s(x: &str) -> Frozen {
         Frozen::String(x.to_string())
+    }
+
+    #[test]
+    fn freezing_an_owned_value_equals_freezing_a_borrowed_one() {
+        let inner = m(&[("k", s("v")), ("n", Frozen::Nil)]).to_value();
+        let shared = Value::map(
+            [
+                ("a".to_string(), inner.clone()),
+                ("b".to_string(), inner.clone()),
+                (
+                    "l".to_string(),
+                    Value::list(vec![inner, Value::Float(1.5), Value::nil_list()]),
+                ),
+                ("e".to_string(), Value::nil_list()),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        let want = Frozen::from_value(&shared);
+        assert_eq!(Frozen::from_owned(shared), want);
+        let owned = m(&[("x", m(&[("y", Frozen::List(vec![s("z")]))]))]);
+        assert_eq!(Frozen::from_owned(owned.to_value()), owned);
     }
 
     #[test]

@@ -134,6 +134,7 @@ enum Style {
 }
 
 /// What the emitter's scalar analysis finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Analysis {
     multiline: bool,
     block_plain_allowed: bool,
@@ -166,15 +167,168 @@ fn analyze(value: &str, v3: bool) -> Analysis {
             block_allowed: false,
         };
     }
-    // Bytes are characters in ASCII text (nearly every value): no copy into a char vector.
+    // Bytes are characters in ASCII text (nearly every value): no copy into a char vector,
+    // and runs of characters that change nothing but "the previous one was neither a space nor
+    // a break" are skipped at once.
     if value.is_ascii() {
-        return analyze_units(value, value.as_bytes(), v3);
+        return analyze_ascii(value.as_bytes(), v3);
     }
     let chars: Vec<char> = value.chars().collect();
     analyze_units(value, &chars, v3)
 }
 
-/// [`analyze`] over the characters of `value` (`char`s, or its bytes when it is ASCII).
+/// Bytes after the first that [`analyze_units`] treats alike: printable, and neither a space, a
+/// break, `:` nor `#` (the indicators that depend on their neighbours). Each only clears the
+/// "previous was a space / a break" and "preceded by whitespace" states.
+const fn plain_run_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0x21;
+    while b <= 0x7E {
+        t[b] = b != b':' as usize && b != b'#' as usize;
+        b += 1;
+    }
+    t
+}
+static PLAIN_RUN: [bool; 256] = plain_run_table();
+
+/// [`analyze_units`] for ASCII text, with runs of [`PLAIN_RUN`] bytes skipped; the same
+/// result (tested against it).
+fn analyze_ascii(b: &[u8], v3: bool) -> Analysis {
+    let n = b.len();
+    let mut block_indicators = b.starts_with(b"---") || b.starts_with(b"...");
+    let mut line_breaks = false;
+    let mut special = false;
+    let mut tabs = false;
+    let mut leading_space = false;
+    let mut leading_break = false;
+    let mut trailing_space = false;
+    let mut trailing_break = false;
+    let mut break_space = false;
+    let mut space_break = false;
+    let mut previous_space = false;
+    let mut previous_break = false;
+    let mut preceded_by_whitespace = true;
+    let blank = |c: u8| c == b' ' || c == b'\t';
+    let mut i = 0;
+    while i < n {
+        if i > 0 && PLAIN_RUN[b[i] as usize] {
+            while i < n && PLAIN_RUN[b[i] as usize] {
+                i += 1;
+            }
+            previous_space = false;
+            previous_break = false;
+            preceded_by_whitespace = false;
+            continue;
+        }
+        let c = b[i];
+        let followed_by_whitespace = i + 1 >= n || blank(b[i + 1]);
+        if i == 0 {
+            match c {
+                b'#' | b',' | b'[' | b']' | b'{' | b'}' | b'&' | b'*' | b'!' | b'|' | b'>'
+                | b'\'' | b'"' | b'%' | b'@' | b'`' => block_indicators = true,
+                b'?' | b':' | b'-' if followed_by_whitespace => block_indicators = true,
+                _ => {}
+            }
+        } else {
+            match c {
+                b':' if followed_by_whitespace => block_indicators = true,
+                b'#' if preceded_by_whitespace => block_indicators = true,
+                _ => {}
+            }
+        }
+        if v3 && c == b'\t' {
+            tabs = true;
+        } else if !(c == b'\n' || (b' '..=b'~').contains(&c)) {
+            special = true;
+        }
+        let is_break = c == b'\r' || c == b'\n';
+        if c == b' ' {
+            if i == 0 {
+                leading_space = true;
+            }
+            if i + 1 == n {
+                trailing_space = true;
+            }
+            if previous_break {
+                break_space = true;
+            }
+            previous_space = true;
+            previous_break = false;
+        } else if is_break {
+            line_breaks = true;
+            if i == 0 {
+                leading_break = true;
+            }
+            if i + 1 == n {
+                trailing_break = true;
+            }
+            if previous_space {
+                space_break = true;
+            }
+            previous_space = false;
+            previous_break = true;
+        } else {
+            previous_space = false;
+            previous_break = false;
+        }
+        preceded_by_whitespace = blank(c) || is_break || c == 0;
+        i += 1;
+    }
+    finish_analysis(
+        line_breaks,
+        block_indicators,
+        special,
+        tabs,
+        [leading_space, leading_break, trailing_space, trailing_break],
+        break_space,
+        space_break,
+    )
+}
+
+/// The verdict of a scalar analysis from what the scan found (libyaml's
+/// `yaml_emitter_analyze_scalar` tail). `ends`: leading space, leading break, trailing
+/// space, trailing break.
+fn finish_analysis(
+    line_breaks: bool,
+    block_indicators: bool,
+    special: bool,
+    tabs: bool,
+    ends: [bool; 4],
+    break_space: bool,
+    space_break: bool,
+) -> Analysis {
+    let [leading_space, leading_break, trailing_space, trailing_break] = ends;
+    let mut a = Analysis {
+        multiline: line_breaks,
+        block_plain_allowed: true,
+        single_quoted_allowed: true,
+        block_allowed: true,
+    };
+    if leading_space || leading_break || trailing_space || trailing_break {
+        a.block_plain_allowed = false;
+    }
+    if trailing_space {
+        a.block_allowed = false;
+    }
+    if break_space {
+        a.block_plain_allowed = false;
+        a.single_quoted_allowed = false;
+    }
+    if space_break || tabs || special {
+        a.block_plain_allowed = false;
+        a.single_quoted_allowed = false;
+    }
+    if space_break || special {
+        a.block_allowed = false;
+    }
+    if line_breaks || block_indicators {
+        a.block_plain_allowed = false;
+    }
+    a
+}
+
+/// [`analyze`] over the characters of `value` (`char`s; the general path, and the reference
+/// [`analyze_ascii`] is tested against).
 fn analyze_units<C: Copy + Into<char>>(value: &str, chars: &[C], v3: bool) -> Analysis {
     let mut block_indicators = false;
     let mut line_breaks = false;
@@ -247,33 +401,15 @@ fn analyze_units<C: Copy + Into<char>>(value: &str, chars: &[C], v3: bool) -> An
         }
         preceded_by_whitespace = is_blank(c) || is_break(c) || c == '\0';
     }
-    let mut a = Analysis {
-        multiline: line_breaks,
-        block_plain_allowed: true,
-        single_quoted_allowed: true,
-        block_allowed: true,
-    };
-    if leading_space || leading_break || trailing_space || trailing_break {
-        a.block_plain_allowed = false;
-    }
-    if trailing_space {
-        a.block_allowed = false;
-    }
-    if break_space {
-        a.block_plain_allowed = false;
-        a.single_quoted_allowed = false;
-    }
-    if space_break || tabs || special {
-        a.block_plain_allowed = false;
-        a.single_quoted_allowed = false;
-    }
-    if space_break || special {
-        a.block_allowed = false;
-    }
-    if line_breaks || block_indicators {
-        a.block_plain_allowed = false;
-    }
-    a
+    finish_analysis(
+        line_breaks,
+        block_indicators,
+        special,
+        tabs,
+        [leading_space, leading_break, trailing_space, trailing_break],
+        break_space,
+        space_break,
+    )
 }
 
 /// go-yaml v2's `isBase60Float`: such strings are quoted for YAML 1.1 readers.
@@ -430,11 +566,12 @@ impl Emitter {
         }
     }
 
-    /// A mapping key: what `emit_node` does for a `YNode::Str`, without copying the key.
-    fn emit_key(&mut self, k: &str, simple_key: bool) {
+    /// A mapping key: what `emit_node` does for a `YNode::Str`, without copying the key or
+    /// analysing it again (`a` is its analysis).
+    fn emit_key(&mut self, k: &str, a: Analysis, simple_key: bool) {
         self.mapping_context = true;
         self.simple_key_context = simple_key;
-        self.emit_scalar(k, requested_style(k, self.v3));
+        self.emit_analyzed(k, a, requested_style(k, self.v3));
     }
 
     fn emit_empty(&mut self, open: &str, close: &str) {
@@ -464,11 +601,11 @@ impl Emitter {
             let a = analyze(k, self.v3);
             let simple = !a.multiline && k.len() <= 128;
             if simple {
-                self.emit_key(k, true);
+                self.emit_key(k, a, true);
                 self.write_indicator(":", false, false, false);
             } else {
                 self.write_indicator("?", true, false, true);
-                self.emit_key(k, false);
+                self.emit_key(k, a, false);
                 self.write_indent();
                 self.write_indicator(":", true, false, true);
             }
@@ -479,6 +616,11 @@ impl Emitter {
 
     fn emit_scalar(&mut self, value: &str, requested: Style) {
         let a = analyze(value, self.v3);
+        self.emit_analyzed(value, a, requested);
+    }
+
+    /// [`Emitter::emit_scalar`] with the analysis of `value` already made.
+    fn emit_analyzed(&mut self, value: &str, a: Analysis, requested: Style) {
         let mut style = requested;
         if self.simple_key_context && a.multiline {
             style = Style::Double;
@@ -691,19 +833,34 @@ impl Emitter {
         self.indention = true;
         self.whitespace = true;
         let mut breaks = true;
-        for c in value.chars() {
-            if is_break(c) {
-                self.write_break_char(c);
-                self.indention = true;
-                breaks = true;
-            } else {
+        // Each run of characters between breaks is written at once (configuration files and
+        // scripts are long literal blocks): the indent before its first character, then the run.
+        let mut rest = value;
+        while !rest.is_empty() {
+            let end = rest.find(is_break).unwrap_or(rest.len());
+            if end > 0 {
+                let run = &rest[..end];
                 if breaks {
                     self.write_indent();
                 }
-                self.put(c);
+                self.out.push_str(run);
+                self.column += if run.is_ascii() {
+                    run.len()
+                } else {
+                    run.chars().count()
+                };
                 self.indention = false;
                 breaks = false;
+                rest = &rest[end..];
+                continue;
             }
+            let Some(c) = rest.chars().next() else {
+                break;
+            };
+            self.write_break_char(c);
+            self.indention = true;
+            breaks = true;
+            rest = &rest[c.len_utf8()..];
         }
     }
 }
@@ -750,6 +907,55 @@ mod tests {
         let got: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
         // Order checked against Helm SDK v4.2.3 (toYaml of a map with these keys).
         assert_eq!(got, ["_x", "1", "2", "10", "B", "a", "a9", "a10", "b"]);
+    }
+
+    #[test]
+    fn the_ascii_analysis_agrees_with_the_general_one() {
+        // Every string of up to 4 characters over the characters the analysis tells apart,
+        // and longer pseudo-random ones, in both go-yaml versions' rules.
+        let alphabet = b" \n\r\t:#-?a.'\"[\x01\x7f0";
+        let check = |s: &[u8]| {
+            let text = std::str::from_utf8(s).unwrap();
+            for v3 in [false, true] {
+                assert_eq!(
+                    analyze_ascii(s, v3),
+                    analyze_units(text, s, v3),
+                    "{text:?} v3={v3}"
+                );
+            }
+        };
+        let mut buf = Vec::new();
+        fn all(buf: &mut Vec<u8>, alphabet: &[u8], left: usize, check: &dyn Fn(&[u8])) {
+            check(buf);
+            if left == 0 {
+                return;
+            }
+            for &c in alphabet {
+                buf.push(c);
+                all(buf, alphabet, left - 1, check);
+                buf.pop();
+            }
+        }
+        all(&mut buf, alphabet, 4, &check);
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 40) as usize;
+            let s: Vec<u8> = (0..len)
+                .map(|i| {
+                    let r = x.rotate_left(i as u32 * 5);
+                    // Mostly letters, so that runs form.
+                    if r.is_multiple_of(3) {
+                        alphabet[(r >> 8) as usize % alphabet.len()]
+                    } else {
+                        b'a' + (r >> 16) as u8 % 26
+                    }
+                })
+                .collect();
+            check(&s);
+        }
     }
 
     #[test]

@@ -59,6 +59,8 @@ impl std::fmt::Debug for LoadedChart {
 #[derive(Default)]
 pub struct ChartCache {
     charts: HashMap<PathBuf, Arc<Chart>>,
+    /// Reads a `file://` dependency that several charts share once per build.
+    loader: strata_helm::Loader,
 }
 
 /// Loads the chart a service document names in `/spec/chart` (if it names one). Problems
@@ -119,7 +121,7 @@ pub fn load_chart(
             }
         };
         match strata_helm::serial::load_values(&src.text) {
-            Ok(v) => values_files.push((src, Frozen::from_value(&v))),
+            Ok(v) => values_files.push((src, Frozen::from_owned(v))),
             Err(e) => {
                 let line = e.line.unwrap_or(1);
                 let col = e.col.unwrap_or(1);
@@ -139,7 +141,7 @@ pub fn load_chart(
     let key = dir.clone();
     let chart = match cache.charts.get(&key) {
         Some(c) => Arc::clone(c),
-        None => match strata_helm::load_dir(&dir) {
+        None => match cache.loader.load_dir(&dir) {
             Ok(c) => {
                 let c = Arc::new(c);
                 cache.charts.insert(key, Arc::clone(&c));
