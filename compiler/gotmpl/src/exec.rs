@@ -584,7 +584,7 @@ impl<'a> State<'a> {
                 return Err(self.err(At::Arg(first), ErrorKind::Exec, "nil is not a command"))
             }
             Arg::Number { .. } => Val::plain(self.ideal_constant(first)?),
-            Arg::String { value, .. } => Val::plain(self.literal(first, value)),
+            Arg::String { value, .. } => Val::plain(Value::str(value)),
             _ => Val::invalid(),
         })
     }
@@ -795,36 +795,8 @@ impl<'a> State<'a> {
             Arg::Chain { node, fields, .. } => self.eval_chain(dot, n, node, fields, &[], None),
             Arg::Bool(_, b) => Ok(Val::plain(Value::Bool(*b))),
             Arg::Number { .. } => Ok(Val::plain(self.ideal_constant(n)?)),
-            Arg::String { value, .. } => Ok(Val::plain(self.literal(n, value))),
+            Arg::String { value, .. } => Ok(Val::plain(Value::str(value))),
         }
-    }
-
-    /// The string value of the literal node `n` (text `value`): one shared string per node
-    /// and thread, so a literal of a definition that runs many times (helm-toolkit's) is not
-    /// allocated again on every evaluation. The table is keyed by the node's address and
-    /// checked against the text, because a freed tree's address can be reused by another
-    /// (a `tpl` text's nodes are freed after the call).
-    fn literal(&mut self, n: &Arg, value: &str) -> Value {
-        thread_local! {
-            static LITERALS: std::cell::RefCell<
-                std::collections::HashMap<usize, Value, foldhash::fast::RandomState>,
-            > = Default::default();
-        }
-        LITERALS.with(|table| {
-            let Ok(mut table) = table.try_borrow_mut() else {
-                return Value::str(value);
-            };
-            // Bounded: a process that executes endless distinct texts starts over.
-            if table.len() >= 1 << 16 {
-                table.clear();
-            }
-            let slot = table.entry(n as *const Arg as usize).or_default();
-            match slot {
-                Value::String(s) if **s == *value => {}
-                _ => *slot = Value::str(value),
-            }
-            slot.clone()
-        })
     }
 
     fn eval_call_args(&mut self, dot: &Val, args: &[Arg], fin: Option<Val>) -> R<Vec<Value>> {

@@ -133,6 +133,22 @@ impl Templates {
     /// set. A later definition of a name replaces an earlier one, except that an empty
     /// (whitespace-only) body never replaces a non-empty one (Go's rule).
     pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
+        self.parse_text(name, text, None)
+    }
+
+    /// [`Templates::parse`] of a text the caller keeps shared (a chart file read once and
+    /// rendered many times): a text parsed before from the same `Arc` is found without
+    /// comparing its bytes, and a new parse keeps the `Arc` rather than a copy.
+    pub fn parse_shared(&mut self, name: &str, text: &Arc<str>) -> Result<(), Error> {
+        self.parse_text(name, text, Some(text))
+    }
+
+    fn parse_text(
+        &mut self,
+        name: &str,
+        text: &str,
+        shared: Option<&Arc<str>>,
+    ) -> Result<(), Error> {
         let fingerprint = self.funcs_fingerprint();
         if let Some(hit) = parse_cache::get(fingerprint, text) {
             self.add_cached(name, &hit);
@@ -147,7 +163,10 @@ impl Templates {
             self.add_cached(name, &hit);
             return Ok(());
         }
-        let (top, defs) = parse::parse(name, text, self.funcs.as_ref())?;
+        let (top, defs) = match shared {
+            Some(arc) => parse::parse_shared(name, arc.clone(), self.funcs.as_ref())?,
+            None => parse::parse(name, text, self.funcs.as_ref())?,
+        };
         parse_cache::count(true);
         parse_cache::put(fingerprint, &top, &defs);
         drop(parsing);
@@ -335,7 +354,13 @@ mod parse_cache {
     pub fn get(fingerprint: u64, text: &str) -> Option<Arc<Parsed>> {
         let key = (fingerprint, text_hash(text));
         let cache = cache().lock().ok()?;
-        cache.get(&key)?.iter().find(|p| &*p.text == text).cloned()
+        // The same memory is the same text (the caller holds `text`, the cache its `Arc`):
+        // a shared chart file is found without comparing its bytes.
+        let same = |p: &&Arc<Parsed>| {
+            std::ptr::eq(p.text.as_ptr(), text.as_ptr()) && p.text.len() == text.len()
+                || &*p.text == text
+        };
+        cache.get(&key)?.iter().find(same).cloned()
     }
 
     pub fn put(fingerprint: u64, top: &Tree, defs: &[Tree]) {

@@ -19,9 +19,18 @@ pub fn parse(
     text: &str,
     funcs: Option<&HashSet<String>>,
 ) -> Result<(Tree, Vec<Tree>), Error> {
+    parse_shared(name, Arc::from(text), funcs)
+}
+
+/// [`parse`] of a text the caller already holds shared: the trees keep `text` itself.
+pub fn parse_shared(
+    name: &str,
+    text_arc: Arc<str>,
+    funcs: Option<&HashSet<String>>,
+) -> Result<(Tree, Vec<Tree>), Error> {
+    let text: &str = &text_arc;
     let lexed = lex(text);
     let parse_name: Arc<str> = Arc::from(name);
-    let text_arc: Arc<str> = Arc::from(text);
     let mut p = Parser {
         items: lexed.items,
         lex_error: lexed.error,
@@ -39,13 +48,14 @@ pub fn parse(
         action_pos: None,
     };
     let root = p.parse_top()?;
+    let defs = p.defs;
     let tree = Tree {
         name: name.to_string(),
         parse_name,
-        text: text_arc,
+        text: text_arc.clone(),
         root: Arc::new(root),
     };
-    Ok((tree, p.defs))
+    Ok((tree, defs))
 }
 
 struct Parser<'f, 'a> {

@@ -26,6 +26,26 @@ pub struct ChartFile {
     pub name: String,
     /// The file's bytes (a leading UTF-8 byte-order mark removed, as Helm does).
     pub data: Arc<[u8]>,
+    /// The bytes as text, made on first use and shared by every copy of the file (a
+    /// dependency a loader reads once is rendered under many charts).
+    text: Arc<std::sync::OnceLock<Arc<str>>>,
+}
+
+impl ChartFile {
+    /// The file `name` with contents `data`.
+    pub fn new(name: String, data: impl Into<Arc<[u8]>>) -> ChartFile {
+        ChartFile {
+            name,
+            data: data.into(),
+            text: Arc::default(),
+        }
+    }
+
+    /// The file as text (invalid UTF-8 replaced, as templates see it).
+    pub(crate) fn text(&self) -> &Arc<str> {
+        self.text
+            .get_or_init(|| Arc::from(utf8_text(&self.data).as_ref()))
+    }
 }
 
 /// A maintainer entry of `Chart.yaml`.
@@ -359,30 +379,18 @@ fn load_files(
                     }
                 }
                 if md.api_version == "v1" {
-                    other.push(ChartFile {
-                        name,
-                        data: Arc::from(data),
-                    });
+                    other.push(ChartFile::new(name, data));
                 }
             }
             "requirements.lock" => {
                 if metadata.as_ref().is_some_and(|m| m.api_version == "v1") {
-                    other.push(ChartFile {
-                        name,
-                        data: Arc::from(data),
-                    });
+                    other.push(ChartFile::new(name, data));
                 }
             }
-            n if n.starts_with("templates/") => templates.push(ChartFile {
-                name,
-                data: Arc::from(data),
-            }),
+            n if n.starts_with("templates/") => templates.push(ChartFile::new(name, data)),
             n if n.starts_with("charts/") => {
                 if n.ends_with(".prov") {
-                    other.push(ChartFile {
-                        name,
-                        data: Arc::from(data),
-                    });
+                    other.push(ChartFile::new(name, data));
                     continue;
                 }
                 let rest = &n["charts/".len()..];
@@ -392,10 +400,7 @@ fn load_files(
                     .or_default()
                     .push((inner.to_string(), data));
             }
-            _ => other.push(ChartFile {
-                name,
-                data: Arc::from(data),
-            }),
+            _ => other.push(ChartFile::new(name, data)),
         }
     }
     let Some(metadata) = metadata else {

@@ -107,7 +107,7 @@ pub fn render(chart: &Chart, opts: &RenderOptions) -> Result<BTreeMap<String, St
 /// One template to execute, with the data it sees.
 struct Renderable {
     name: String,
-    text: Arc<[u8]>,
+    file: crate::chart::ChartFile,
     data: Value,
     base_path: String,
     disk: PathBuf,
@@ -253,8 +253,8 @@ fn parsed_set(chart: &Chart, tpls: &[Renderable]) -> Result<Arc<Templates>, Helm
     }
     let mut set = Templates::new();
     for t in tpls {
-        let text = crate::chart::utf8_text(&t.text);
-        set.parse(&t.name, &text).map_err(|e| parse_error(&e, t))?;
+        set.parse_shared(&t.name, t.file.text())
+            .map_err(|e| parse_error(&e, t))?;
     }
     let set = Arc::new(set);
     if let Ok(mut cache) = chart.parsed.lock() {
@@ -328,7 +328,7 @@ fn collect(
         }
         out.push(Renderable {
             name: format!("{full}/{}", t.name),
-            text: t.data.clone(),
+            file: t.clone(),
             data: next.clone(),
             base_path: format!("{full}/templates"),
             disk: node.chart.dir.join(&t.name),
