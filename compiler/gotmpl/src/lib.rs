@@ -150,7 +150,11 @@ impl Templates {
         shared: Option<&Arc<str>>,
     ) -> Result<(), Error> {
         let fingerprint = self.funcs_fingerprint();
-        if let Some(hit) = parse_cache::get(fingerprint, text) {
+        let hit = match shared {
+            Some(arc) => parse_cache::get_shared(fingerprint, arc),
+            None => parse_cache::get(fingerprint, text),
+        };
+        if let Some(hit) = hit {
             self.add_cached(name, &hit);
             return Ok(());
         }
@@ -272,7 +276,15 @@ mod parse_cache {
 
     /// Parsed texts by (function-names fingerprint, text hash); texts with the same hash
     /// share a bucket.
-    type Cache = Mutex<HashMap<(u64, u64), Vec<Arc<Parsed>>>>;
+    /// The parsed texts by (functions fingerprint, text hash), and the same entries by the
+    /// address and length of their text (see [`get_shared`]).
+    #[derive(Default)]
+    struct Entries {
+        by_text: HashMap<(u64, u64), Vec<Arc<Parsed>>>,
+        by_address: HashMap<(u64, usize, usize), Arc<Parsed>>,
+    }
+
+    type Cache = Mutex<Entries>;
 
     /// Texts parsed, and texts taken from the cache, in this process.
     static PARSED: AtomicU64 = AtomicU64::new(0);
@@ -305,7 +317,7 @@ mod parse_cache {
 
     fn cache() -> &'static Cache {
         static CACHE: OnceLock<Cache> = OnceLock::new();
-        CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+        CACHE.get_or_init(|| Mutex::new(Entries::default()))
     }
 
     /// Held while a text missing from the cache is parsed (see [`crate::Templates::parse`]).
@@ -360,7 +372,20 @@ mod parse_cache {
             std::ptr::eq(p.text.as_ptr(), text.as_ptr()) && p.text.len() == text.len()
                 || &*p.text == text
         };
-        cache.get(&key)?.iter().find(same).cloned()
+        cache.by_text.get(&key)?.iter().find(same).cloned()
+    }
+
+    /// [`get`] for a text the caller holds as an `Arc`: a text parsed from this very `Arc`
+    /// is found by its address, without hashing or comparing its bytes (a library chart's
+    /// files, read once, are looked up for every chart that uses them). An entry keeps its
+    /// text alive, so while it is cached no other text can have its address.
+    pub fn get_shared(fingerprint: u64, text: &Arc<str>) -> Option<Arc<Parsed>> {
+        let address = (fingerprint, text.as_ptr() as usize, text.len());
+        let found = cache()
+            .lock()
+            .ok()
+            .and_then(|c| c.by_address.get(&address).cloned());
+        found.or_else(|| get(fingerprint, text))
     }
 
     pub fn put(fingerprint: u64, top: &Tree, defs: &[Tree]) {
@@ -373,12 +398,23 @@ mod parse_cache {
                 .collect(),
         };
         if let Ok(mut c) = cache().lock() {
-            if c.len() >= LIMIT {
-                c.clear();
+            if c.by_text.len() >= LIMIT {
+                c.by_text.clear();
+                c.by_address.clear();
             }
-            let bucket = c.entry((fingerprint, text_hash(&top.text))).or_default();
+            let address = (
+                fingerprint,
+                parsed.text.as_ptr() as usize,
+                parsed.text.len(),
+            );
+            let bucket = c
+                .by_text
+                .entry((fingerprint, text_hash(&top.text)))
+                .or_default();
             if !bucket.iter().any(|p| p.text == top.text) {
-                bucket.push(Arc::new(parsed));
+                let parsed = Arc::new(parsed);
+                bucket.push(parsed.clone());
+                c.by_address.insert(address, parsed);
             }
         }
     }
@@ -424,6 +460,40 @@ mod tests {
         // The process-wide counters saw both (other tests may add to them meanwhile).
         let (gp1, gr1) = parse_counts();
         assert!(gp1 > gp0 && gr1 > gr0);
+    }
+
+    #[test]
+    fn a_shared_text_is_found_by_its_address_and_by_its_bytes() {
+        let text: Arc<str> =
+            Arc::from("{{define \"shared_def\"}}y{{end}}a_shared_text_parsed_once");
+        let local = || parse_cache::LOCAL.with(|c| c.get());
+        let (p0, r0) = local();
+        let mut first = Templates::new();
+        first.parse_shared("a.tpl", &text).unwrap();
+        assert_eq!(local(), (p0 + 1, r0));
+        // The same Arc, and then a copy of its bytes: both reuse the parse.
+        let mut second = Templates::new();
+        second.parse_shared("b.tpl", &text).unwrap();
+        let copy: Arc<str> = Arc::from(text.to_string());
+        let mut third = Templates::new();
+        third.parse_shared("c.tpl", &copy).unwrap();
+        third.parse("d.tpl", &text).unwrap();
+        assert_eq!(local(), (p0 + 1, r0 + 3));
+        for set in [&second, &third] {
+            assert!(set.contains("shared_def"));
+        }
+        let opts = ExecOptions {
+            funcs: &FuncMap::default(),
+            missing_key: MissingKey::Default,
+            seed: 0,
+            now_unix: 0,
+            fuel: 100,
+            max_depth: 10,
+        };
+        assert_eq!(
+            third.execute("c.tpl", &Value::Nil, &opts).unwrap(),
+            "a_shared_text_parsed_once"
+        );
     }
 
     #[test]
