@@ -220,7 +220,9 @@ pub fn execute(
             val: Val::plain(data.clone()),
         }],
         frame: 0,
-        out: String::new(),
+        // A template's output is about as long as its text: start there rather than grow
+        // the buffer from nothing by doubling.
+        out: String::with_capacity(tree.text.len().min(1 << 20)),
         spare: Vec::new(),
         arg_lists: Vec::new(),
         depth: 0,

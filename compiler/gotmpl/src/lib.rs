@@ -280,8 +280,8 @@ mod parse_cache {
     /// address and length of their text (see [`get_shared`]).
     #[derive(Default)]
     struct Entries {
-        by_text: HashMap<(u64, u64), Vec<Arc<Parsed>>>,
-        by_address: HashMap<(u64, usize, usize), Arc<Parsed>>,
+        by_text: HashMap<(u64, u64), Vec<Arc<Parsed>>, foldhash::fast::RandomState>,
+        by_address: HashMap<(u64, usize, usize), Arc<Parsed>, foldhash::fast::RandomState>,
     }
 
     type Cache = Mutex<Entries>;

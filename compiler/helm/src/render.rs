@@ -3,9 +3,8 @@
 //! parsed deepest path first and then in reverse name order (Helm's `sortTemplates`, so the
 //! root chart's definitions win), each executed with its own chart's data.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::BTreeMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -236,7 +235,9 @@ pub(crate) fn without_no_value(text: String) -> String {
 /// The parsed template set for this list of templates, from the chart's cache when it was
 /// parsed before (the list, and so the set, depends only on which subcharts are enabled).
 fn parsed_set(chart: &Chart, tpls: &[Renderable]) -> Result<Arc<Templates>, HelmError> {
-    let mut h = DefaultHasher::new();
+    // foldhash, seeded the same in every process: SipHash over every template's name and path
+    // was a visible cost for a chart with many templates (a 64-bit key either way).
+    let mut h = foldhash::quality::FixedState::with_seed(0x5eed).build_hasher();
     for t in tpls {
         t.name.hash(&mut h);
         // The path's bytes: hashing a `Path` walks its components, which was a visible cost.

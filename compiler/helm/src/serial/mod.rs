@@ -49,7 +49,7 @@ const MAX_DEPTH: usize = json::MAX_DEPTH;
 
 /// `sigs.k8s.io/yaml.Marshal(v)` with Helm's trailing newline trimmed: what `toYaml` prints.
 pub fn to_yaml(v: &Value) -> Result<String, SerialError> {
-    let node = to_ynode(v, 0, false).map_err(|m| {
+    check_yaml(v, 0, false).map_err(|m| {
         // Errors of the JSON step are wrapped; the YAML reader's are not.
         if m.starts_with("json:") {
             SerialError::msg(format!("error marshaling into JSON: {m}"))
@@ -57,22 +57,30 @@ pub fn to_yaml(v: &Value) -> Result<String, SerialError> {
             SerialError::msg(m)
         }
     })?;
-    let text = yaml_emit::emit(&node);
-    Ok(text.strip_suffix('\n').unwrap_or(&text).to_string())
+    let mut text = yaml_emit::emit(v, false);
+    if text.ends_with('\n') {
+        text.pop();
+    }
+    Ok(text)
 }
 
 /// `toYamlPretty`: Helm encodes with go-yaml v3 directly (no JSON round trip), indenting by 2;
 /// sequences under a key are indented, and numbers keep their Go formatting (`1e+06`).
 pub fn to_yaml_pretty(v: &Value) -> Result<String, SerialError> {
-    let node = to_ynode(v, 0, true).map_err(SerialError::msg)?;
-    let text = yaml_emit::emit_with(&node, true);
-    Ok(text.strip_suffix('\n').unwrap_or(&text).to_string())
+    check_yaml(v, 0, true).map_err(SerialError::msg)?;
+    let mut text = yaml_emit::emit(v, true);
+    if text.ends_with('\n') {
+        text.pop();
+    }
+    Ok(text)
 }
 
-/// The emitter's tree for `v`, following the JSON round trip (`pretty == false`) or go-yaml
-/// v3's direct encoding (`pretty == true`).
-fn to_ynode(v: &Value, depth: usize, pretty: bool) -> Result<yaml_emit::YNode, String> {
-    grow_stack(depth, || to_ynode_inner(v, depth, pretty))
+/// The error writing `v` as YAML gives, if any, found in the order Go finds it: the JSON round
+/// trip (`pretty == false`) marshals map entries in byte order of their keys, while the
+/// emitter writes them in go-yaml's natural order, so the check is a pass of its own before
+/// anything is written.
+fn check_yaml(v: &Value, depth: usize, pretty: bool) -> Result<(), String> {
+    grow_stack(depth, || check_yaml_inner(v, depth, pretty))
 }
 
 /// Runs `f`, one level of a writer's recursion, on a grown stack when the thread's is running
@@ -87,67 +95,53 @@ pub(crate) fn grow_stack<T>(depth: usize, f: impl FnOnce() -> T) -> T {
     }
 }
 
-fn to_ynode_inner(v: &Value, depth: usize, pretty: bool) -> Result<yaml_emit::YNode, String> {
-    use yaml_emit::YNode;
+fn check_yaml_inner(v: &Value, depth: usize, pretty: bool) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Err(format!(
             "json: unsupported value: encountered a cycle via {}",
             v.type_name()
         ));
     }
-    Ok(match v {
-        Value::Nil => YNode::Plain("null".into()),
-        Value::Bool(b) => YNode::Plain(b.to_string()),
-        Value::Int(i) | Value::Int64(i) => YNode::Plain(i.to_string()),
-        Value::Float(f) => {
-            if pretty {
-                YNode::Plain(match gofloat::format_g(*f, gofloat::Bits::B64).as_str() {
-                    "+Inf" => ".inf".into(),
-                    "-Inf" => "-.inf".into(),
-                    "NaN" => ".nan".into(),
-                    s => s.to_string(),
-                })
-            } else {
-                if !f.is_finite() {
-                    return Err(format!(
-                        "json: unsupported value: {}",
-                        gofloat::format_g(*f, gofloat::Bits::B64)
-                    ));
-                }
-                YNode::Plain(yaml_emit::number_text(&gofloat::format_json(*f)))
-            }
-        }
-        Value::String(s) => {
-            if !pretty {
-                json_to_yaml_readable(s)?;
-            }
-            YNode::Str(s.to_string())
-        }
-        // The JSON round trip writes a nil slice as `null`; go-yaml v3 writes it as `[]`.
-        Value::List(items) if !pretty && Value::is_nil_list(items) => YNode::Plain("null".into()),
-        Value::List(items) => YNode::Seq(
-            items
-                .iter()
-                .map(|i| to_ynode(i, depth + 1, pretty))
-                .collect::<Result<_, _>>()?,
-        ),
+    match v {
+        Value::Float(f) if !pretty && !f.is_finite() => Err(format!(
+            "json: unsupported value: {}",
+            gofloat::format_g(*f, gofloat::Bits::B64)
+        )),
+        Value::String(s) if !pretty => json_to_yaml_readable(s),
+        Value::List(items) => items
+            .iter()
+            .try_for_each(|i| check_yaml(i, depth + 1, pretty)),
         Value::Map(m) => {
             let m = m.try_borrow().map_err(|_| {
                 "json: unsupported value: encountered a cycle via map[string]interface {}"
                     .to_string()
             })?;
-            let mut entries = Vec::with_capacity(m.len());
             for (k, item) in m.iter() {
                 if !pretty {
                     json_to_yaml_readable(k)?;
                 }
-                entries.push((k.clone(), to_ynode(item, depth + 1, pretty)?));
+                check_yaml(item, depth + 1, pretty)?;
             }
-            yaml_emit::sort_keys(&mut entries, pretty);
-            YNode::Map(entries)
+            Ok(())
         }
-        Value::Object(o) => return Err(format!("json: unsupported type: {}", o.type_name())),
-    })
+        Value::Object(o) => Err(format!("json: unsupported type: {}", o.type_name())),
+        _ => Ok(()),
+    }
+}
+
+/// The YAML text of a float: after the JSON round trip (`pretty == false`; finite, as
+/// [`check_yaml`] made sure) or as go-yaml v3 formats a `float64`.
+pub(crate) fn yaml_float_text(f: f64, pretty: bool) -> String {
+    if pretty {
+        match gofloat::format_g(f, gofloat::Bits::B64).as_str() {
+            "+Inf" => ".inf".into(),
+            "-Inf" => "-.inf".into(),
+            "NaN" => ".nan".into(),
+            s => s.to_string(),
+        }
+    } else {
+        yaml_emit::number_text(&gofloat::format_json(f))
+    }
 }
 
 /// `toYaml` reads its own JSON back with go-yaml, whose reader refuses some characters that

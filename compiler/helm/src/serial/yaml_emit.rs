@@ -17,19 +17,9 @@ use std::cmp::Ordering;
 
 use strata_yaml::{resolve_plain, Resolved, Schema};
 
-use super::gofloat::{format_g, Bits};
+use strata_gotmpl::Value;
 
-/// A node ready for emitting: scalars carry their final text.
-pub enum YNode {
-    /// A string (quoted as needed).
-    Str(String),
-    /// A number, boolean or null, written as is.
-    Plain(String),
-    /// A sequence.
-    Seq(Vec<YNode>),
-    /// A mapping, in the order given (callers sort with [`key_less`]).
-    Map(Vec<(String, YNode)>),
-}
+use super::gofloat::{format_g, Bits};
 
 /// The YAML text of a number whose JSON text is `json` (go-yaml resolves the JSON number and
 /// formats the int, uint or float64 it finds).
@@ -113,11 +103,12 @@ fn key_less_units<C: Copy + Into<char>>(a: &[C], b: &[C], v3: bool) -> bool {
 }
 
 /// Sorts keys as go-yaml (v2, or v3 with `v3`) does.
-pub fn sort_keys<T>(entries: &mut [(String, T)], v3: bool) {
+pub fn sort_keys<K: AsRef<str>, T>(entries: &mut [(K, T)], v3: bool) {
     entries.sort_by(|a, b| {
-        if key_less(&a.0, &b.0, v3) {
+        let (ka, kb) = (a.0.as_ref(), b.0.as_ref());
+        if key_less(ka, kb, v3) {
             Ordering::Less
-        } else if key_less(&b.0, &a.0, v3) {
+        } else if key_less(kb, ka, v3) {
             Ordering::Greater
         } else {
             Ordering::Equal
@@ -553,21 +544,48 @@ impl Emitter {
         self.indention = self.indention && is_indention;
     }
 
-    fn emit_node(&mut self, node: &YNode, mapping: bool, simple_key: bool) {
-        self.mapping_context = mapping;
-        self.simple_key_context = simple_key;
-        match node {
-            YNode::Str(s) => self.emit_scalar(s, requested_style(s, self.v3)),
-            YNode::Plain(s) => self.emit_scalar(s, Style::Plain),
-            YNode::Seq(items) if items.is_empty() => self.emit_empty("[", "]"),
-            YNode::Map(entries) if entries.is_empty() => self.emit_empty("{", "}"),
-            YNode::Seq(items) => self.emit_block_sequence(items),
-            YNode::Map(entries) => self.emit_block_mapping(entries),
-        }
+    /// Emits `v` as the node Helm's writer makes of it: after the JSON round trip
+    /// (`v3 == false`: a nil slice is `null`, floats as JSON writes them) or as go-yaml v3
+    /// encodes it. `v` has passed the writer's checks (`check_yaml`): no objects, no cycles
+    /// deeper than the limit, only finite floats and readable strings where they matter.
+    fn emit_value(&mut self, v: &Value, mapping: bool, simple_key: bool, depth: usize) {
+        super::grow_stack(depth, || {
+            self.mapping_context = mapping;
+            self.simple_key_context = simple_key;
+            match v {
+                Value::Nil => self.emit_scalar("null", Style::Plain),
+                Value::Bool(b) => self.emit_scalar(if *b { "true" } else { "false" }, Style::Plain),
+                Value::Int(i) | Value::Int64(i) => self.emit_scalar(&i.to_string(), Style::Plain),
+                Value::Float(f) => {
+                    self.emit_scalar(&super::yaml_float_text(*f, self.v3), Style::Plain)
+                }
+                Value::String(s) => self.emit_scalar(s, requested_style(s, self.v3)),
+                // The JSON round trip writes a nil slice as `null`; go-yaml v3 writes `[]`.
+                Value::List(items) if !self.v3 && Value::is_nil_list(items) => {
+                    self.emit_scalar("null", Style::Plain)
+                }
+                Value::List(items) if items.is_empty() => self.emit_empty("[", "]"),
+                Value::List(items) => self.emit_block_sequence(items, depth),
+                Value::Map(m) => {
+                    let Ok(m) = m.try_borrow() else {
+                        return;
+                    };
+                    if m.is_empty() {
+                        self.emit_empty("{", "}");
+                        return;
+                    }
+                    let mut entries: Vec<(&str, &Value)> =
+                        m.iter().map(|(k, v)| (k.as_str(), v)).collect();
+                    sort_keys(&mut entries, self.v3);
+                    self.emit_block_mapping(&entries, depth);
+                }
+                Value::Object(_) => {}
+            }
+        })
     }
 
-    /// A mapping key: what `emit_node` does for a `YNode::Str`, without copying the key or
-    /// analysing it again (`a` is its analysis).
+    /// A mapping key: what `emit_value` does for a string, without analysing it again (`a`
+    /// is its analysis).
     fn emit_key(&mut self, k: &str, a: Analysis, simple_key: bool) {
         self.mapping_context = true;
         self.simple_key_context = simple_key;
@@ -579,7 +597,7 @@ impl Emitter {
         self.write_indicator(close, false, false, false);
     }
 
-    fn emit_block_sequence(&mut self, items: &[YNode]) {
+    fn emit_block_sequence(&mut self, items: &[Value], depth: usize) {
         let indentless = if self.v3 {
             false
         } else {
@@ -589,14 +607,14 @@ impl Emitter {
         for item in items {
             self.write_indent();
             self.write_indicator("-", true, false, true);
-            self.emit_node(item, false, false);
+            self.emit_value(item, false, false, depth + 1);
         }
         self.pop_indent();
     }
 
-    fn emit_block_mapping(&mut self, entries: &[(String, YNode)]) {
+    fn emit_block_mapping(&mut self, entries: &[(&str, &Value)], depth: usize) {
         self.increase_indent(false, false);
-        for (k, v) in entries {
+        for &(k, v) in entries {
             self.write_indent();
             let a = analyze(k, self.v3);
             let simple = !a.multiline && k.len() <= 128;
@@ -609,7 +627,7 @@ impl Emitter {
                 self.write_indent();
                 self.write_indicator(":", true, false, true);
             }
-            self.emit_node(v, true, false);
+            self.emit_value(v, true, false, depth + 1);
         }
         self.pop_indent();
     }
@@ -865,15 +883,11 @@ impl Emitter {
     }
 }
 
-/// Emits `node` as one YAML document, as go-yaml v2's `Marshal` does (the text ends with a
-/// line break).
-pub fn emit(node: &YNode) -> String {
-    emit_with(node, false)
-}
-
-/// Emits with go-yaml v3's emitter rules when `v3` (`toYamlPretty`: indent 2, sequences
-/// indented under their key, no folding of long lines).
-pub fn emit_with(node: &YNode, v3: bool) -> String {
+/// Emits `v` as one YAML document, as go-yaml v2's `Marshal` does after the JSON round trip
+/// (the text ends with a line break), or with go-yaml v3's emitter rules when `v3`
+/// (`toYamlPretty`: indent 2, sequences indented under their key, no folding of long lines).
+/// `v` has passed `check_yaml`.
+pub fn emit(v: &Value, v3: bool) -> String {
     let mut e = Emitter {
         out: String::new(),
         column: 0,
@@ -887,7 +901,7 @@ pub fn emit_with(node: &YNode, v3: bool) -> String {
         best_width: if v3 { usize::MAX } else { 80 },
         v3,
     };
-    e.emit_node(node, false, false);
+    e.emit_value(v, false, false, 0);
     // Document end: the last line is terminated.
     e.write_indent();
     e.out

@@ -796,6 +796,15 @@ pub fn load_values(src: &str) -> Result<Value, SerialError> {
 /// only by spaces or a comment) ends a document. Returns each document's text and the line
 /// number (1-based) of its first line.
 fn split_documents(src: &str) -> Vec<(&str, usize)> {
+    // Nearly every text has no line that starts with `---`: then it is one document, found
+    // without walking its lines.
+    if !src.starts_with("---") && !src.contains("\n---") {
+        return if src.is_empty() {
+            Vec::new()
+        } else {
+            vec![(src, 1)]
+        };
+    }
     let mut docs = Vec::new();
     // The current document is `src[from..at]`: documents are runs of whole lines.
     let (mut from, mut at) = (0, 0);
