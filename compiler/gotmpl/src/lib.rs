@@ -172,7 +172,7 @@ impl Templates {
             None => parse::parse(name, text, self.funcs.as_ref())?,
         };
         parse_cache::count(true);
-        parse_cache::put(fingerprint, &top, &defs);
+        parse_cache::put(fingerprint, &top, &defs, shared.is_some());
         drop(parsing);
         for d in defs {
             self.add(d);
@@ -267,21 +267,44 @@ mod parse_cache {
     /// that parses endless distinct texts, such as `tpl` of generated strings).
     const LIMIT: usize = 8192;
 
+    /// How many new entries trigger a sweep of unused shared texts ([`Entries::sweep`]).
+    const SWEEP_EVERY: usize = 32;
+
     /// One parsed text: its top-level body and its definitions' bodies by name.
     pub struct Parsed {
         pub text: Arc<str>,
         pub top: Arc<Vec<Node>>,
         pub defs: Vec<(String, Arc<Vec<Node>>)>,
+        /// Parsed from a text its caller holds shared ([`crate::Templates::parse_shared`]):
+        /// the entry lives as long as someone else holds the text (see [`put`]).
+        shared: bool,
     }
 
-    /// Parsed texts by (function-names fingerprint, text hash); texts with the same hash
-    /// share a bucket.
     /// The parsed texts by (functions fingerprint, text hash), and the same entries by the
     /// address and length of their text (see [`get_shared`]).
     #[derive(Default)]
     struct Entries {
         by_text: HashMap<(u64, u64), Vec<Arc<Parsed>>, foldhash::fast::RandomState>,
         by_address: HashMap<(u64, usize, usize), Arc<Parsed>, foldhash::fast::RandomState>,
+        /// Entries added since the last sweep of unused shared texts.
+        puts: usize,
+    }
+
+    impl Entries {
+        /// Drops the entries of shared texts that nothing outside the cache holds any more
+        /// (the chart whose file it was, and every set made from it, are gone): a process
+        /// rendering many charts in turn then reuses their memory instead of keeping every
+        /// chart's trees. A text still held (a library chart a loader keeps, a chart a build
+        /// keeps) stays, so it is still parsed once.
+        fn sweep(&mut self) {
+            self.puts = 0;
+            let unused = |p: &Arc<Parsed>| p.shared && Arc::strong_count(&p.text) == 1;
+            self.by_address.retain(|_, p| !unused(p));
+            self.by_text.retain(|_, bucket| {
+                bucket.retain(|p| !unused(p));
+                !bucket.is_empty()
+            });
+        }
     }
 
     type Cache = Mutex<Entries>;
@@ -388,8 +411,9 @@ mod parse_cache {
         found.or_else(|| get(fingerprint, text))
     }
 
-    pub fn put(fingerprint: u64, top: &Tree, defs: &[Tree]) {
+    pub fn put(fingerprint: u64, top: &Tree, defs: &[Tree], shared: bool) {
         let parsed = Parsed {
+            shared,
             text: top.text.clone(),
             top: top.root.clone(),
             defs: defs
@@ -401,6 +425,10 @@ mod parse_cache {
             if c.by_text.len() >= LIMIT {
                 c.by_text.clear();
                 c.by_address.clear();
+            }
+            c.puts += 1;
+            if c.puts >= SWEEP_EVERY {
+                c.sweep();
             }
             let address = (
                 fingerprint,
@@ -494,6 +522,30 @@ mod tests {
             third.execute("c.tpl", &Value::Nil, &opts).unwrap(),
             "a_shared_text_parsed_once"
         );
+    }
+
+    #[test]
+    fn a_shared_text_nobody_holds_any_more_leaves_the_cache() {
+        let local = || parse_cache::LOCAL.with(|c| c.get());
+        let gone: Arc<str> = Arc::from("a_shared_text_whose_chart_is_gone {{.}}");
+        let kept: Arc<str> = Arc::from("a_shared_text_still_held {{.}}");
+        for text in [&gone, &kept] {
+            Templates::new().parse_shared("t", text).unwrap();
+        }
+        let copy_of_gone: Arc<str> = Arc::from(gone.to_string());
+        drop(gone);
+        // Enough new entries for a sweep (other tests' entries only add sweeps).
+        let others: Vec<Arc<str>> = (0..40)
+            .map(|i| Arc::from(format!("sweep_filler_{i} {{{{.}}}}")))
+            .collect();
+        for t in &others {
+            Templates::new().parse_shared("f", t).unwrap();
+        }
+        let (p0, r0) = local();
+        Templates::new().parse_shared("t", &kept).unwrap();
+        assert_eq!(local(), (p0, r0 + 1), "a text still held is reused");
+        Templates::new().parse_shared("t", &copy_of_gone).unwrap();
+        assert_eq!(local(), (p0 + 1, r0 + 1), "a text nobody held was dropped");
     }
 
     #[test]
