@@ -79,14 +79,35 @@ fn run(
         "ne" | "lt" | "le" | "gt" | "ge" => arity(st, ident_at, name, 2, false, got)?,
         _ => {}
     }
-    // Evaluate the arguments.
-    let mut vals: Vec<Val> = Vec::with_capacity(got);
+    // Evaluate the arguments (into a list from the executor's pool, given back after).
+    let mut vals = st.take_vals();
     for a in explicit {
-        vals.push(st.arg(dot, a)?);
+        match st.arg(dot, a) {
+            Ok(v) => vals.push(v),
+            Err(e) => {
+                st.give_vals(vals);
+                return Err(e);
+            }
+        }
     }
     if let Some(f) = fin {
         vals.push(f);
     }
+    let r = apply(st, name, call_at, ident_at, explicit, &vals);
+    st.give_vals(vals);
+    r
+}
+
+/// A built-in other than `and`/`or` applied to its evaluated arguments `vals` (`explicit`
+/// are the argument nodes, for error positions).
+fn apply(
+    st: &mut State,
+    name: &str,
+    call_at: At,
+    ident_at: At,
+    explicit: &[Arg],
+    vals: &[Val],
+) -> R<Val> {
     let fail =
         |st: &State, msg: String| st.error_at(call_at, format!("error calling {name}: {msg}"));
     match name {
@@ -105,10 +126,8 @@ fn run(
         "slice" => slice(&vals[0], &vals[1..])
             .map(plain)
             .map_err(|m| fail(st, m)),
-        "print" => Ok(plain(Value::from(crate::fmt::sprint_args(&values(&vals))))),
-        "println" => Ok(plain(Value::from(crate::fmt::sprintln_args(&values(
-            &vals,
-        ))))),
+        "print" => Ok(plain(Value::from(crate::fmt::sprint_args(&values(vals))))),
+        "println" => Ok(plain(Value::from(crate::fmt::sprintln_args(&values(vals))))),
         "printf" => {
             let Value::String(f) = &vals[0].v else {
                 let at = if explicit.is_empty() {
@@ -124,9 +143,9 @@ fn run(
                 &values(&vals[1..]),
             ))))
         }
-        "html" => Ok(plain(Value::from(html_escape(&eval_args(&vals))))),
-        "js" => Ok(plain(Value::from(js_escape(&eval_args(&vals))))),
-        "urlquery" => Ok(plain(Value::from(query_escape(&eval_args(&vals))))),
+        "html" => Ok(plain(Value::from(html_escape(&eval_args(vals))))),
+        "js" => Ok(plain(Value::from(js_escape(&eval_args(vals))))),
+        "urlquery" => Ok(plain(Value::from(query_escape(&eval_args(vals))))),
         "eq" => eq(&vals[0], &vals[1..])
             .map(|b| plain(Value::Bool(b)))
             .map_err(|m| fail(st, m)),

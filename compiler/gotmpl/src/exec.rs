@@ -192,6 +192,8 @@ pub struct State<'a> {
     /// Emptied argument lists of finished function calls: a call takes one instead of
     /// allocating its own (nested calls take one each).
     arg_lists: Vec<Vec<Value>>,
+    /// The same for the built-ins' argument lists.
+    val_lists: Vec<Vec<Val>>,
     depth: usize,
     fuel: u64,
     seed_calls: u64,
@@ -225,6 +227,7 @@ pub fn execute(
         out: String::with_capacity(tree.text.len().min(1 << 20)),
         spare: Vec::new(),
         arg_lists: Vec::new(),
+        val_lists: Vec::new(),
         depth: 0,
         fuel: opts.fuel,
         seed_calls: 0,
@@ -895,6 +898,19 @@ impl<'a> State<'a> {
     }
 
     // ----- helpers the built-in functions use -----
+
+    /// An empty argument list for a built-in, from the pool.
+    pub(crate) fn take_vals(&mut self) -> Vec<Val> {
+        self.val_lists.pop().unwrap_or_default()
+    }
+
+    /// Gives a built-in's argument list back to the pool, emptied.
+    pub(crate) fn give_vals(&mut self, mut vals: Vec<Val>) {
+        vals.clear();
+        if self.val_lists.len() < 64 && vals.capacity() <= 64 {
+            self.val_lists.push(vals);
+        }
+    }
 
     /// Evaluates one argument (for the built-ins).
     pub fn arg(&mut self, dot: &Val, n: &Arg) -> R<Val> {
