@@ -17,6 +17,8 @@
 mod fast;
 #[cfg(test)]
 mod fast_tests;
+#[cfg(test)]
+mod split_tests;
 
 use std::collections::BTreeMap;
 
@@ -796,36 +798,38 @@ pub fn load_values(src: &str) -> Result<Value, SerialError> {
 /// only by spaces or a comment) ends a document. Returns each document's text and the line
 /// number (1-based) of its first line.
 fn split_documents(src: &str) -> Vec<(&str, usize)> {
-    // Nearly every text has no line that starts with `---`: then it is one document, found
-    // without walking its lines.
-    if !src.starts_with("---") && !src.contains("\n---") {
-        return if src.is_empty() {
-            Vec::new()
-        } else {
-            vec![(src, 1)]
-        };
-    }
-    let mut docs = Vec::new();
-    // The current document is `src[from..at]`: documents are runs of whole lines.
-    let (mut from, mut at) = (0, 0);
-    let mut start = 1;
-    for (i, line) in src.split_inclusive('\n').enumerate() {
-        if let Some(rest) = line.strip_prefix("---") {
-            let rest = rest.trim();
-            if rest.is_empty() || rest.starts_with('#') {
-                if at > from {
-                    docs.push((&src[from..at], start));
-                }
-                at += line.len();
-                from = at;
-                start = i + 2;
-                continue;
-            }
+    // Only lines that start with `---` can end a document: they are found with a substring
+    // search, and lines are counted only up to each separator (values files are long, and
+    // most have one `---` line at most).
+    let b = src.as_bytes();
+    let marker_from = |at: usize| -> Option<usize> {
+        if (at == 0 || b[at - 1] == b'\n') && src[at..].starts_with("---") {
+            return Some(at);
         }
-        at += line.len();
+        src[at..].find("\n---").map(|i| at + i + 1)
+    };
+    let mut docs = Vec::new();
+    // The current document starts at byte `from`, on line `start`; `line` is the number of
+    // the line that starts at byte `counted`.
+    let (mut from, mut start) = (0, 1);
+    let (mut line, mut counted) = (1, 0);
+    let mut at = 0;
+    while let Some(p) = marker_from(at) {
+        let line_end = src[p..].find('\n').map_or(src.len(), |i| p + i + 1);
+        let rest = src[p + 3..line_end].trim();
+        if rest.is_empty() || rest.starts_with('#') {
+            line += b[counted..p].iter().filter(|&&c| c == b'\n').count();
+            counted = p;
+            if p > from {
+                docs.push((&src[from..p], start));
+            }
+            from = line_end;
+            start = line + 1;
+        }
+        at = line_end;
     }
-    if at > from {
-        docs.push((&src[from..at], start));
+    if src.len() > from {
+        docs.push((&src[from..], start));
     }
     docs
 }
