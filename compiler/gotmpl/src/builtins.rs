@@ -452,7 +452,7 @@ fn le(arg1: &Val, arg2: &Val) -> Result<bool, String> {
 fn eval_args(vals: &[Val]) -> String {
     if vals.len() == 1 {
         if let Value::String(s) = &vals[0].v {
-            return s.to_string();
+            return String::from(&**s);
         }
     }
     let printable: Vec<Value> = vals

@@ -48,7 +48,7 @@ fn arity(args: &[Value], want: usize) -> Result<(), FuncError> {
 
 fn string_arg(v: &Value) -> Result<String, FuncError> {
     match v {
-        Value::String(s) => Ok(s.to_string()),
+        Value::String(s) => Ok(String::from(&**s)),
         other => Err(FuncError::Arg(format!(
             "wrong type for value; expected string; got {}",
             other.type_name()

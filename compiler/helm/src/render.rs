@@ -322,16 +322,18 @@ fn collect(
         }
     }
     let library = node.meta.is_library();
+    // Names joined by hand: `format!` for every template of every chart was a visible cost.
+    let base_path = [full.as_str(), "/templates"].concat();
     for t in &node.chart.templates {
         let base = t.name.rsplit('/').next().unwrap_or(&t.name);
         if library && !base.starts_with('_') {
             continue;
         }
         out.push(Renderable {
-            name: format!("{full}/{}", t.name),
+            name: [full.as_str(), "/", t.name.as_str()].concat(),
             file: t.clone(),
             data: next.clone(),
-            base_path: format!("{full}/templates"),
+            base_path: base_path.clone(),
             disk: node.chart.dir.join(&t.name),
         });
     }

@@ -151,7 +151,7 @@ pub(crate) fn to_json(v: &Value) -> serde_json::Value {
                     .unwrap_or(serde_json::Value::Null)
             }
         }
-        Value::String(s) => serde_json::Value::String(s.to_string()),
+        Value::String(s) => serde_json::Value::String(String::from(&**s)),
         Value::List(l) => serde_json::Value::Array(l.iter().map(to_json).collect()),
         Value::Map(m) => serde_json::Value::Object(
             m.borrow()

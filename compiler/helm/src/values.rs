@@ -41,7 +41,7 @@ impl Frozen {
             Value::Int(i) => Frozen::Int(*i),
             Value::Int64(i) => Frozen::Int64(*i),
             Value::Float(f) => Frozen::Float(*f),
-            Value::String(s) => Frozen::String(s.to_string()),
+            Value::String(s) => Frozen::String(String::from(&**s)),
             Value::List(l) => Frozen::List(l.iter().map(Frozen::from_value).collect()),
             Value::Map(m) => Frozen::Map(
                 m.borrow()

@@ -98,7 +98,7 @@ pub fn map(v: &Value) -> Result<&Map, FuncError> {
 /// Sprig's `strval`: strings as they are, everything else as `fmt`'s `%v` prints it.
 pub fn strval(v: &Value) -> String {
     match v {
-        Value::String(s) => s.to_string(),
+        Value::String(s) => String::from(&**s),
         other => crate::fmt::sprint(other),
     }
 }
