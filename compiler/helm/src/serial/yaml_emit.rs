@@ -682,6 +682,51 @@ impl Emitter {
             self.indention = false;
             return;
         }
+        if value.is_ascii() && !value.contains(['\n', '\r']) {
+            self.write_plain_spaced_ascii(value, allow_breaks);
+            return;
+        }
+        self.write_plain_chars(value, allow_breaks);
+    }
+
+    /// [`Emitter::write_plain`] for ASCII text with spaces and no line break: the words
+    /// between spaces are copied at once. The same output as [`Emitter::write_plain_chars`]
+    /// (tested).
+    fn write_plain_spaced_ascii(&mut self, value: &str, allow_breaks: bool) {
+        let b = value.as_bytes();
+        let mut spaces = false;
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b' ' {
+                if allow_breaks
+                    && !spaces
+                    && self.column > self.best_width
+                    && b.get(i + 1) != Some(&b' ')
+                {
+                    self.write_indent();
+                } else {
+                    self.put(' ');
+                }
+                spaces = true;
+                i += 1;
+                continue;
+            }
+            let end = b[i..]
+                .iter()
+                .position(|&c| c == b' ')
+                .map_or(b.len(), |p| i + p);
+            self.out.push_str(&value[i..end]);
+            self.column += end - i;
+            self.indention = false;
+            spaces = false;
+            i = end;
+        }
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    /// The rest of [`Emitter::write_plain`], character by character (the general path).
+    fn write_plain_chars(&mut self, value: &str, allow_breaks: bool) {
         let chars: Vec<char> = value.chars().collect();
         let mut spaces = false;
         let mut breaks = false;
@@ -764,64 +809,129 @@ impl Emitter {
     }
 
     fn write_double(&mut self, value: &str, allow_breaks: bool) {
+        if value.is_ascii() {
+            self.write_double_ascii(value, allow_breaks);
+        } else {
+            self.write_double_chars(value, allow_breaks);
+        }
+    }
+
+    /// [`Emitter::write_double`] for ASCII text: runs of characters written as they are
+    /// (printable, not a space, `"` or `\\`) are copied at once, the rest go through the
+    /// per-character rules. The same output as [`Emitter::write_double_chars`] (tested).
+    fn write_double_ascii(&mut self, value: &str, allow_breaks: bool) {
+        self.write_indicator("\"", true, false, false);
+        let b = value.as_bytes();
+        let n = b.len();
+        let as_is = |c: u8| (0x21..=0x7E).contains(&c) && c != b'"' && c != b'\\';
+        let mut spaces = false;
+        let mut i = 0;
+        while i < n {
+            if as_is(b[i]) {
+                let start = i;
+                while i < n && as_is(b[i]) {
+                    i += 1;
+                }
+                self.out.push_str(&value[start..i]);
+                self.column += i - start;
+                spaces = false;
+                continue;
+            }
+            let next_space = b.get(i + 1) == Some(&b' ');
+            self.double_char(
+                b[i] as char,
+                i,
+                n,
+                next_space,
+                allow_breaks,
+                false,
+                &mut spaces,
+            );
+            i += 1;
+        }
+        self.write_indicator("\"", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    /// [`Emitter::write_double`] character by character (the general path).
+    fn write_double_chars(&mut self, value: &str, allow_breaks: bool) {
         self.write_indicator("\"", true, false, false);
         let bom = value.starts_with('\u{FEFF}');
         let chars: Vec<char> = value.chars().collect();
         let n = chars.len();
         let mut spaces = false;
         for (i, &c) in chars.iter().enumerate() {
-            if !is_printable(c) || bom || is_break(c) || c == '"' || c == '\\' {
-                self.put('\\');
-                match c {
-                    '\0' => self.put('0'),
-                    '\u{7}' => self.put('a'),
-                    '\u{8}' => self.put('b'),
-                    '\t' => self.put('t'),
-                    '\n' => self.put('n'),
-                    '\u{b}' => self.put('v'),
-                    '\u{c}' => self.put('f'),
-                    '\r' => self.put('r'),
-                    '\u{1b}' => self.put('e'),
-                    '"' => self.put('"'),
-                    '\\' => self.put('\\'),
-                    '\u{85}' => self.put('N'),
-                    '\u{A0}' => self.put('_'),
-                    '\u{2028}' => self.put('L'),
-                    '\u{2029}' => self.put('P'),
-                    _ => {
-                        let v = c as u32;
-                        let (letter, width) = if v <= 0xFF {
-                            ('x', 2)
-                        } else if v <= 0xFFFF {
-                            ('u', 4)
-                        } else {
-                            ('U', 8)
-                        };
-                        self.put(letter);
-                        for d in format!("{v:0width$X}").chars() {
-                            self.put(d);
-                        }
-                    }
-                }
-                spaces = false;
-            } else if c == ' ' {
-                if allow_breaks && !spaces && self.column > self.best_width && i > 0 && i + 1 < n {
-                    self.write_indent();
-                    if chars.get(i + 1) == Some(&' ') {
-                        self.put('\\');
-                    }
-                } else {
-                    self.put(c);
-                }
-                spaces = true;
-            } else {
-                self.put(c);
-                spaces = false;
-            }
+            let next_space = chars.get(i + 1) == Some(&' ');
+            self.double_char(c, i, n, next_space, allow_breaks, bom, &mut spaces);
         }
         self.write_indicator("\"", false, false, false);
         self.whitespace = false;
         self.indention = false;
+    }
+
+    /// One character of a double-quoted scalar (libyaml's `yaml_emitter_write_double_quoted`
+    /// loop body): `i` is its index among the `n` characters, `next_space` whether a space
+    /// follows it, `bom` whether the text starts with a byte order mark.
+    #[allow(clippy::too_many_arguments)]
+    fn double_char(
+        &mut self,
+        c: char,
+        i: usize,
+        n: usize,
+        next_space: bool,
+        allow_breaks: bool,
+        bom: bool,
+        spaces: &mut bool,
+    ) {
+        if !is_printable(c) || bom || is_break(c) || c == '"' || c == '\\' {
+            self.put('\\');
+            match c {
+                '\0' => self.put('0'),
+                '\u{7}' => self.put('a'),
+                '\u{8}' => self.put('b'),
+                '\t' => self.put('t'),
+                '\n' => self.put('n'),
+                '\u{b}' => self.put('v'),
+                '\u{c}' => self.put('f'),
+                '\r' => self.put('r'),
+                '\u{1b}' => self.put('e'),
+                '"' => self.put('"'),
+                '\\' => self.put('\\'),
+                '\u{85}' => self.put('N'),
+                '\u{A0}' => self.put('_'),
+                '\u{2028}' => self.put('L'),
+                '\u{2029}' => self.put('P'),
+                _ => {
+                    let v = c as u32;
+                    let (letter, width) = if v <= 0xFF {
+                        ('x', 2)
+                    } else if v <= 0xFFFF {
+                        ('u', 4)
+                    } else {
+                        ('U', 8)
+                    };
+                    self.put(letter);
+                    for d in format!("{v:0width$X}").chars() {
+                        self.put(d);
+                    }
+                }
+            }
+            *spaces = false;
+        } else if c == ' ' {
+            if allow_breaks && !*spaces && self.column > self.best_width && i > 0 && i + 1 < n {
+                self.write_indent();
+                if next_space {
+                    self.put('\\');
+                }
+            } else {
+                self.put(c);
+            }
+            *spaces = true;
+        } else {
+            self.put(c);
+            *spaces = false;
+        }
     }
 
     fn write_block_hints(&mut self, value: &str) {
@@ -969,6 +1079,69 @@ mod tests {
                 })
                 .collect();
             check(&s);
+        }
+    }
+
+    /// An emitter in the state a scalar is written in, at `column`.
+    fn emitter_at(column: usize) -> Emitter {
+        Emitter {
+            out: " ".repeat(column),
+            column,
+            indent: 2,
+            indents: Vec::new(),
+            whitespace: false,
+            indention: false,
+            mapping_context: true,
+            simple_key_context: false,
+            best_indent: 2,
+            best_width: 80,
+            v3: false,
+        }
+    }
+
+    #[test]
+    fn the_ascii_writers_agree_with_the_general_ones() {
+        let words = [
+            "a",
+            "bc",
+            "l\nm",
+            "\"q\"",
+            "\\",
+            "x\ty",
+            "\u{1}",
+            "long-word-of-text",
+            "  ",
+            " ",
+        ];
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let n = (x % 30) as usize;
+            let text: String = (0..n)
+                .map(|i| words[(x.rotate_left(i as u32 * 3) % words.len() as u64) as usize])
+                .collect::<Vec<_>>()
+                .join(if x.is_multiple_of(2) { " " } else { "" });
+            for column in [0, 40, 79, 81, 120] {
+                for allow_breaks in [false, true] {
+                    let (mut fast, mut general) = (emitter_at(column), emitter_at(column));
+                    fast.write_double_ascii(&text, allow_breaks);
+                    general.write_double_chars(&text, allow_breaks);
+                    assert_eq!(fast.out, general.out, "double {text:?} at {column}");
+                    assert_eq!(fast.column, general.column);
+                    if !text.contains(['\n', '\r']) {
+                        let (mut fast, mut general) = (emitter_at(column), emitter_at(column));
+                        fast.write_plain_spaced_ascii(&text, allow_breaks);
+                        general.write_plain_chars(&text, allow_breaks);
+                        assert_eq!(fast.out, general.out, "plain {text:?} at {column}");
+                        assert_eq!(
+                            (fast.column, fast.indention, fast.whitespace),
+                            (general.column, general.indention, general.whitespace)
+                        );
+                    }
+                }
+            }
         }
     }
 
