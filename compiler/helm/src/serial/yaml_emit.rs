@@ -453,12 +453,15 @@ fn requested_style(s: &str, v3: bool) -> Style {
     // into `interface{}`), so a timestamp-like string is quoted. (`<<` resolves to a string:
     // only the decoder gives it a meaning.)
     let _ = v3;
+    if s.contains('\n') {
+        return Style::Literal;
+    }
+    // A timestamp starts with four digits: only then is the second resolution needed.
     let can_use_plain = resolve_plain(s, Schema::Go11) == Resolved::Str
         && !is_base60_float(s)
-        && !matches!(resolve_plain(s, Schema::Go12), Resolved::Timestamp(_));
-    if s.contains('\n') {
-        Style::Literal
-    } else if can_use_plain {
+        && !(s.as_bytes().first().is_some_and(u8::is_ascii_digit)
+            && matches!(resolve_plain(s, Schema::Go12), Resolved::Timestamp(_)));
+    if can_use_plain {
         Style::Plain
     } else {
         Style::Double
