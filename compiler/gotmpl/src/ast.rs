@@ -9,8 +9,9 @@ pub type Pos = usize;
 /// One parsed template (a file's top level, or a `{{define}}`/`{{block}}` body).
 #[derive(Debug)]
 pub struct Tree {
-    /// The template's name.
-    pub name: String,
+    /// The template's name (shared: every set that holds a library chart's definitions
+    /// names them without a copy).
+    pub name: Arc<str>,
     /// The name of the file it was parsed from (Go's `ParseName`), for error locations.
     pub parse_name: Arc<str>,
     /// The whole text of that file, for line and column of errors.

@@ -240,7 +240,7 @@ pub fn execute(
 impl<'a> State<'a> {
     fn lookup(&self, name: &str) -> Option<Arc<Tree>> {
         for t in self.locals.iter().rev() {
-            if t.name == name {
+            if *t.name == *name {
                 return Some(t.clone());
             }
         }

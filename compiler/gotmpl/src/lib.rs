@@ -80,8 +80,8 @@ pub struct ExecOptions<'a> {
 pub struct Templates {
     // foldhash: every `include` and `template` looks a name up here, and every render adds
     // a chart's definitions (helm-toolkit's hundreds) to a new set; SipHash showed in both.
-    trees: HashMap<String, Arc<ast::Tree>, foldhash::fast::RandomState>,
-    order: Vec<String>,
+    trees: HashMap<Arc<str>, Arc<ast::Tree>, foldhash::fast::RandomState>,
+    order: Vec<Arc<str>>,
     funcs: Option<HashSet<String>>,
 }
 
@@ -196,7 +196,7 @@ impl Templates {
             });
         }
         self.add(ast::Tree {
-            name: name.to_string(),
+            name: Arc::from(name),
             parse_name,
             text: hit.text.clone(),
             root: hit.top.clone(),
@@ -224,7 +224,7 @@ impl Templates {
 
     /// The names of the templates in the set, in the order they were first defined.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.order.iter().map(|s| s.as_str())
+        self.order.iter().map(|s| &**s)
     }
 
     /// Executes template `name` with `data` as dot.
@@ -274,7 +274,7 @@ mod parse_cache {
     pub struct Parsed {
         pub text: Arc<str>,
         pub top: Arc<Vec<Node>>,
-        pub defs: Vec<(String, Arc<Vec<Node>>)>,
+        pub defs: Vec<(Arc<str>, Arc<Vec<Node>>)>,
         /// Parsed from a text its caller holds shared ([`crate::Templates::parse_shared`]):
         /// the entry lives as long as someone else holds the text (see [`put`]).
         shared: bool,

@@ -50,7 +50,7 @@ pub fn parse_shared(
     let root = p.parse_top()?;
     let defs = p.defs;
     let tree = Tree {
-        name: name.to_string(),
+        name: Arc::from(name),
         parse_name,
         text: text_arc.clone(),
         root: Arc::new(root),
@@ -261,7 +261,7 @@ impl<'f, 'a> Parser<'f, 'a> {
             return Err(self.errorf(format!("unexpected {{{{else}}}} in {context}")));
         }
         let tree = Tree {
-            name,
+            name: Arc::from(name),
             parse_name: self.parse_name.clone(),
             text: self.text.clone(),
             root: Arc::new(list),
@@ -452,7 +452,7 @@ impl<'f, 'a> Parser<'f, 'a> {
             return Err(self.errorf(format!("unexpected {{{{else}}}} in {context}")));
         }
         let tree = Tree {
-            name: name.clone(),
+            name: Arc::from(name.as_str()),
             parse_name: self.parse_name.clone(),
             text: self.text.clone(),
             root: Arc::new(list),
