@@ -225,7 +225,7 @@ pub fn execute(
         // A template's output is about as long as its text: start there rather than grow
         // the buffer from nothing by doubling.
         out: String::with_capacity(tree.text.len().min(1 << 20)),
-        spare: Vec::new(),
+        spare: SPARE_BUFFERS.take(),
         arg_lists: Vec::new(),
         val_lists: Vec::new(),
         depth: 0,
@@ -233,8 +233,17 @@ pub fn execute(
         seed_calls: 0,
     };
     let dot = Val::plain(data.clone());
-    st.walk_list(&dot, &tree.root).map_err(|e| *e)?;
+    let r = st.walk_list(&dot, &tree.root);
+    SPARE_BUFFERS.set(std::mem::take(&mut st.spare));
+    r.map_err(|e| *e)?;
     Ok(st.out)
+}
+
+thread_local! {
+    /// The `include` output buffers of the thread's last execution, kept with their
+    /// capacity for the next one (a chart's templates are executed one after another, each
+    /// including the same definitions).
+    static SPARE_BUFFERS: std::cell::Cell<Vec<String>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 impl<'a> State<'a> {
