@@ -304,13 +304,27 @@ fn walk(
                 &format!("chart file is larger than the maximum file size {MAX_FILE_SIZE}"),
             ));
         }
-        let mut data = std::fs::read(&path).map_err(|e| HelmError::load(&path, &e.to_string()))?;
+        let mut data =
+            read_file(&path, meta.len()).map_err(|e| HelmError::load(&path, &e.to_string()))?;
         if data.starts_with(&[0xEF, 0xBB, 0xBF]) {
             data.drain(..3);
         }
         out.push((name, data));
     }
     Ok(())
+}
+
+/// The bytes of the file at `path`, whose size the folder listing gave as `len`: read into a
+/// buffer of that size (and whatever more the file holds by now), without `std::fs::read`'s
+/// second look at the file's size (one system call per chart file fewer).
+fn read_file(path: &Path, len: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut data = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
+    // Through `Take`, so that `File`'s own `read_to_end` (which asks for the size again) is
+    // not used; the limit is no limit.
+    (&file).take(u64::MAX).read_to_end(&mut data)?;
+    Ok(data)
 }
 
 /// Helm's `LoadFiles`: sorts a chart's files into metadata, values, schema, templates,
