@@ -239,6 +239,15 @@ pub fn execute(
     Ok(st.out)
 }
 
+/// Puts an argument list back into its pool, emptied; the pool and the lists it keeps are
+/// bounded, so one call with very many arguments does not keep its memory.
+fn give_back<T>(pool: &mut Vec<Vec<T>>, mut list: Vec<T>) {
+    list.clear();
+    if pool.len() < 64 && list.capacity() <= 64 {
+        pool.push(list);
+    }
+}
+
 thread_local! {
     /// The `include` output buffers of the thread's last execution, kept with their
     /// capacity for the next one (a chart's templates are executed one after another, each
@@ -832,11 +841,8 @@ impl<'a> State<'a> {
     }
 
     /// Gives an argument list back to the pool, emptied.
-    fn recycle_args(&mut self, mut argv: Vec<Value>) {
-        argv.clear();
-        if self.arg_lists.len() < 64 && argv.capacity() <= 64 {
-            self.arg_lists.push(argv);
-        }
+    fn recycle_args(&mut self, argv: Vec<Value>) {
+        give_back(&mut self.arg_lists, argv);
     }
 
     fn func_error(&self, call_at: At, arg_at: At, name: &str, e: FuncError) -> Box<Error> {
@@ -914,11 +920,8 @@ impl<'a> State<'a> {
     }
 
     /// Gives a built-in's argument list back to the pool, emptied.
-    pub(crate) fn give_vals(&mut self, mut vals: Vec<Val>) {
-        vals.clear();
-        if self.val_lists.len() < 64 && vals.capacity() <= 64 {
-            self.val_lists.push(vals);
-        }
+    pub(crate) fn give_vals(&mut self, vals: Vec<Val>) {
+        give_back(&mut self.val_lists, vals);
     }
 
     /// Evaluates one argument (for the built-ins).

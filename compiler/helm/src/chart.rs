@@ -917,8 +917,9 @@ mod tests {
         std::fs::write(path, text).unwrap();
     }
 
-    #[test]
-    fn a_file_dependency_is_shared_until_its_folder_changes() {
+    /// A library chart `lib` (one definition) and charts `x` and `y` that depend on it
+    /// through `file://../lib`; returns the folder holding them and the library's folder.
+    fn two_charts_sharing_a_library() -> (tempfile::TempDir, PathBuf) {
         let root = tempfile::tempdir().unwrap();
         let lib = root.path().join("lib");
         write(
@@ -932,6 +933,12 @@ mod tests {
                 &format!("apiVersion: v2\nname: {app}\nversion: 0.1.0\ndependencies:\n- name: lib\n  version: 0.1.0\n  repository: file://../lib\n"),
             );
         }
+        (root, lib)
+    }
+
+    #[test]
+    fn a_file_dependency_is_shared_until_its_folder_changes() {
+        let (root, lib) = two_charts_sharing_a_library();
         let x = load_dir(&root.path().join("x")).unwrap();
         let y = load_dir(&root.path().join("y")).unwrap();
         let (lx, ly) = (&x.subcharts[0], &y.subcharts[0]);
@@ -950,19 +957,7 @@ mod tests {
 
     #[test]
     fn a_loader_reads_a_shared_dependency_once() {
-        let root = tempfile::tempdir().unwrap();
-        let lib = root.path().join("lib");
-        write(
-            &lib.join("Chart.yaml"),
-            "apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n",
-        );
-        write(&lib.join("templates/_a.tpl"), "{{define \"a\"}}one{{end}}");
-        for app in ["x", "y"] {
-            write(
-                &root.path().join(app).join("Chart.yaml"),
-                &format!("apiVersion: v2\nname: {app}\nversion: 0.1.0\ndependencies:\n- name: lib\n  version: 0.1.0\n  repository: file://../lib\n"),
-            );
-        }
+        let (root, lib) = two_charts_sharing_a_library();
         let loader = Loader::new();
         let x = loader.load_dir(&root.path().join("x")).unwrap();
         // Within one loader (one build) the folder is not looked at again: an edit made while

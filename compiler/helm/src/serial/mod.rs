@@ -49,26 +49,27 @@ const MAX_DEPTH: usize = json::MAX_DEPTH;
 
 /// `sigs.k8s.io/yaml.Marshal(v)` with Helm's trailing newline trimmed: what `toYaml` prints.
 pub fn to_yaml(v: &Value) -> Result<String, SerialError> {
-    check_yaml(v, 0, false).map_err(|m| {
+    yaml_text(v, false).map_err(|m| {
         // Errors of the JSON step are wrapped; the YAML reader's are not.
         if m.starts_with("json:") {
             SerialError::msg(format!("error marshaling into JSON: {m}"))
         } else {
             SerialError::msg(m)
         }
-    })?;
-    let mut text = yaml_emit::emit(v, false);
-    if text.ends_with('\n') {
-        text.pop();
-    }
-    Ok(text)
+    })
 }
 
 /// `toYamlPretty`: Helm encodes with go-yaml v3 directly (no JSON round trip), indenting by 2;
 /// sequences under a key are indented, and numbers keep their Go formatting (`1e+06`).
 pub fn to_yaml_pretty(v: &Value) -> Result<String, SerialError> {
-    check_yaml(v, 0, true).map_err(SerialError::msg)?;
-    let mut text = yaml_emit::emit(v, true);
+    yaml_text(v, true).map_err(SerialError::msg)
+}
+
+/// `v` checked and written as YAML (after the JSON round trip unless `pretty`), without the
+/// document's final line break (Helm trims it).
+fn yaml_text(v: &Value, pretty: bool) -> Result<String, String> {
+    check_yaml(v, 0, pretty)?;
+    let mut text = yaml_emit::emit(v, pretty);
     if text.ends_with('\n') {
         text.pop();
     }
