@@ -1,9 +1,11 @@
 //! Loads and renders every chart under a folder in one process, as Helm's engine is timed in
 //! the bench (`scripts/bench-helm.sh`): `cargo run --release -p strata-helm --example
 //! bench_corpus -- DIR [RUNS]`. Prints the load and render times (best of RUNS, default 1) and
-//! the bytes. Later runs in the same process find every text already parsed (the parse cache
-//! that lets a fleet parse each chart once); the bench uses one run per process, so a chart
-//! corpus is measured as a first render.
+//! the bytes, then one `chart_seconds=NAME SECONDS ok|failed` line per chart (load and render
+//! of that chart, in the last run), which the bench combines over several processes exactly as
+//! it combines Helm's per-chart times. Later runs in the same process find every text already
+//! parsed (the parse cache that lets a fleet parse each chart once); the bench uses one run per
+//! process, so a chart corpus is measured as a first render.
 
 use std::time::Instant;
 
@@ -31,6 +33,7 @@ fn main() {
     };
     charts.sort();
     let (mut best_load, mut best_render, mut bytes, mut failed) = (f64::MAX, f64::MAX, 0, 0);
+    let mut per_chart = Vec::new();
     for _ in 0..runs {
         // One loader per run, as one build has one: the charts' shared `file://` dependency
         // (helm-toolkit) is read once per run.
@@ -38,6 +41,7 @@ fn main() {
         let (mut load, mut render) = (0.0, 0.0);
         bytes = 0;
         failed = 0;
+        per_chart.clear();
         for c in &charts {
             let t0 = Instant::now();
             let chart = loader.load_dir(c);
@@ -48,11 +52,18 @@ fn main() {
                 namespace: "ns".into(),
                 ..Default::default()
             };
-            match chart.and_then(|c| strata_helm::render(&c, &opts)) {
-                Ok(files) => bytes += files.values().map(String::len).sum::<usize>(),
-                Err(_) => failed += 1,
-            }
+            let ok = match chart.and_then(|c| strata_helm::render(&c, &opts)) {
+                Ok(files) => {
+                    bytes += files.values().map(String::len).sum::<usize>();
+                    true
+                }
+                Err(_) => {
+                    failed += 1;
+                    false
+                }
+            };
             render += t1.elapsed().as_secs_f64();
+            per_chart.push((c, t0.elapsed().as_secs_f64(), ok));
         }
         best_load = best_load.min(load);
         best_render = best_render.min(render);
@@ -62,4 +73,12 @@ fn main() {
         charts.len()
     );
     println!("total_seconds={:.6}", best_load + best_render);
+    for (c, seconds, ok) in per_chart {
+        let name = c
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        let status = if ok { "ok" } else { "failed" };
+        println!("chart_seconds={name} {seconds:.6} {status}");
+    }
 }

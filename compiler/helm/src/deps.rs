@@ -31,7 +31,23 @@ impl ValuesChart for Node<'_> {
     fn default_values_copy(&self) -> Value {
         match &self.values {
             NodeValues::Loaded(frozen) => frozen.to_value(),
-            NodeValues::Processed(v) => values::deep_copy(v),
+            NodeValues::Processed(v) => values::deep_copy(&v.borrow()),
+        }
+    }
+    fn take_default_values(&self) -> Value {
+        match &self.values {
+            NodeValues::Loaded(frozen) => frozen.to_value(),
+            // The processed defaults are this render's own copy: the render's last coalescing
+            // takes them rather than deep-copying them (a full copy of an openstack-helm
+            // chart's defaults), unless some map in them is reachable twice.
+            NodeValues::Processed(v) => {
+                let v = std::mem::take(&mut *v.borrow_mut());
+                if values::is_unshared(&v) {
+                    v
+                } else {
+                    values::deep_copy(&v)
+                }
+            }
         }
     }
     fn subcharts(&self) -> Vec<&dyn ValuesChart> {
@@ -44,8 +60,9 @@ impl ValuesChart for Node<'_> {
 pub enum NodeValues<'a> {
     /// The loaded chart's defaults, untouched (copied only when coalescing needs a copy).
     Loaded(&'a Frozen),
-    /// The defaults as `import-values` processing left them.
-    Processed(Value),
+    /// The defaults as `import-values` processing left them (in a cell, so that the render's
+    /// last coalescing can take them; see [`ValuesChart::take_default_values`]).
+    Processed(std::cell::RefCell<Value>),
 }
 
 impl<'a> Node<'a> {
@@ -262,7 +279,7 @@ fn process_import_values(c: &mut Node<'_>) -> Result<(), String> {
         // Nothing imported: Helm's deep copy and merge of an empty table leave values equal
         // to `cvals`, and every later reader copies them before changing anything (see
         // `default_values_copy`), so the maps `cvals` shares inside itself cannot show.
-        c.values = NodeValues::Processed(Value::Map(cvals));
+        c.values = NodeValues::Processed(std::cell::RefCell::new(Value::Map(cvals)));
         return Ok(());
     }
     let copy = match values::deep_copy(&Value::Map(cvals)) {
@@ -270,7 +287,7 @@ fn process_import_values(c: &mut Node<'_>) -> Result<(), String> {
         _ => values::new_map(),
     };
     values::merge_tables(&copy, &b);
-    c.values = NodeValues::Processed(Value::Map(copy));
+    c.values = NodeValues::Processed(std::cell::RefCell::new(Value::Map(copy)));
     Ok(())
 }
 

@@ -141,7 +141,8 @@ pub fn render_chart(chart: &Chart, opts: &RenderOptions) -> Result<Rendered, Hel
         path: None,
         message: m,
     })?;
-    let vals = values::coalesce_values(&root, &user).map_err(|m| HelmError::Values {
+    // The last reader of the charts' defaults in this render (see `coalesce_values_last`).
+    let vals = values::coalesce_values_last(&root, &user).map_err(|m| HelmError::Values {
         path: None,
         message: m,
     })?;

@@ -96,6 +96,30 @@ impl Frozen {
     }
 }
 
+/// Whether `v` can stand in for its own [`deep_copy`] once its holder lets go of it: no map in
+/// it is reachable through a second reference (from inside `v` or from anywhere else), so no
+/// change made through one path can show through another. Go's nil slice is not copied as
+/// itself by [`deep_copy`], so a value holding one does not qualify either.
+pub fn is_unshared(v: &Value) -> bool {
+    match v {
+        Value::Map(m) => std::rc::Rc::strong_count(m) == 1 && m.borrow().values().all(is_unshared),
+        Value::List(l) => {
+            !Value::is_nil_list(l)
+                && (std::rc::Rc::strong_count(l) == 1 || !l.iter().any(holds_map))
+                && l.iter().all(is_unshared)
+        }
+        _ => true,
+    }
+}
+
+fn holds_map(v: &Value) -> bool {
+    match v {
+        Value::Map(_) => true,
+        Value::List(l) => l.iter().any(holds_map),
+        _ => false,
+    }
+}
+
 /// Go's `copystructure.Copy`: a deep copy in which no map is shared with the original.
 pub fn deep_copy(v: &Value) -> Value {
     match v {
@@ -144,6 +168,14 @@ pub trait ValuesChart {
     /// and deep-copying it (the defaults of an openstack-helm chart are thousands of entries,
     /// copied several times per render).
     fn default_values_copy(&self) -> Value;
+    /// What [`ValuesChart::default_values_copy`] gives, for the last reader of the defaults in
+    /// a render ([`coalesce_values_last`]): a chart may hand over a copy it made earlier in the
+    /// render instead of copying it again, when that copy shares no map with anything (so no
+    /// change a template makes can show through a second path, as after a deep copy). After
+    /// it, the chart's defaults must not be read again.
+    fn take_default_values(&self) -> Value {
+        self.default_values_copy()
+    }
     /// The chart's subcharts, in Helm's order.
     fn subcharts(&self) -> Vec<&dyn ValuesChart>;
 }
@@ -152,14 +184,22 @@ pub trait ValuesChart {
 /// (with `global` copied down); a `null` user value deletes the default.
 pub fn coalesce_values(chart: &dyn ValuesChart, user: &Value) -> Result<Map, String> {
     let dest = copy_values(user);
-    coalesce(chart, &dest, "", false)?;
+    coalesce(chart, &dest, "", false, false)?;
+    Ok(dest)
+}
+
+/// [`coalesce_values`] as a render's last reader of the charts' defaults: it takes them with
+/// [`ValuesChart::take_default_values`], so no chart of `chart`'s tree may be coalesced again.
+pub fn coalesce_values_last(chart: &dyn ValuesChart, user: &Value) -> Result<Map, String> {
+    let dest = copy_values(user);
+    coalesce(chart, &dest, "", false, true)?;
     Ok(dest)
 }
 
 /// Helm's `MergeValues`: like [`coalesce_values`] but `null`s are kept.
 pub fn merge_values(chart: &dyn ValuesChart, user: &Value) -> Result<Map, String> {
     let dest = copy_values(user);
-    coalesce(chart, &dest, "", true)?;
+    coalesce(chart, &dest, "", true, false)?;
     Ok(dest)
 }
 
@@ -175,9 +215,16 @@ pub fn new_map() -> Map {
     std::rc::Rc::new(std::cell::RefCell::new(BTreeMap::new()))
 }
 
-fn coalesce(chart: &dyn ValuesChart, dest: &Map, prefix: &str, merge: bool) -> Result<(), String> {
-    coalesce_chart_values(chart, dest, prefix, merge);
-    coalesce_deps(chart, dest, prefix, merge)
+/// `last`: whether this is [`coalesce_values_last`] (defaults taken, not copied).
+fn coalesce(
+    chart: &dyn ValuesChart,
+    dest: &Map,
+    prefix: &str,
+    merge: bool,
+    last: bool,
+) -> Result<(), String> {
+    coalesce_chart_values(chart, dest, prefix, merge, last);
+    coalesce_deps(chart, dest, prefix, merge, last)
 }
 
 fn coalesce_deps(
@@ -185,6 +232,7 @@ fn coalesce_deps(
     dest: &Map,
     prefix: &str,
     merge: bool,
+    last: bool,
 ) -> Result<(), String> {
     for sub in chart.subcharts() {
         let name = sub.name().to_string();
@@ -208,7 +256,7 @@ fn coalesce_deps(
         };
         let sub_prefix = concat_prefix(prefix, chart.name());
         coalesce_globals(&dv, dest);
-        coalesce(sub, &dv, &sub_prefix, merge)?;
+        coalesce(sub, &dv, &sub_prefix, merge, last)?;
         dest.borrow_mut().insert(name, Value::Map(dv));
     }
     Ok(())
@@ -263,8 +311,13 @@ fn shallow_copy(m: &Map) -> Map {
 }
 
 /// Helm's `coalesceValues`: the chart's defaults (deep-copied) under the values `v`.
-fn coalesce_chart_values(chart: &dyn ValuesChart, v: &Map, _prefix: &str, merge: bool) {
-    let vc = match chart.default_values_copy() {
+fn coalesce_chart_values(chart: &dyn ValuesChart, v: &Map, _prefix: &str, merge: bool, last: bool) {
+    let defaults = if last {
+        chart.take_default_values()
+    } else {
+        chart.default_values_copy()
+    };
+    let vc = match defaults {
         Value::Map(m) => m,
         _ => new_map(),
     };
@@ -526,5 +579,35 @@ mod tests {
         assert!(matches!(path_value(&v, "a.b"), Some(Value::Bool(true))));
         assert!(path_value(&v, "a").is_none());
         assert!(path_value(&v, "a.c").is_none());
+    }
+    #[test]
+    fn only_values_without_a_second_path_to_a_map_stand_in_for_their_copy() {
+        let fresh = m(&[
+            ("a", m(&[("b", s("1"))])),
+            ("l", Frozen::List(vec![s("x")])),
+        ]);
+        assert!(is_unshared(&fresh.to_value()));
+        // A map reachable from two keys (as coalescing's shallow copies of globals leave them).
+        let inner = m(&[("b", s("1"))]).to_value();
+        let twice = Value::map(
+            [("x", inner.clone()), ("y", inner)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        );
+        assert!(!is_unshared(&twice));
+        // A map held from outside too.
+        let held = m(&[("b", s("1"))]).to_value();
+        let _other = held.clone();
+        assert!(!is_unshared(&held));
+        // A list held twice is shared harmlessly unless it holds a map.
+        let plain = Value::list(vec![Value::str("x")]);
+        let with_plain = Value::list(vec![plain.clone(), plain.clone()]);
+        assert!(is_unshared(&with_plain));
+        let holding = Value::list(vec![Value::empty_map()]);
+        let with_holding = Value::list(vec![holding.clone(), holding]);
+        assert!(!is_unshared(&with_holding));
+        // Go's nil slice is not what a deep copy gives back.
+        assert!(!is_unshared(&Value::nil_list()));
     }
 }
