@@ -882,7 +882,10 @@ impl<'a> State<'a> {
             Some(c) => At::Cmd(c),
             None => ident_at,
         };
-        let Some(f) = self.opts.funcs.get(name) else {
+        // The function map outlives this state (`'a`): the function is called through a
+        // borrow of it, without cloning its `Arc` (two atomic operations per call).
+        let funcs: &'a crate::FuncMap = self.opts.funcs;
+        let Some(f) = funcs.get(name) else {
             if let Some(r) = builtins::call_builtin(self, dot, name, call_at, ident_at, args, fin) {
                 return r;
             }
@@ -892,7 +895,6 @@ impl<'a> State<'a> {
                 format!("{} is not a defined function", crate::fmt::quote(name)),
             ));
         };
-        let f = f.clone();
         let argv = self.eval_call_args(dot, args, fin)?;
         let arg_at = if args.len() > 1 {
             At::Arg(&args[args.len() - 1])
