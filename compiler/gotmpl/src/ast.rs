@@ -3,6 +3,15 @@
 
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
+/// A pipeline's commands: nearly always one, kept inline.
+pub type Commands = SmallVec<[Command; 1]>;
+
+/// A command's operands (the function name first): up to three inline, which covers most calls
+/// (`include "name" .`, `index $m "k"`) and every plain operand.
+pub type Args = SmallVec<[Arg; 3]>;
+
 /// A byte offset in the template text.
 pub type Pos = usize;
 
@@ -40,8 +49,9 @@ fn is_empty_list(nodes: &[Node]) -> bool {
 pub enum Node {
     /// Plain text, printed as is.
     Text(Box<str>),
-    /// `{{pipeline}}`.
-    Action(Pipe),
+    /// `{{pipeline}}` (boxed: a pipeline holds its first command inline, and a list of nodes
+    /// is mostly text).
+    Action(Box<Pipe>),
     /// `{{if}}`.
     If(Box<Branch>),
     /// `{{range}}`.
@@ -83,14 +93,14 @@ pub struct Pipe {
     pub is_assign: bool,
     /// Declared variables (with `$`), at most two.
     pub decl: Vec<Arc<str>>,
-    pub cmds: Vec<Command>,
+    pub cmds: Commands,
 }
 
 /// One stage of a pipeline: a function or method call, or a single operand.
 #[derive(Debug)]
 pub struct Command {
     pub pos: Pos,
-    pub args: Vec<Arg>,
+    pub args: Args,
 }
 
 /// A constant in the tree (kept free of `Value`, which is not `Send`).

@@ -329,7 +329,7 @@ impl<'f, 'a> Parser<'f, 'a> {
         }
         self.backup();
         let pipe = self.pipeline("command", ItemType::RightDelim)?;
-        Ok(Parsed::Node(Node::Action(pipe)))
+        Ok(Parsed::Node(Node::Action(Box::new(pipe))))
     }
 
     fn break_control(&mut self, _pos: Pos, is_break: bool) -> PResult<Node> {
@@ -471,7 +471,7 @@ impl<'f, 'a> Parser<'f, 'a> {
             pos: start.pos,
             is_assign: false,
             decl: Vec::new(),
-            cmds: Vec::new(),
+            cmds: crate::ast::Commands::new(),
         };
         'decls: loop {
             let v = self.peek_non_space();
@@ -569,7 +569,7 @@ impl<'f, 'a> Parser<'f, 'a> {
 
     fn command(&mut self) -> PResult<Command> {
         let pos = self.peek_non_space().pos;
-        let mut args = Vec::new();
+        let mut args = crate::ast::Args::new();
         loop {
             self.peek_non_space();
             if let Some(op) = self.operand()? {
