@@ -849,9 +849,9 @@ mod tests {
     #[test]
     fn maps_and_lists_print_as_go_prints_them() {
         let mut m = std::collections::BTreeMap::new();
-        m.insert("b".to_string(), Value::Float(2.0));
+        m.insert("b".into(), Value::Float(2.0));
         m.insert(
-            "a".to_string(),
+            "a".into(),
             Value::list(vec![
                 Value::Float(1.0),
                 Value::str("x"),
@@ -867,7 +867,7 @@ mod tests {
         // Outputs recorded from Helm SDK v4.2.3 (Go's fmt) through `printf` in a template.
         let m = {
             let mut m = std::collections::BTreeMap::new();
-            m.insert("a".to_string(), Value::Float(1.0));
+            m.insert("a".into(), Value::Float(1.0));
             Value::map(m)
         };
         let cases: Vec<(&str, Vec<Value>, &str)> = vec![

@@ -33,7 +33,7 @@ use std::sync::Arc;
 
 pub use error::{Error, ErrorKind};
 pub use func::{CallContext, Func, FuncError, FuncMap};
-pub use value::{Map, Object, Value};
+pub use value::{Entries, Key, Map, Object, Value};
 
 /// When less stack than this is left, recursive evaluation continues on a new stack segment.
 pub const STACK_RED_ZONE: usize = 256 * 1024;

@@ -14,9 +14,16 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
+/// A key of a [`Map`]: a string kept inline when it is short (nearly every key is), so copying
+/// a map does not allocate per key and looking one up reads no second block. Ordered as `str`.
+pub type Key = compact_str::CompactString;
+
+/// The entries of a [`Map`].
+pub type Entries = BTreeMap<Key, Value>;
+
 /// A Go map with string keys (`map[string]interface{}`), shared by reference like a Go map.
 /// Keys are kept sorted: every place Go observes map order (range, fmt, JSON, YAML) sorts them.
-pub type Map = Rc<RefCell<BTreeMap<String, Value>>>;
+pub type Map = Rc<RefCell<Entries>>;
 
 /// A Go value as a template sees it.
 #[derive(Clone, Default)]
@@ -107,7 +114,7 @@ impl Value {
     }
 
     /// A new map value holding `entries`.
-    pub fn map(entries: BTreeMap<String, Value>) -> Value {
+    pub fn map(entries: Entries) -> Value {
         Value::Map(Rc::new(RefCell::new(entries)))
     }
 

@@ -324,7 +324,7 @@ impl strata_gotmpl::Object for Meta {
 fn objects_have_fields_and_methods() {
     let f = funcs();
     let mut top = BTreeMap::new();
-    top.insert("Chart".to_string(), Value::Object(std::rc::Rc::new(Meta)));
+    top.insert("Chart".into(), Value::Object(std::rc::Rc::new(Meta)));
     let data = Value::map(top);
     let mut t = Templates::new();
     t.parse(
@@ -482,8 +482,8 @@ fn random_templates_never_panic() {
         let vals: serde_json::Value =
             serde_json::from_str(r#"{"a":{"b":{"c":[1,"x",null]}},"l":[1,2],"s":"str"}"#).unwrap();
         let mut top = BTreeMap::new();
-        top.insert("Values".to_string(), from_json(&vals));
-        top.insert("a".to_string(), Value::str("q"));
+        top.insert("Values".into(), from_json(&vals));
+        top.insert("a".into(), Value::str("q"));
         Value::map(top)
     };
     let opts = opts_with(&f, 20_000, 50);
@@ -528,10 +528,7 @@ impl strata_gotmpl::Object for FilesLike {
 fn map_objects_can_be_ranged_measured_and_indexed() {
     let f = funcs();
     let mut top = BTreeMap::new();
-    top.insert(
-        "Files".to_string(),
-        Value::Object(std::rc::Rc::new(FilesLike)),
-    );
+    top.insert("Files".into(), Value::Object(std::rc::Rc::new(FilesLike)));
     let data = Value::map(top);
     let mut t = Templates::new();
     t.parse(

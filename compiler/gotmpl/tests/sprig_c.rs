@@ -107,7 +107,7 @@ fn errors_read_as_helm_prints_them() {
         "{e}"
     );
     let mut vals = BTreeMap::new();
-    vals.insert("n".to_string(), Value::Float(3.0));
+    vals.insert("n".into(), Value::Float(3.0));
     let e = render_with("{{ .Values.n | randAlpha }}", Value::map(vals), 7, NOW).unwrap_err();
     assert!(
         e.ends_with("wrong type for value; expected int; got float64"),

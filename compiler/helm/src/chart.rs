@@ -763,7 +763,7 @@ fn metadata_from_value(v: &Value) -> Metadata {
         Some(Value::Map(m)) => m
             .borrow()
             .iter()
-            .map(|(k, v)| (k.clone(), scalar_string(Some(v))))
+            .map(|(k, v)| (k.to_string(), scalar_string(Some(v))))
             .collect(),
         _ => BTreeMap::new(),
     };

@@ -190,7 +190,7 @@ fn process_tags(reqs: &mut [Dependency], cvals: &strata_gotmpl::Map) {
     for r in reqs.iter_mut() {
         let (mut has_true, mut has_false) = (false, false);
         for k in &r.tags {
-            if let Some(Value::Bool(b)) = vt.get(k) {
+            if let Some(Value::Bool(b)) = vt.get(k.as_str()) {
                 if *b {
                     has_true = true;
                 } else {
@@ -242,8 +242,8 @@ fn process_import_values(c: &mut Node<'_>) -> Result<(), String> {
                         .unwrap_or_else(|| "<nil>".into());
                     out.push(Frozen::Map(
                         [
-                            ("child".to_string(), Frozen::String(child.clone())),
-                            ("parent".to_string(), Frozen::String(parent.clone())),
+                            ("child".into(), Frozen::String(child.clone())),
+                            ("parent".into(), Frozen::String(parent.clone())),
                         ]
                         .into_iter()
                         .collect(),
@@ -258,8 +258,8 @@ fn process_import_values(c: &mut Node<'_>) -> Result<(), String> {
                     let child = format!("exports.{s}");
                     out.push(Frozen::Map(
                         [
-                            ("child".to_string(), Frozen::String(child.clone())),
-                            ("parent".to_string(), Frozen::String(".".into())),
+                            ("child".into(), Frozen::String(child.clone())),
+                            ("parent".into(), Frozen::String(".".into())),
                         ]
                         .into_iter()
                         .collect(),
@@ -298,7 +298,7 @@ fn path_to_map(path: &str, data: strata_gotmpl::Map) -> strata_gotmpl::Map {
     let mut cur = data;
     for part in path.split('.').rev() {
         let m = values::new_map();
-        m.borrow_mut().insert(part.to_string(), Value::Map(cur));
+        m.borrow_mut().insert(part.into(), Value::Map(cur));
         cur = m;
     }
     cur

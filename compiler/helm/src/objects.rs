@@ -34,12 +34,12 @@ impl Files {
     fn as_map(&self, f: impl Fn(&[u8]) -> String) -> Value {
         // Helm keys by base name; a later file with the same base name wins (Go map order is
         // random there; Strata takes the last in path order).
-        let m: BTreeMap<String, Value> = self
+        let m: strata_gotmpl::Entries = self
             .files
             .iter()
             .map(|(k, v)| {
                 (
-                    k.rsplit('/').next().unwrap_or(k).to_string(),
+                    strata_gotmpl::Key::from(k.rsplit('/').next().unwrap_or(k)),
                     Value::str(f(v)),
                 )
             })

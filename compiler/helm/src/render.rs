@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use strata_gotmpl::{ExecOptions, MissingKey, Templates, Value};
+use strata_gotmpl::{ExecOptions, Key, MissingKey, Templates, Value};
 
 use crate::chart::{check_dependencies, Chart, Metadata};
 use crate::deps::{process_dependencies, Node};
@@ -164,7 +164,7 @@ pub fn render_chart(chart: &Chart, opts: &RenderOptions) -> Result<Rendered, Hel
             ("Service", Value::str("Helm")),
         ]
         .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
+        .map(|(k, v)| (Key::from(k), v))
         .collect(),
     );
 
@@ -207,8 +207,8 @@ pub fn render_chart(chart: &Chart, opts: &RenderOptions) -> Result<Rendered, Hel
         if let Value::Map(m) = &t.data {
             let tmpl = Value::map(
                 [
-                    ("Name".to_string(), Value::str(&t.name)),
-                    ("BasePath".to_string(), Value::str(&t.base_path)),
+                    ("Name".into(), Value::str(&t.name)),
+                    ("BasePath".into(), Value::str(&t.base_path)),
                 ]
                 .into_iter()
                 .collect(),
@@ -281,7 +281,7 @@ fn collect(
         parent_values.clone()
     } else {
         match parent_values {
-            Value::Map(m) => match m.borrow().get(&node.meta.name) {
+            Value::Map(m) => match m.borrow().get(node.meta.name.as_str()) {
                 Some(Value::Map(sub)) => Value::Map(sub.clone()),
                 _ => Value::empty_map(),
             },
@@ -306,7 +306,7 @@ fn collect(
             ("Subcharts", subcharts.clone()),
         ]
         .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
+        .map(|(k, v)| (Key::from(k), v))
         .collect(),
     );
     let full = node.full_path(parent_path);
@@ -319,7 +319,7 @@ fn collect(
     for d in &node.deps {
         let sub = collect(d, Some(&full), &values, release, caps, false, out, crds);
         if let Value::Map(m) = &subcharts {
-            m.borrow_mut().insert(d.meta.name.clone(), sub);
+            m.borrow_mut().insert(Key::from(d.meta.name.as_str()), sub);
         }
     }
     let library = node.meta.is_library();
@@ -365,7 +365,7 @@ fn metadata_value(md: &Metadata) -> Value {
                     ("Alias", s(&d.alias)),
                 ]
                 .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
+                .map(|(k, v)| (Key::from(k), v))
                 .collect(),
             )
         })
@@ -381,7 +381,7 @@ fn metadata_value(md: &Metadata) -> Value {
                     ("URL", s(&m.url)),
                 ]
                 .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
+                .map(|(k, v)| (Key::from(k), v))
                 .collect(),
             )
         })
@@ -406,7 +406,7 @@ fn metadata_value(md: &Metadata) -> Value {
                 Value::map(
                     md.annotations
                         .iter()
-                        .map(|(k, v)| (k.clone(), s(v)))
+                        .map(|(k, v)| (Key::from(k.as_str()), s(v)))
                         .collect(),
                 ),
             ),
@@ -415,7 +415,7 @@ fn metadata_value(md: &Metadata) -> Value {
             ("Type", s(&md.chart_type)),
         ]
         .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
+        .map(|(k, v)| (Key::from(k), v))
         .collect(),
     )
 }

@@ -63,7 +63,7 @@ fn walk(
         }
     }
     for d in &node.deps {
-        let sub = vals.borrow().get(&d.meta.name).cloned();
+        let sub = vals.borrow().get(d.meta.name.as_str()).cloned();
         match sub {
             None | Some(Value::Nil) => {}
             Some(Value::Map(m)) => walk(d, &m, &format!("{prefix}/{}", d.meta.name), report, first),
@@ -156,7 +156,7 @@ pub(crate) fn to_json(v: &Value) -> serde_json::Value {
         Value::Map(m) => serde_json::Value::Object(
             m.borrow()
                 .iter()
-                .map(|(k, v)| (k.clone(), to_json(v)))
+                .map(|(k, v)| (k.to_string(), to_json(v)))
                 .collect(),
         ),
     }

@@ -6,8 +6,6 @@
 //! without a leading zero is an `int64` (not the `float64` a values file gives), everything else
 //! is a string. `--set-string` keeps every value a string.
 
-use std::collections::BTreeMap;
-
 use strata_gotmpl::{Map, Value};
 
 use crate::values::new_map;
@@ -39,16 +37,16 @@ pub fn parse_into_string(s: &str, dest: &Map) -> Result<(), String> {
 
 /// Helm's `mergeMaps` for values files: tables merge recursively, anything else replaces.
 pub fn merge_maps(a: &Map, b: &Map) -> Map {
-    let out: BTreeMap<String, Value> = a.borrow().clone();
+    let out: strata_gotmpl::Entries = a.borrow().clone();
     let out = std::rc::Rc::new(std::cell::RefCell::new(out));
-    let entries: Vec<(String, Value)> = b
+    let entries: Vec<(strata_gotmpl::Key, Value)> = b
         .borrow()
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     for (k, v) in entries {
         if let Value::Map(vm) = &v {
-            let existing = out.borrow().get(&k).cloned();
+            let existing = out.borrow().get(k.as_str()).cloned();
             if let Some(Value::Map(bv)) = existing {
                 let merged = merge_maps(&bv, vm);
                 out.borrow_mut().insert(k, Value::Map(merged));
@@ -148,7 +146,7 @@ impl Parser {
                 let i = self
                     .key_index()
                     .map_err(|e| Some(format!("error parsing index: {e}")))?;
-                let list = match data.borrow().get(&k) {
+                let list = match data.borrow().get(k.as_str()) {
                     None => Vec::new(),
                     Some(Value::List(l)) => l.as_ref().clone(),
                     Some(other) => {
@@ -193,7 +191,7 @@ impl Parser {
                         "value name nested level is greater than maximum supported nested level of {MAX_NESTED}"
                     )));
                 }
-                let inner = match data.borrow().get(&k) {
+                let inner = match data.borrow().get(k.as_str()) {
                     None => new_map(),
                     Some(Value::Map(m)) => m.clone(),
                     Some(other) => {
@@ -321,7 +319,7 @@ fn set(data: &Map, key: &str, val: Value) {
     if key.is_empty() {
         return;
     }
-    data.borrow_mut().insert(key.to_string(), val);
+    data.borrow_mut().insert(key.into(), val);
 }
 
 fn set_index(mut list: Vec<Value>, index: usize, val: Value) -> (Vec<Value>, Option<String>) {
@@ -360,15 +358,15 @@ mod tests {
         let got = parse("a=1,b=true,c=null,d=007,e=x\\,y,f.g=h").unwrap();
         let want = Frozen::Map(
             [
-                ("a".to_string(), Frozen::Int64(1)),
-                ("b".to_string(), Frozen::Bool(true)),
-                ("c".to_string(), Frozen::Nil),
-                ("d".to_string(), Frozen::String("007".into())),
-                ("e".to_string(), Frozen::String("x,y".into())),
+                ("a".into(), Frozen::Int64(1)),
+                ("b".into(), Frozen::Bool(true)),
+                ("c".into(), Frozen::Nil),
+                ("d".into(), Frozen::String("007".into())),
+                ("e".into(), Frozen::String("x,y".into())),
                 (
-                    "f".to_string(),
+                    "f".into(),
                     Frozen::Map(
-                        [("g".to_string(), Frozen::String("h".into()))]
+                        [("g".into(), Frozen::String("h".into()))]
                             .into_iter()
                             .collect(),
                     ),
@@ -395,7 +393,7 @@ mod tests {
         assert_eq!(
             m["c"],
             Frozen::List(vec![Frozen::Map(
-                [("d".to_string(), Frozen::String("e".into()))]
+                [("d".into(), Frozen::String("e".into()))]
                     .into_iter()
                     .collect()
             )])

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use strata_gotmpl::{Map, Value};
+use strata_gotmpl::{Key, Map, Value};
 
 /// A value with no shared references, safe to keep in a loaded chart that many threads render.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -29,7 +29,7 @@ pub enum Frozen {
     /// A list.
     List(Vec<Frozen>),
     /// A map.
-    Map(BTreeMap<String, Frozen>),
+    Map(BTreeMap<Key, Frozen>),
 }
 
 impl Frozen {
@@ -235,8 +235,8 @@ fn coalesce_deps(
     last: bool,
 ) -> Result<(), String> {
     for sub in chart.subcharts() {
-        let name = sub.name().to_string();
-        let existing = dest.borrow().get(&name).cloned();
+        let name = Key::from(sub.name());
+        let existing = dest.borrow().get(name.as_str()).cloned();
         let dv = match existing {
             None => {
                 let m = new_map();
@@ -274,7 +274,7 @@ fn coalesce_globals(dest: &Map, src: &Map) {
         Some(Value::Map(m)) => m,
         Some(_) => return,
     };
-    let entries: Vec<(String, Value)> = sg
+    let entries: Vec<(Key, Value)> = sg
         .borrow()
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -283,7 +283,7 @@ fn coalesce_globals(dest: &Map, src: &Map) {
         if let Value::Map(vm) = &val {
             // A shallow copy, as Helm's copyMap: nested tables stay shared.
             let vv = shallow_copy(vm);
-            let destv = dg.borrow().get(&key).cloned();
+            let destv = dg.borrow().get(key.as_str()).cloned();
             match destv {
                 None => {
                     dg.borrow_mut().insert(key, Value::Map(vv));
@@ -295,14 +295,13 @@ fn coalesce_globals(dest: &Map, src: &Map) {
                 Some(_) => {} // "cannot merge map onto non-map"
             }
         } else {
-            let dv_is_table = dg.borrow().get(&key).is_some_and(is_table);
+            let dv_is_table = dg.borrow().get(key.as_str()).is_some_and(is_table);
             if !dv_is_table {
                 dg.borrow_mut().insert(key, val);
             }
         }
     }
-    dest.borrow_mut()
-        .insert("global".to_string(), Value::Map(dg));
+    dest.borrow_mut().insert("global".into(), Value::Map(dg));
 }
 
 /// Go's `copyMap`: one level copied, nested tables shared.
@@ -321,16 +320,16 @@ fn coalesce_chart_values(chart: &dyn ValuesChart, v: &Map, _prefix: &str, merge:
         Value::Map(m) => m,
         _ => new_map(),
     };
-    let sub_names: Vec<String> = chart
+    let sub_names: Vec<Key> = chart
         .subcharts()
         .iter()
-        .map(|s| s.name().to_string())
+        .map(|s| Key::from(s.name()))
         .collect();
     // `vc` is this call's own copy, referenced from nowhere else: its entries are moved out
     // rather than cloned.
     let entries = std::mem::take(&mut *vc.borrow_mut());
     for (key, val) in entries {
-        let existing = v.borrow().get(&key).cloned();
+        let existing = v.borrow().get(key.as_str()).cloned();
         match existing {
             Some(value) => {
                 if is_nil(&value) && !merge {
@@ -392,13 +391,13 @@ pub fn coalesce_tables(dst: &Map, src: &Map, merge: bool) {
     }
     // The keys that are `null` in `dst`, and among them those `src` gives a value (which
     // `null` then deletes): the only keys the loop below asks about, so only they are kept.
-    let dst_nils: Vec<String> = dst
+    let dst_nils: Vec<Key> = dst
         .borrow()
         .iter()
         .filter(|(_, v)| is_nil(v))
         .map(|(k, _)| k.clone())
         .collect();
-    let src_non_nil: Vec<String> = {
+    let src_non_nil: Vec<Key> = {
         let src = src.borrow();
         dst_nils
             .iter()
@@ -409,16 +408,16 @@ pub fn coalesce_tables(dst: &Map, src: &Map, merge: bool) {
     for key in dst_nils {
         src.borrow_mut().insert(key, Value::Nil);
     }
-    let entries: Vec<(String, Value)> = src
+    let entries: Vec<(Key, Value)> = src
         .borrow()
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     for (key, val) in entries {
-        let dv = dst.borrow().get(&key).cloned();
+        let dv = dst.borrow().get(key.as_str()).cloned();
         match dv {
             Some(Value::Nil) if !merge && src_non_nil.contains(&key) => {
-                dst.borrow_mut().remove(&key);
+                dst.borrow_mut().remove(key.as_str());
             }
             None => {
                 dst.borrow_mut().insert(key, val);
@@ -503,7 +502,7 @@ mod tests {
         Frozen::Map(
             entries
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
+                .map(|(k, v)| (Key::from(*k), v.clone()))
                 .collect(),
         )
     }
@@ -516,13 +515,13 @@ mod tests {
         let inner = m(&[("k", s("v")), ("n", Frozen::Nil)]).to_value();
         let shared = Value::map(
             [
-                ("a".to_string(), inner.clone()),
-                ("b".to_string(), inner.clone()),
+                ("a".into(), inner.clone()),
+                ("b".into(), inner.clone()),
                 (
-                    "l".to_string(),
+                    "l".into(),
                     Value::list(vec![inner, Value::Float(1.5), Value::nil_list()]),
                 ),
-                ("e".to_string(), Value::nil_list()),
+                ("e".into(), Value::nil_list()),
             ]
             .into_iter()
             .collect(),
@@ -592,7 +591,7 @@ mod tests {
         let twice = Value::map(
             [("x", inner.clone()), ("y", inner)]
                 .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
+                .map(|(k, v)| (Key::from(k), v))
                 .collect(),
         );
         assert!(!is_unshared(&twice));

@@ -95,6 +95,14 @@ pub fn map(v: &Value) -> Result<&Map, FuncError> {
     }
 }
 
+/// [`strval`] as a map key (Sprig's `dict` keys), built without a `String` in between.
+pub fn key(v: &Value) -> crate::Key {
+    match v {
+        Value::String(s) => crate::Key::from(&**s),
+        other => crate::Key::from(crate::fmt::sprint(other)),
+    }
+}
+
 /// Sprig's `strval`: strings as they are, everything else as `fmt`'s `%v` prints it.
 pub fn strval(v: &Value) -> String {
     match v {
@@ -578,7 +586,7 @@ pub mod testing {
         Value::map(
             pairs
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
+                .map(|(k, v)| (crate::Key::from(*k), v.clone()))
                 .collect(),
         )
     }

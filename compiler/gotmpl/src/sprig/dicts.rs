@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::args::{self, call_err, exact, strval};
+use super::args::{self, call_err, exact};
 use crate::func::register;
 use crate::{FuncError, FuncMap, Map, Value};
 
@@ -17,7 +17,7 @@ pub fn register_all(map: &mut FuncMap) {
         let mut m = BTreeMap::new();
         for pair in a.chunks(2) {
             let value = pair.get(1).cloned().unwrap_or_else(|| Value::str(""));
-            m.insert(strval(&pair[0]), value);
+            m.insert(args::key(&pair[0]), value);
         }
         Ok(Value::map(m))
     });
@@ -31,7 +31,7 @@ pub fn register_all(map: &mut FuncMap) {
         exact(a, 3)?;
         let m = args::map(&a[0])?;
         let k = args::string(&a[1])?;
-        m.borrow_mut().insert(k.to_string(), a[2].clone());
+        m.borrow_mut().insert(k.into(), a[2].clone());
         Ok(a[0].clone())
     });
     register(map, "unset", |_, a| {
@@ -78,7 +78,7 @@ pub fn register_all(map: &mut FuncMap) {
         for k in &a[1..] {
             let k = args::string(k)?;
             if let Some(v) = m.get(k) {
-                out.insert(k.to_string(), v.clone());
+                out.insert(k.into(), v.clone());
             }
         }
         Ok(Value::map(out))
@@ -182,7 +182,7 @@ pub fn merge_into(dst: &Map, src: &Map, overwrite: bool, depth: usize) -> Result
         )));
     }
     // A snapshot: `src` may be `dst` itself, or share maps with it.
-    let entries: Vec<(String, Value)> = src
+    let entries: Vec<(crate::Key, Value)> = src
         .borrow()
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -194,7 +194,7 @@ pub fn merge_into(dst: &Map, src: &Map, overwrite: bool, depth: usize) -> Result
             }
             continue;
         }
-        let d = dst.borrow().get(&k).cloned();
+        let d = dst.borrow().get(k.as_str()).cloned();
         if let (Value::Map(sm), Some(Value::Map(dm))) = (&s, &d) {
             merge_into(dm, sm, overwrite, depth + 1)?;
             if !dm.borrow().is_empty() {

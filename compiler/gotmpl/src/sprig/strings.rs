@@ -163,7 +163,7 @@ fn parts_map(parts: Vec<&str>) -> Value {
     let entries = parts
         .into_iter()
         .enumerate()
-        .map(|(i, p)| (format!("_{i}"), Value::str(p)))
+        .map(|(i, p)| (compact_str::format_compact!("_{i}"), Value::str(p)))
         .collect();
     Value::map(entries)
 }

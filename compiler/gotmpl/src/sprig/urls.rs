@@ -349,7 +349,7 @@ fn url_string(u: &Url) -> String {
 
 /// Sprig's `dictGetOrEmpty`: a missing key is "", a non-string value is an error (a panic in
 /// Sprig, which Go's template package reports as the call's error).
-fn dict_string(d: &BTreeMap<String, Value>, key: &str) -> Result<String, FuncError> {
+fn dict_string(d: &crate::Entries, key: &str) -> Result<String, FuncError> {
     match d.get(key) {
         None => Ok(String::new()),
         Some(Value::String(s)) => Ok(s.to_string()),
@@ -371,17 +371,14 @@ pub fn register(map_: &mut FuncMap) {
         let u = parse(raw)
             .map_err(|e| FuncError::Call(format!("unable to parse url: parse {raw:?}: {e}")))?;
         let mut d = BTreeMap::new();
-        d.insert("scheme".to_string(), Value::from(u.scheme.as_str()));
-        d.insert("host".to_string(), Value::from(u.host.as_str()));
-        d.insert("hostname".to_string(), Value::from(hostname(&u.host)));
-        d.insert("path".to_string(), Value::from(u.path.as_str()));
-        d.insert("query".to_string(), Value::from(u.raw_query.as_str()));
-        d.insert("opaque".to_string(), Value::from(u.opaque.as_str()));
-        d.insert("fragment".to_string(), Value::from(u.fragment.as_str()));
-        d.insert(
-            "userinfo".to_string(),
-            Value::from(userinfo_string(&u.user)),
-        );
+        d.insert("scheme".into(), Value::from(u.scheme.as_str()));
+        d.insert("host".into(), Value::from(u.host.as_str()));
+        d.insert("hostname".into(), Value::from(hostname(&u.host)));
+        d.insert("path".into(), Value::from(u.path.as_str()));
+        d.insert("query".into(), Value::from(u.raw_query.as_str()));
+        d.insert("opaque".into(), Value::from(u.opaque.as_str()));
+        d.insert("fragment".into(), Value::from(u.fragment.as_str()));
+        d.insert("userinfo".into(), Value::from(userinfo_string(&u.user)));
         Ok(Value::map(d))
     });
     reg(map_, "urlJoin", |_, args| {
@@ -469,7 +466,7 @@ mod tests {
             Value::map(
                 pairs
                     .iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .map(|(k, v)| ((*k).into(), v.clone()))
                     .collect(),
             )
         };

@@ -16,8 +16,10 @@ pub fn from_json(j: &serde_json::Value) -> Value {
         serde_json::Value::String(s) => Value::str(s),
         serde_json::Value::Array(a) => Value::list(a.iter().map(from_json).collect()),
         serde_json::Value::Object(o) => {
-            let m: BTreeMap<String, Value> =
-                o.iter().map(|(k, v)| (k.clone(), from_json(v))).collect();
+            let m: BTreeMap<strata_gotmpl::Key, Value> = o
+                .iter()
+                .map(|(k, v)| (k.as_str().into(), from_json(v)))
+                .collect();
             Value::map(m)
         }
     }
@@ -26,7 +28,7 @@ pub fn from_json(j: &serde_json::Value) -> Value {
 /// `{"Values": values}`: the data a chart template executes with, reduced to `.Values`.
 pub fn with_values(values: Value) -> Value {
     let mut top = BTreeMap::new();
-    top.insert("Values".to_string(), values);
+    top.insert("Values".into(), values);
     Value::map(top)
 }
 
@@ -84,7 +86,7 @@ pub fn test_funcs(helm_no_value: bool) -> FuncMap {
         let mut m = BTreeMap::new();
         for kv in a.chunks(2) {
             m.insert(
-                strata_gotmpl::fmt::sprint(&kv[0]),
+                strata_gotmpl::fmt::sprint(&kv[0]).into(),
                 kv.get(1).cloned().unwrap_or(Value::Nil),
             );
         }

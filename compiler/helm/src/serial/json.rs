@@ -491,7 +491,7 @@ impl JsonParser<'_> {
                 }
             }
             let v = self.value()?;
-            map.insert(key, v);
+            map.insert(key.into(), v);
             self.skip_ws();
             match self.b.get(self.i) {
                 Some(b',') => self.i += 1,

@@ -231,7 +231,7 @@ pub fn from_json(text: &str) -> Value {
         Ok((Value::Nil, None)) => Value::empty_map(),
         Ok((v @ Value::Map(_), type_error)) => {
             if let (Some(e), Value::Map(m)) = (type_error, &v) {
-                m.borrow_mut().insert("Error".to_string(), Value::from(e));
+                m.borrow_mut().insert("Error".into(), Value::from(e));
             }
             v
         }
@@ -260,7 +260,7 @@ pub fn from_json_array(text: &str) -> Value {
 
 fn error_map(message: String) -> Value {
     let mut m = std::collections::BTreeMap::new();
-    m.insert("Error".to_string(), Value::from(message));
+    m.insert("Error".into(), Value::from(message));
     Value::map(m)
 }
 

@@ -22,20 +22,20 @@ fn probe() {
         let mut out = std::collections::BTreeMap::new();
         match load_values(values.as_str().unwrap_or("")) {
             Err(e) => {
-                out.insert("err".to_string(), Value::from(e.message));
+                out.insert("err".into(), Value::from(e.message));
             }
             Ok(v) => {
                 // Helm's coalescing drops null map entries from .Values.
                 let v = drop_nulls(&v);
                 let mut r = std::collections::BTreeMap::new();
                 let s = |x: Result<String, SerialError>| Value::from(x.unwrap_or_default());
-                r.insert("t1".to_string(), s(to_json(&v)));
-                r.insert("t2".to_string(), s(to_yaml(&v)));
-                r.insert("t3".to_string(), s(to_yaml_pretty(&v)));
-                r.insert("t4".to_string(), s(to_pretty_json(&v)));
-                r.insert("t5".to_string(), s(to_raw_json(&v)));
+                r.insert("t1".into(), s(to_json(&v)));
+                r.insert("t2".into(), s(to_yaml(&v)));
+                r.insert("t3".into(), s(to_yaml_pretty(&v)));
+                r.insert("t4".into(), s(to_pretty_json(&v)));
+                r.insert("t5".into(), s(to_raw_json(&v)));
                 r.insert(
-                    "t6".to_string(),
+                    "t6".into(),
                     Value::from(to_toml(&v).unwrap_or_else(|e| e.message)),
                 );
                 let sv = match &v {
@@ -44,14 +44,14 @@ fn probe() {
                 };
                 if let Some(Value::String(sv)) = sv {
                     let j = |x: Value| s(to_json(&x));
-                    r.insert("f1".to_string(), j(from_yaml(&sv)));
-                    r.insert("f2".to_string(), j(from_yaml_array(&sv)));
-                    r.insert("f3".to_string(), j(from_json(&sv)));
-                    r.insert("f4".to_string(), j(from_json_array(&sv)));
-                    r.insert("f5".to_string(), j(from_toml(&sv)));
-                    r.insert("f6".to_string(), s(to_yaml(&from_yaml(&sv))));
+                    r.insert("f1".into(), j(from_yaml(&sv)));
+                    r.insert("f2".into(), j(from_yaml_array(&sv)));
+                    r.insert("f3".into(), j(from_json(&sv)));
+                    r.insert("f4".into(), j(from_json_array(&sv)));
+                    r.insert("f5".into(), j(from_toml(&sv)));
+                    r.insert("f6".into(), s(to_yaml(&from_yaml(&sv))));
                 }
-                out.insert("ok".to_string(), Value::map(r));
+                out.insert("ok".into(), Value::map(r));
             }
         }
         results.push(Value::map(out));
@@ -84,7 +84,7 @@ fn map_of(entries: &[(&str, Value)]) -> Value {
     Value::map(
         entries
             .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
+            .map(|(k, v)| (strata_gotmpl::Key::from(*k), v.clone()))
             .collect(),
     )
 }

@@ -6,8 +6,6 @@
 //! point or exponent (`1.0`, `1e+06`); `null` entries left out; a list whose elements are all
 //! maps becomes an array of tables, any other list an inline array (`[1.0, {a = 1.0}]`).
 
-use std::collections::BTreeMap;
-
 use strata_gotmpl::Value;
 
 use super::gofloat::{format_g, Bits};
@@ -200,7 +198,7 @@ impl Encoder {
         let Value::Map(m) = v else {
             return Ok(());
         };
-        let entries: BTreeMap<String, Value> = m
+        let entries: strata_gotmpl::Entries = m
             .try_borrow()
             .map_err(|_| "toml: a map that contains itself cannot be encoded".to_string())?
             .clone();
@@ -218,7 +216,7 @@ impl Encoder {
         // Then sub-tables and arrays of tables.
         for (k, item) in &entries {
             let mut path = key.to_vec();
-            path.push(k.clone());
+            path.push(k.to_string());
             if is_table(item) {
                 if path.len() == 1 {
                     self.newline();
@@ -265,7 +263,11 @@ pub fn decode(text: &str) -> Result<Value, String> {
 }
 
 fn from_table(t: &toml::Table) -> Value {
-    Value::map(t.iter().map(|(k, v)| (k.clone(), from_toml(v))).collect())
+    Value::map(
+        t.iter()
+            .map(|(k, v)| (strata_gotmpl::Key::from(k.as_str()), from_toml(v)))
+            .collect(),
+    )
 }
 
 fn from_toml(v: &toml::Value) -> Value {

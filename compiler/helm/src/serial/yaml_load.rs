@@ -707,7 +707,7 @@ fn to_value(v: GoVal) -> Result<Value, String> {
             }
             let mut out = BTreeMap::new();
             for (key, (_, v)) in strings.into_iter().zip(entries) {
-                out.insert(key, to_value(v)?);
+                out.insert(key.into(), to_value(v)?);
             }
             Value::map(out)
         }

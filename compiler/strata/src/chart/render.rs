@@ -40,7 +40,11 @@ fn to_value(v: &Json) -> Value {
         Json::Number(n) => Value::Float(n.as_f64().unwrap_or(0.0)),
         Json::String(s) => Value::str(s),
         Json::Array(a) => Value::list(a.iter().map(to_value).collect()),
-        Json::Object(m) => Value::map(m.iter().map(|(k, v)| (k.clone(), to_value(v))).collect()),
+        Json::Object(m) => Value::map(
+            m.iter()
+                .map(|(k, v)| (strata_gotmpl::Key::from(k.as_str()), to_value(v)))
+                .collect(),
+        ),
     }
 }
 

@@ -83,7 +83,10 @@ fn from_frozen(v: &Frozen) -> Decl {
         Frozen::Map(m) if !m.is_empty() => Decl {
             free: false,
             lookup: m.contains_key(LOOKUP_DEFAULT),
-            keys: m.iter().map(|(k, v)| (k.clone(), from_frozen(v))).collect(),
+            keys: m
+                .iter()
+                .map(|(k, v)| (k.to_string(), from_frozen(v)))
+                .collect(),
         },
         _ => Decl::free(),
     }
@@ -300,10 +303,10 @@ mod tests {
     fn empty_maps_are_free_and_maps_are_not() {
         let v = Frozen::Map(
             [
-                ("a".to_string(), Frozen::empty_map()),
+                ("a".into(), Frozen::empty_map()),
                 (
-                    "b".to_string(),
-                    Frozen::Map([("c".to_string(), Frozen::Int(1))].into()),
+                    "b".into(),
+                    Frozen::Map([("c".into(), Frozen::Int(1))].into()),
                 ),
             ]
             .into(),
@@ -319,7 +322,7 @@ mod tests {
     #[test]
     fn maps_with_a_default_are_lookup_tables() {
         let map = |kv: Vec<(&str, Frozen)>| {
-            Frozen::Map(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+            Frozen::Map(kv.into_iter().map(|(k, v)| (k.into(), v)).collect())
         };
         let v = map(vec![
             ("host_fqdn_override", map(vec![("default", Frozen::Nil)])),

@@ -177,7 +177,8 @@ fn has_content(s: &[u8]) -> bool {
 
 /// A map key as go-yaml decodes it, before sigs.k8s.io/yaml turns it into a string.
 enum Key {
-    Str(String),
+    /// Kept as the map key it becomes (inline when short: no allocation per key).
+    Str(strata_gotmpl::Key),
     Other(GoVal),
 }
 
@@ -320,7 +321,7 @@ impl<'a> Reader<'a> {
                 if self.at(j) != Some(b':') || !is_blank_or_end(self.s.get(j + 1)) {
                     return None;
                 }
-                Some((Key::Str(text.into_owned()), j))
+                Some((Key::Str(strata_gotmpl::Key::from(&*text)), j))
             }
             _ => {
                 if !self.plain_start(i) {
@@ -336,7 +337,9 @@ impl<'a> Reader<'a> {
                     return None;
                 }
                 let key = match resolve(text) {
-                    Resolved::Str | Resolved::Timestamp(_) => Key::Str(text.to_string()),
+                    Resolved::Str | Resolved::Timestamp(_) => {
+                        Key::Str(strata_gotmpl::Key::from(text))
+                    }
                     Resolved::Bool(b) => Key::Other(GoVal::Bool(b)),
                     Resolved::Int(v) => Key::Other(GoVal::Int(v)),
                     Resolved::Float(f) => Key::Other(GoVal::Float(f)),
@@ -823,11 +826,11 @@ fn build_map(buffer: &mut Vec<(Key, Value)>, mark: usize) -> Option<Value> {
     {
         // With only string keys, both steps reduce to "the last value of each key", which is
         // what collecting into a BTreeMap keeps (a stable sort, then the last of equal keys).
-        let map: BTreeMap<String, Value> = entries
+        let map: strata_gotmpl::Entries = entries
             .map(|(k, v)| match k {
                 Key::Str(s) => (s, v),
                 // Not reached (all keys are strings); mapping keeps the exact size hint.
-                Key::Other(_) => (String::new(), v),
+                Key::Other(_) => (strata_gotmpl::Key::default(), v),
             })
             .collect();
         return Some(Value::map(map));
@@ -835,7 +838,7 @@ fn build_map(buffer: &mut Vec<(Key, Value)>, mark: usize) -> Option<Value> {
     let mut unique: Vec<(GoVal, Value)> = Vec::with_capacity(entries.len());
     for (k, v) in entries {
         let k = match k {
-            Key::Str(s) => GoVal::Str(s),
+            Key::Str(s) => GoVal::Str(s.into_string()),
             Key::Other(g) => g,
         };
         match unique.iter_mut().find(|(e, _)| e.go_eq(&k)) {
@@ -845,7 +848,7 @@ fn build_map(buffer: &mut Vec<(Key, Value)>, mark: usize) -> Option<Value> {
     }
     let mut map = BTreeMap::new();
     for (k, v) in unique {
-        map.insert(key_string(&k, &GoVal::Nil).ok()?, v);
+        map.insert(key_string(&k, &GoVal::Nil).ok()?.into(), v);
     }
     Some(Value::map(map))
 }
