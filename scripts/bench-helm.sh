@@ -7,9 +7,15 @@
 # project's own test charts (compiler/helm/tests/charts/). Each chart is rendered with its
 # default values.
 #
-# Strata: one `strata helm template CHART` process per chart (start-up included), best of RUNS.
 # Helm: all charts in one Python process (its start-up and library load excluded; chart loading
-# and rendering included), best of RUNS. Reported: both totals and the ratio.
+# and rendering included), each chart's best of RUNS.
+# Strata, the same way (the comparison the goal of at least 10x is about): all charts in one
+# process of the `bench_corpus` example, which loads and renders each chart through the library
+# `strata helm template` and `strata build` call, with one `Loader` as a build has; a fresh
+# process per run, each chart's best of RUNS.
+# Strata, as a user runs it: one `strata helm template CHART` process per chart, start-up
+# included (Helm's figure has no start-up in it, so this ratio is not the goal's), best of RUNS.
+# Reported: the totals and the ratios.
 #
 # Usage: scripts/bench-helm.sh        (RUNS changes the repetitions, default 3)
 set -euo pipefail
@@ -98,7 +104,8 @@ for c, e in sorted(failed.items()):
     print("  left out, strata failed: %s: %s" % (os.path.basename(c), e[:200]))
 for c, e in sorted(helm_failed.items()):
     print("  left out, Helm failed: %s: %s" % (os.path.basename(c), e[:200]))
-print("  speed-up: %.1fx (goal: >= 10x), best of %d runs per chart" % ((th / ts) if ts else float("nan"), runs))
+print("  per process: %.1fx (Strata's start-up included, Helm's not), best of %d runs per chart"
+      % ((th / ts) if ts else float("nan"), runs))
 
 # In one process on both sides: Strata's library loads and renders every chart as Helm's engine
 # does above (a fresh process per run, so nothing is parsed in advance). Both sides are combined
@@ -119,7 +126,8 @@ common = [c for c in charts if c in inproc_times and c in helm_times]
 if common:
     ts1 = sum(inproc_times[c] for c in common)
     th1 = sum(helm_times[c] for c in common)
-    print("  one process each: Strata %.3fs, Helm's engine %.3fs for the %d charts both render: %.1fx"
+    print("  one process each: Strata %.3fs, Helm's engine %.3fs for the %d charts both render"
           " (each chart's best of %d runs on both sides; Strata's best whole run %.3fs)"
-          % (ts1, th1, len(common), th1 / ts1, runs, best or float("nan")))
+          % (ts1, th1, len(common), runs, best or float("nan")))
+    print("  speed-up, one process on both sides: %.1fx (goal: >= 10x)" % (th1 / ts1))
 PY
