@@ -278,7 +278,8 @@ fn process_import_values(c: &mut Node<'_>) -> Result<(), String> {
     if b.borrow().is_empty() {
         // Nothing imported: Helm's deep copy and merge of an empty table leave values equal
         // to `cvals`, and every later reader copies them before changing anything (see
-        // `default_values_copy`), so the maps `cvals` shares inside itself cannot show.
+        // `default_values_copy`) or takes them only when no map in them is shared (see
+        // `take_default_values`), so the maps `cvals` shares inside itself cannot show.
         c.values = NodeValues::Processed(std::cell::RefCell::new(Value::Map(cvals)));
         return Ok(());
     }
