@@ -35,19 +35,17 @@ impl ValuesChart for Node<'_> {
         }
     }
     fn take_default_values(&self) -> Value {
-        match &self.values {
-            NodeValues::Loaded(frozen) => frozen.to_value(),
-            // The processed defaults are this render's own copy: the render's last coalescing
-            // takes them rather than deep-copying them (a full copy of an openstack-helm
-            // chart's defaults), unless some map in them is reachable twice.
-            NodeValues::Processed(v) => {
-                let v = std::mem::take(&mut *v.borrow_mut());
-                if values::is_unshared(&v) {
-                    v
-                } else {
-                    values::deep_copy(&v)
-                }
-            }
+        // The processed defaults are this render's own copy: the render's last coalescing
+        // takes them rather than deep-copying them (a full copy of an openstack-helm chart's
+        // defaults), unless some map in them is reachable twice.
+        let NodeValues::Processed(v) = &self.values else {
+            return self.default_values_copy();
+        };
+        let v = std::mem::take(&mut *v.borrow_mut());
+        if values::is_unshared(&v) {
+            v
+        } else {
+            values::deep_copy(&v)
         }
     }
     fn subcharts(&self) -> Vec<&dyn ValuesChart> {

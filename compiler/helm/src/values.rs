@@ -183,31 +183,33 @@ pub trait ValuesChart {
 /// Helm's `CoalesceValues`: `user` values over the chart's defaults, recursively into subcharts
 /// (with `global` copied down); a `null` user value deletes the default.
 pub fn coalesce_values(chart: &dyn ValuesChart, user: &Value) -> Result<Map, String> {
-    let dest = copy_values(user);
-    coalesce(chart, &dest, "", false, false)?;
-    Ok(dest)
+    coalesced(chart, user, false, false)
 }
 
 /// [`coalesce_values`] as a render's last reader of the charts' defaults: it takes them with
 /// [`ValuesChart::take_default_values`], so no chart of `chart`'s tree may be coalesced again.
 pub fn coalesce_values_last(chart: &dyn ValuesChart, user: &Value) -> Result<Map, String> {
-    let dest = copy_values(user);
-    coalesce(chart, &dest, "", false, true)?;
-    Ok(dest)
+    coalesced(chart, user, false, true)
 }
 
 /// Helm's `MergeValues`: like [`coalesce_values`] but `null`s are kept.
 pub fn merge_values(chart: &dyn ValuesChart, user: &Value) -> Result<Map, String> {
-    let dest = copy_values(user);
-    coalesce(chart, &dest, "", true, false)?;
-    Ok(dest)
+    coalesced(chart, user, true, false)
 }
 
-fn copy_values(user: &Value) -> Map {
-    match deep_copy(user) {
+/// A copy of `user` (a map, or an empty one) with the chart tree's defaults coalesced in.
+fn coalesced(
+    chart: &dyn ValuesChart,
+    user: &Value,
+    merge: bool,
+    last: bool,
+) -> Result<Map, String> {
+    let dest = match deep_copy(user) {
         Value::Map(m) => m,
         _ => new_map(),
-    }
+    };
+    coalesce(chart, &dest, "", merge, last)?;
+    Ok(dest)
 }
 
 /// A new empty map (helper; `Value::empty_map` always is a map).
